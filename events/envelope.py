@@ -1,0 +1,95 @@
+"""The envelope an agency system posts, validated as one discriminated union.
+
+Each catalog type gets its own envelope model whose ``type`` is a literal, so a
+payload error is reported at the exact field (``data.child``) of the exact type.
+"""
+
+from typing import Annotated, Any, Literal, Union
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    create_model,
+)
+
+from events.catalog import CATALOG, EventType
+from events.types import CaseId, Ref, Refs
+
+MAX_BATCH = 1_000
+
+
+class Actor(BaseModel):
+    """The professional who recorded the event."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    role: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    ref: Ref | None = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+
+
+class EnvelopeBase(BaseModel):
+    """Fields every event carries. ``agency``, ``recorded_at``, ``position`` and
+    ``stream_version`` are set by the server and rejected if sent."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    event_id: UUID
+    case_id: CaseId
+    type: str
+    occurred_at: AwareDatetime
+    children: Refs = Field(default_factory=list)
+    actor: Actor
+    data: BaseModel
+    correlation_id: UUID | None = None
+    causation_id: UUID | None = None
+    schema_version: Literal[1] = 1
+
+
+def _envelope_for(entry: EventType) -> type[EnvelopeBase]:
+    model: type[EnvelopeBase] = create_model(
+        "Envelope_" + entry.name.replace(".", "_"),
+        __base__=EnvelopeBase,
+        __doc__=entry.description,
+        type=(Literal[entry.name], ...),  # type: ignore[valid-type]
+        data=(entry.payload, ...),
+    )
+    return model
+
+
+ENVELOPES: dict[str, type[EnvelopeBase]] = {
+    name: _envelope_for(entry) for name, entry in CATALOG.items()
+}
+
+_AnyEnvelope = Annotated[
+    Union[tuple(ENVELOPES.values())],  # type: ignore[valid-type]  # noqa: UP007
+    Field(discriminator="type"),
+]
+_ENVELOPE = TypeAdapter[EnvelopeBase](_AnyEnvelope)
+
+
+class Batch(BaseModel):
+    """Up to 1,000 events stored atomically: all or none."""
+
+    model_config = ConfigDict(extra="forbid")
+    events: list[_AnyEnvelope] = Field(min_length=1, max_length=MAX_BATCH)  # type: ignore[valid-type]
+
+
+def parse_envelope(obj: Any) -> EnvelopeBase:
+    """Validate one decoded JSON object; raises pydantic ``ValidationError``."""
+    return _ENVELOPE.validate_python(obj)
+
+
+def parse_submission(obj: Any) -> list[EnvelopeBase]:
+    """A single envelope or ``{"events": [...]}``; raises ``ValidationError``."""
+    if isinstance(obj, dict) and "events" in obj:
+        return list(Batch.model_validate(obj).events)
+    return [parse_envelope(obj)]
+
+
+def canonical(envelope: EnvelopeBase) -> dict[str, Any]:
+    """The JSON form we store and compare for idempotent retries."""
+    return envelope.model_dump(mode="json")

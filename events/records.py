@@ -1,0 +1,138 @@
+"""What goes into the store (``Submission``) and what comes out (``RecordedEvent``).
+
+``RecordedEvent`` is a plain slotted dataclass rather than a pydantic model: the
+projection folds millions of them on a rebuild, and they were validated once, at
+ingest.
+"""
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+
+def canonical_bytes(obj: Mapping[str, Any]) -> bytes:
+    """Deterministic JSON: sorted keys, no whitespace, UTF-8."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A validated envelope (its canonical JSON form) on its way into the store."""
+
+    envelope: Mapping[str, Any]
+    agency: str
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    """Server-side facts about the submission, e.g. ``{"import": true}`` for a
+    bulk import of historical events that must page nobody."""
+
+    @property
+    def event_id(self) -> str:
+        return str(self.envelope["event_id"])
+
+    @property
+    def case_id(self) -> str:
+        return str(self.envelope["case_id"])
+
+    def digest(self) -> str:
+        """What must match for a retry to count as identical: content and agency."""
+        body = canonical_bytes({"envelope": self.envelope, "agency": self.agency})
+        return hashlib.sha256(body).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    event_id: str
+    case_id: str
+    type: str
+    occurred_at: datetime
+    children: tuple[str, ...]
+    actor: Mapping[str, Any]
+    data: Mapping[str, Any]
+    agency: str
+    recorded_at: datetime
+    position: int
+    """Global, gapless order of recording, from 1."""
+    stream_version: int
+    """Order within the case, from 1."""
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    schema_version: int = 1
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_submission(
+        cls, sub: Submission, *, position: int, stream_version: int, recorded_at: datetime
+    ) -> "RecordedEvent":
+        env = sub.envelope
+        return cls(
+            event_id=str(env["event_id"]),
+            case_id=str(env["case_id"]),
+            type=str(env["type"]),
+            occurred_at=datetime.fromisoformat(str(env["occurred_at"])),
+            children=tuple(env.get("children") or ()),
+            actor=env["actor"],
+            data=env["data"],
+            agency=sub.agency,
+            recorded_at=recorded_at,
+            position=position,
+            stream_version=stream_version,
+            correlation_id=env.get("correlation_id"),
+            causation_id=env.get("causation_id"),
+            schema_version=int(env.get("schema_version", 1)),
+            metadata=sub.metadata,
+        )
+
+    def envelope(self) -> dict[str, Any]:
+        """The sender's envelope, as canonically stored."""
+        return {
+            "event_id": self.event_id,
+            "case_id": self.case_id,
+            "type": self.type,
+            "occurred_at": _iso(self.occurred_at),
+            "children": list(self.children),
+            "actor": dict(self.actor),
+            "data": dict(self.data),
+            "correlation_id": self.correlation_id,
+            "causation_id": self.causation_id,
+            "schema_version": self.schema_version,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The full record as served by the API and carried on Kafka."""
+        return {
+            **self.envelope(),
+            "agency": self.agency,
+            "recorded_at": _iso(self.recorded_at),
+            "position": self.position,
+            "stream_version": self.stream_version,
+            "metadata": dict(self.metadata),
+        }
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> "RecordedEvent":
+        return cls(
+            event_id=obj["event_id"],
+            case_id=obj["case_id"],
+            type=obj["type"],
+            occurred_at=datetime.fromisoformat(obj["occurred_at"]),
+            children=tuple(obj.get("children") or ()),
+            actor=obj["actor"],
+            data=obj["data"],
+            agency=obj["agency"],
+            recorded_at=datetime.fromisoformat(obj["recorded_at"]),
+            position=int(obj["position"]),
+            stream_version=int(obj["stream_version"]),
+            correlation_id=obj.get("correlation_id"),
+            causation_id=obj.get("causation_id"),
+            schema_version=int(obj.get("schema_version", 1)),
+            metadata=obj.get("metadata") or {},
+        )
+
+
+def _iso(value: datetime) -> str:
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -1,0 +1,1 @@
+"""Adapters: the event store, feeds, HTTP delivery, configuration, clocks."""

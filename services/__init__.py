@@ -1,0 +1,1 @@
+"""Safeguard's processes: agency ingest, projection, notifier, relay, and the CLI."""
