@@ -1,0 +1,214 @@
+"""``SQLiteEventStore``: the embedded default event store, one file in WAL mode.
+
+Writes go through one writer thread with group commit (``sqlite_writer``);
+reads use per-thread read-only connections in a small pool, so neither the
+event loop nor the writer waits on a reader.
+"""
+
+import asyncio
+import contextlib
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from events.records import RecordedEvent, Submission
+from infra.clock import Clock, SystemClock
+from infra.store.port import AppendResult, StoreUnavailable
+from infra.store.sqlite_schema import connect_reader, decode
+from infra.store.sqlite_writer import GroupCommitWriter, WriteRequest
+
+T = TypeVar("T")
+
+POLL_SECONDS = 0.05
+"""How often a live subscription looks for appends made by another process."""
+PAGE = 1_000
+
+
+class SQLiteEventStore:
+    def __init__(self, path: Path, *, clock: Clock | None = None, readers: int = 4) -> None:
+        self.path = Path(path)
+        self._clock = clock or SystemClock()
+        self._readers = readers
+        self._writer: GroupCommitWriter | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._appended = asyncio.Event()
+        self._closed = False
+
+    # --- lifecycle ---------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the file (creating it and the schema) and start the writer."""
+        self._loop = asyncio.get_running_loop()
+        self._writer = GroupCommitWriter(self.path, self._clock, self._signal_appended)
+        self._writer.start()
+        await asyncio.wrap_future(self._writer.ready)
+        self._pool = ThreadPoolExecutor(self._readers, thread_name_prefix="sqlite-read")
+
+    async def close(self) -> None:
+        """Write what was queued, wake subscribers so they end, close connections."""
+        if self._closed:
+            return
+        self._closed = True
+        self._wake_subscribers()
+        if self._writer is not None:
+            await asyncio.to_thread(self._writer.stop)
+        if self._pool is not None:
+            await asyncio.to_thread(self._pool.shutdown, True)
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # --- the EventStore port ------------------------------------------------
+
+    async def append(
+        self,
+        submissions: Sequence[Submission],
+        *,
+        expected_versions: Mapping[str, int] | None = None,
+    ) -> AppendResult:
+        if self._writer is None or self._loop is None or self._closed:
+            raise StoreUnavailable("the event store is not open")
+        if not submissions:
+            return AppendResult(events=(), created=())
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[AppendResult] = loop.create_future()
+        self._writer.submit(
+            WriteRequest(list(submissions), dict(expected_versions or {}), loop, future)
+        )
+        return await future
+
+    async def get(self, event_id: str) -> RecordedEvent | None:
+        rows = await self._query("SELECT body FROM events WHERE event_id = ?", event_id)
+        return decode(rows[0][0]) if rows else None
+
+    async def read_case(self, case_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        rows = await self._query(
+            "SELECT body FROM events WHERE case_id = ? AND stream_version >= ?"
+            " ORDER BY stream_version",
+            case_id,
+            from_version,
+        )
+        return [decode(row[0]) for row in rows]
+
+    async def read_all(self, from_position: int = 1, limit: int = 1000) -> list[RecordedEvent]:
+        return [decode(body) for body in await self.read_raw(from_position, limit)]
+
+    async def head_position(self) -> int:
+        rows = await self._query("SELECT max(position) FROM events")
+        return int(rows[0][0] or 0)
+
+    async def subscribe(self, from_position: int = 1) -> AsyncIterator[RecordedEvent]:
+        """Catch up page by page, then follow live appends until the store closes.
+
+        Woken at once by appends in this process, and every ``POLL_SECONDS``
+        for appends made by another process writing the same file.
+        """
+        position = from_position
+        while not self._closed:
+            signal = self._appended  # taken before reading: no append is missed
+            try:
+                page = await self.read_all(position, PAGE)
+            except StoreUnavailable:
+                if self._closed:
+                    return
+                raise
+            for event in page:
+                yield event
+                position = event.position + 1
+            if len(page) < PAGE:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(POLL_SECONDS):
+                        await signal.wait()
+
+    # --- SQLite-specific fast paths for rebuilds and benchmarks -------------
+
+    async def read_raw(self, from_position: int, limit: int) -> list[bytes]:
+        """Stored bodies (orjson of ``RecordedEvent.to_json()``) in position order."""
+        rows = await self._query(
+            "SELECT body FROM events WHERE position >= ? ORDER BY position LIMIT ?",
+            from_position,
+            limit,
+        )
+        return [row[0] for row in rows]
+
+    def iter_bodies_sync(self, from_position: int = 1, batch: int = 10_000) -> Iterator[bytes]:
+        """Every stored body from ``from_position``, synchronously, on a private
+        connection. SQLite-specific: for rebuilds that fold millions of events in
+        one thread, where a hop to a thread pool per page would dominate."""
+        conn = connect_reader(self.path)
+        try:
+            position = from_position
+            while True:
+                rows = conn.execute(
+                    "SELECT position, body FROM events WHERE position >= ?"
+                    " ORDER BY position LIMIT ?",
+                    (position, batch),
+                ).fetchall()
+                yield from (row[1] for row in rows)
+                if len(rows) < batch:
+                    return
+                position = rows[-1][0] + 1
+        except sqlite3.Error as e:
+            raise StoreUnavailable(f"cannot read {self.path}: {e}") from e
+        finally:
+            conn.close()
+
+    # --- internals ----------------------------------------------------------
+
+    async def _query(self, sql: str, *params: Any) -> list[Any]:
+        return await self._in_reader(lambda conn: conn.execute(sql, params).fetchall())
+
+    async def _in_reader(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        if self._pool is None or self._closed:
+            raise StoreUnavailable("the event store is not open")
+        try:
+            future = asyncio.get_running_loop().run_in_executor(self._pool, self._run_read, work)
+        except RuntimeError as e:  # the pool shut down under us
+            raise StoreUnavailable("the event store is closed") from e
+        return await future
+
+    def _run_read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            return work(self._reader())
+        except sqlite3.Error as e:
+            raise StoreUnavailable(f"cannot read {self.path}: {e}") from e
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect_reader(self.path)
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    def _signal_appended(self) -> None:
+        """Called by the writer thread after a commit that stored something."""
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # loop already closed
+                self._loop.call_soon_threadsafe(self._wake_subscribers)
+
+    def _wake_subscribers(self) -> None:
+        self._appended.set()
+        self._appended = asyncio.Event()

@@ -1,0 +1,92 @@
+"""The SQLite event table, its connections and the one insert statement.
+
+Kept apart from the writer so a schema change (e.g. the planned ``chain_hash``
+column of the tamper-evident chain) touches this file and ``insert_event`` only.
+"""
+
+import sqlite3
+from pathlib import Path
+
+import orjson
+
+from events.records import RecordedEvent
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    position       INTEGER PRIMARY KEY,
+    event_id       TEXT    NOT NULL UNIQUE,
+    case_id        TEXT    NOT NULL,
+    stream_version INTEGER NOT NULL,
+    type           TEXT    NOT NULL,
+    agency         TEXT    NOT NULL,
+    occurred_at    TEXT    NOT NULL,
+    recorded_at    TEXT    NOT NULL,
+    digest         TEXT    NOT NULL,
+    body           BLOB    NOT NULL,
+    UNIQUE (case_id, stream_version)
+);
+"""
+# UNIQUE (case_id, stream_version) is also the case_id index: a separate one on
+# case_id alone would only cost every insert another b-tree write.
+
+_INSERT = (
+    "INSERT INTO events (position, event_id, case_id, stream_version, type, agency,"
+    " occurred_at, recorded_at, digest, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+BUSY_TIMEOUT_MS = 5_000
+
+
+def connect_writer(path: Path) -> sqlite3.Connection:
+    """The one read-write connection: WAL + ``synchronous=FULL`` so that a
+    returned commit has been fsynced and survives kill -9 or power loss."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        conn.close()
+        raise sqlite3.OperationalError(f"cannot enable WAL on {path} (got {mode})")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    conn.executescript(SCHEMA)
+    if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    return conn
+
+
+def connect_reader(path: Path) -> sqlite3.Connection:
+    """A read-only connection; each query sees the last committed snapshot."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def encode(record: RecordedEvent) -> bytes:
+    return orjson.dumps(record.to_json())
+
+
+def decode(body: bytes) -> RecordedEvent:
+    """A stored body back to a record: one JSON decode, no per-column work."""
+    return RecordedEvent.from_json(orjson.loads(body))
+
+
+def insert_event(conn: sqlite3.Connection, record: RecordedEvent, digest: str) -> None:
+    body = encode(record)
+    conn.execute(
+        _INSERT,
+        (
+            record.position,
+            record.event_id,
+            record.case_id,
+            record.stream_version,
+            record.type,
+            record.agency,
+            record.occurred_at.isoformat(),
+            record.recorded_at.isoformat(),
+            digest,
+            body,
+        ),
+    )
