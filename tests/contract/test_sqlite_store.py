@@ -1,0 +1,162 @@
+"""SQLiteEventStore against the shared contract, plus what only SQLite promises."""
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from infra.clock import Clock
+from infra.store import StoreUnavailable
+from infra.store.sqlite import SQLiteEventStore
+from infra.store.sqlite_schema import decode
+from tests.contract.event_store_suite import EventStoreContract, positions, sub, take
+
+
+class SQLiteStoreFactory:
+    """Every ``open()`` is the same file: a fresh one per test, reopened for persistence."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @asynccontextmanager
+    async def open(self, *, clock: Clock | None = None) -> AsyncIterator[SQLiteEventStore]:
+        async with SQLiteEventStore(self.path, clock=clock) as store:
+            yield store
+
+
+class TestSQLiteEventStore(EventStoreContract):
+    @pytest.fixture
+    def store_factory(self, tmp_path: Path) -> SQLiteStoreFactory:
+        return SQLiteStoreFactory(tmp_path / "events.db")
+
+
+class CountingClock:
+    """Counts how often the store asked the time: once per committed transaction."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def now(self) -> datetime:
+        self.calls += 1
+        return datetime(2024, 3, 1, tzinfo=UTC) + timedelta(seconds=self.calls)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SQLiteEventStore]:
+    async with SQLiteEventStore(tmp_path / "events.db") as store:
+        yield store
+
+
+async def test_concurrent_appends_share_transactions(tmp_path: Path) -> None:
+    clock = CountingClock()
+    async with SQLiteEventStore(tmp_path / "events.db", clock=clock) as store:
+        results = await asyncio.gather(*(store.append([sub(f"case-{i}")]) for i in range(100)))
+
+    assert all(r.created == (True,) for r in results)
+    assert clock.calls < 100  # group commit: fewer transactions (fsyncs) than appends
+
+
+async def test_one_failing_request_in_a_group_does_not_fail_the_others(
+    store: SQLiteEventStore,
+) -> None:
+    await store.append([sub("case-a")])
+
+    outcomes = await asyncio.gather(
+        store.append([sub("case-b")]),
+        store.append([sub("case-a")], expected_versions={"case-a": 0}),
+        store.append([sub("case-c")]),
+        return_exceptions=True,
+    )
+
+    assert [type(o).__name__ for o in outcomes] == [
+        "AppendResult",
+        "ConcurrencyError",
+        "AppendResult",
+    ]
+    assert positions(await store.read_all()) == [1, 2, 3]
+
+
+async def test_file_is_in_wal_mode_with_one_row_per_event(
+    store: SQLiteEventStore,
+) -> None:
+    result = await store.append([sub("case-a"), sub("case-b")])
+
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        rows = conn.execute(
+            "SELECT position, event_id, case_id, stream_version, type, agency, body"
+            " FROM events ORDER BY position"
+        ).fetchall()
+    assert [decode(r[6]) for r in rows] == list(result.events)
+    assert rows[1][:6] == (2, result.events[1].event_id, "case-b", 1, "disclosure.made", "police")
+
+
+async def test_raw_bodies_decode_to_the_same_events_as_read_all(
+    store: SQLiteEventStore,
+) -> None:
+    await store.append([sub(f"case-{i % 3}") for i in range(25)])
+
+    raw = await store.read_raw(5, 10)
+    synced = list(store.iter_bodies_sync(from_position=5, batch=7))
+
+    assert [decode(b) for b in raw] == await store.read_all(5, 10)
+    assert [decode(b) for b in synced] == await store.read_all(5)
+
+
+async def test_two_store_instances_on_one_file_keep_positions_gapless(tmp_path: Path) -> None:
+    path = tmp_path / "events.db"
+    async with SQLiteEventStore(path) as one, SQLiteEventStore(path) as two:
+        await asyncio.gather(
+            *(one.append([sub("case-a")]) for _ in range(20)),
+            *(two.append([sub("case-a")]) for _ in range(20)),
+        )
+
+        events = await one.read_all()
+
+    assert positions(events) == list(range(1, 41))
+    assert [e.stream_version for e in events] == list(range(1, 41))
+
+
+async def test_subscription_sees_appends_made_through_another_connection(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "events.db"
+    async with SQLiteEventStore(path) as reader, SQLiteEventStore(path) as other_writer:
+        subscription = reader.subscribe()
+        try:
+            appended = await other_writer.append([sub(), sub()])
+
+            delivered = await take(subscription, 2)
+        finally:
+            await subscription.aclose()
+
+    assert delivered == list(appended.events)
+
+
+async def test_subscription_ends_when_the_store_closes(tmp_path: Path) -> None:
+    store = SQLiteEventStore(tmp_path / "events.db")
+    await store.start()
+    received = []
+
+    async def follow() -> None:
+        async for event in store.subscribe():
+            received.append(event)
+
+    task = asyncio.create_task(follow())
+    await store.append([sub()])
+    await store.close()
+
+    async with asyncio.timeout(5):
+        await task
+    assert len(received) <= 1
+
+
+async def test_unopenable_path_is_reported_as_store_unavailable(tmp_path: Path) -> None:
+    (tmp_path / "a-directory").mkdir()
+
+    with pytest.raises(StoreUnavailable):
+        await SQLiteEventStore(tmp_path / "a-directory").start()
