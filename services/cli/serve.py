@@ -1,0 +1,51 @@
+"""``safeguard serve``: the embedded stack in one process, SQLite under the data dir."""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from infra.config import Settings, load_settings
+from services.embedded.dev_config import ensure_dev_config
+from services.http.auth import InvalidCredentials
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="TOML config (default: SAFEGUARD_CONFIG)")
+    parser.add_argument("--data-dir", type=Path, help="where events.db (and a dev config) live")
+    parser.add_argument("--host", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to bind (default 8000)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = _settings(args)
+        from services.embedded.app import create_embedded_app
+
+        app = create_embedded_app(settings)
+    except (InvalidCredentials, ValidationError) as exc:
+        print(f"safeguard: configuration error: {exc}", file=sys.stderr)
+        return 2
+    from services.http.server import run_server
+
+    print(f"safeguard: serving on http://{settings.host}:{settings.port}", flush=True)
+    run_server(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None
+    }
+    if args.data_dir is not None:
+        overrides["data_dir"] = args.data_dir
+    config = args.config
+    if config is None and not os.environ.get("SAFEGUARD_CONFIG"):
+        data_dir = overrides.get("data_dir") or Settings().data_dir
+        config, written = ensure_dev_config(Path(data_dir))
+        verb = "wrote a development config with fresh keys to" if written else "using"
+        print(f"safeguard: {verb} {config}", flush=True)
+    return load_settings(config, **overrides)

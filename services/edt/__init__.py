@@ -1,0 +1,1 @@
+"""The edt ingest service."""

@@ -1,0 +1,57 @@
+"""The development config ``safeguard serve`` writes when given none.
+
+Fresh random keys, one file, mode 0600, reused on later runs so that keys
+handed to local integrators keep working.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from events import Agency
+
+FILE_NAME = "safeguard.toml"
+HEADER = """\
+# Safeguard development configuration, written by `safeguard serve` because no
+# --config or SAFEGUARD_CONFIG was given. The keys are random and local: keep this
+# file private. For production, write your own config with key_sha256 entries.
+"""
+
+
+def dev_config_path(data_dir: Path) -> Path:
+    return data_dir / FILE_NAME
+
+
+def ensure_dev_config(data_dir: Path) -> tuple[Path, bool]:
+    """The dev config's path, and whether it was written just now."""
+    path = dev_config_path(data_dir)
+    if path.exists():
+        return path, False
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(render_dev_config(data_dir))
+    return path, True
+
+
+def render_dev_config(data_dir: Path) -> str:
+    entries: list[tuple[str, str, str | None]] = [(f"{a}-system", "agency", str(a)) for a in Agency]
+    entries += [
+        ("edt-duty-manager", "duty_manager", str(Agency.EDT)),
+        ("reviewer", "reviewer", None),
+        ("admin", "admin", None),
+    ]
+    blocks = [_credential(name, role, agency) for name, role, agency in entries]
+    return HEADER + f"data_dir = {_toml_str(str(data_dir.resolve()))}\n" + "".join(blocks)
+
+
+def _credential(name: str, role: str, agency: str | None) -> str:
+    lines = ["", "[[credentials]]", f'name = "{name}"', f'role = "{role}"']
+    if agency:
+        lines.append(f'agency = "{agency}"')
+    lines.append(f'key = "{secrets.token_urlsafe(32)}"')
+    return "\n".join(lines) + "\n"
+
+
+def _toml_str(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,1 @@
+"""The health ingest service."""

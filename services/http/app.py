@@ -1,0 +1,33 @@
+"""The base FastAPI app every service starts from: problem handlers, limits,
+auth state and ``/healthz``. Services add their routers and a lifespan."""
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import FastAPI
+
+from infra.config import Settings
+from services.http.auth import KeyRing
+from services.http.limits import BodyLimitMiddleware
+from services.http.problems import install_problem_handlers
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
+
+
+def create_service_app(
+    settings: Settings, *, title: str, description: str, lifespan: Lifespan
+) -> FastAPI:
+    """Checks the credentials now, so a bad config stops start-up at once."""
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app.state.keyring = KeyRing(settings.credentials)
+    app.state.runtime = None
+    install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
+    app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["health"])
+    return app
+
+
+async def _healthz() -> dict[str, str]:
+    """Liveness: the process is up and serving HTTP."""
+    return {"status": "ok"}

@@ -1,0 +1,164 @@
+"""Bearer-key authentication and role checks, shared by every service.
+
+Keys are configured as SHA-256 digests (``infra.config.credentials``); a
+presented key is hashed and compared with every digest in constant time
+(``hmac.compare_digest``), so neither timing nor logs reveal a key. Routes ask
+for a ``Principal`` through the ``Annotated`` aliases below::
+
+    @router.get("/cases/{case_id}")
+    async def picture(case_id: str, who: ReaderPrincipal) -> ...
+
+or, for another role set, ``Annotated[Principal, Depends(require_roles("admin"))]``.
+"""
+
+import hashlib
+import hmac
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from events.agencies import Agency
+from infra.config.credentials import Credential, Role, hash_key
+from services.http.problems import Forbidden, Unauthorized
+
+READER_ROLES: tuple[Role, ...] = ("reviewer", "duty_manager", "admin")
+PLACEHOLDERS = frozenset(
+    {
+        "",
+        "changeme",
+        "change-me",
+        "change_me",
+        "replace-me",
+        "replaceme",
+        "placeholder",
+        "todo",
+        "secret",
+        "password",
+        "key",
+        "xxx",
+        "none",
+        "null",
+        "example",
+    }
+)
+
+
+class InvalidCredentials(ValueError):
+    """Configuration holds no usable key, or a placeholder: start-up must stop."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    role: Role
+    agency: Agency | None
+    name: str | None
+    key_id: str
+    """A short, non-secret handle on the key (digest prefix), for audit logs."""
+
+
+class KeyRing:
+    """The configured credentials, as digests; built once per process."""
+
+    def __init__(self, credentials: Sequence[Credential]) -> None:
+        check_credentials(credentials)
+        self._entries = [(bytes.fromhex(c.digest), _principal(c)) for c in credentials]
+
+    def identify(self, presented: str) -> Principal | None:
+        digest = hashlib.sha256(presented.encode()).digest()
+        found = None
+        for stored, principal in self._entries:  # no early exit: constant time
+            if hmac.compare_digest(stored, digest):
+                found = principal
+        return found
+
+
+def _principal(credential: Credential) -> Principal:
+    return Principal(
+        role=credential.role,
+        agency=credential.agency,
+        name=credential.name,
+        key_id=credential.digest[:12],
+    )
+
+
+def check_credentials(credentials: Sequence[Credential]) -> None:
+    """Fail fast, naming the offending entry, on an empty or placeholder key."""
+    if not credentials:
+        raise InvalidCredentials("credentials: no [[credentials]] configured; nobody could post")
+    for index, credential in enumerate(credentials):
+        if _is_placeholder(credential):
+            who = f"role={credential.role}" + (
+                f", agency={credential.agency}" if credential.agency else ""
+            )
+            raise InvalidCredentials(
+                f"credentials[{index}].key ({who}) is missing or a placeholder;"
+                " set a random key (e.g. `openssl rand -base64 32`) or key_sha256"
+            )
+
+
+def _is_placeholder(credential: Credential) -> bool:
+    if credential.key is None:
+        return credential.key_sha256 == hash_key("")
+    key = credential.key.get_secret_value().strip()
+    lowered = key.lower()
+    return (
+        lowered in PLACEHOLDERS
+        or (key.startswith("<") and key.endswith(">"))
+        or ("change" in lowered and "me" in lowered)
+        or len(set(key)) == 1
+    )
+
+
+_bearer = HTTPBearer(auto_error=False, description="A Safeguard key from `[[credentials]]`.")
+
+
+def get_keyring(request: Request) -> KeyRing:
+    """Set by the composition root; override with ``app.dependency_overrides``."""
+    keyring: KeyRing = request.app.state.keyring
+    return keyring
+
+
+async def authenticate(
+    keyring: Annotated[KeyRing, Depends(get_keyring)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized()
+    principal = keyring.identify(credentials.credentials)
+    if principal is None:
+        raise Unauthorized("the bearer key is not recognised")
+    return principal
+
+
+Authenticated = Annotated[Principal, Depends(authenticate)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency admitting only ``roles``; use it inside ``Depends``."""
+
+    async def dependency(principal: Authenticated) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"this endpoint needs one of the roles: {', '.join(roles)}")
+        return principal
+
+    return dependency
+
+
+def require_agency(agency: Agency) -> Callable[[Principal], Awaitable[Principal]]:
+    """Only ``agency``'s own credential: no agency may post as another."""
+
+    async def dependency(principal: Authenticated) -> Principal:
+        if principal.role != "agency":
+            raise Forbidden(f"only a {agency} agency key may post to the {agency} service")
+        if principal.agency != agency:
+            raise Forbidden(f"a {principal.agency} key may not use the {agency} service")
+        return principal
+
+    return dependency
+
+
+ReaderPrincipal = Annotated[Principal, Depends(require_roles(*READER_ROLES))]
+AdminPrincipal = Annotated[Principal, Depends(require_roles("admin"))]

@@ -1,0 +1,169 @@
+"""RFC 9457 Problem Details: the one place errors become HTTP responses.
+
+Handlers raise a ``Problem`` (or let a ``StoreError`` escape); the handlers
+installed here render it as ``application/problem+json``. Bodies never carry a
+stack trace, an exception's repr or a file path: unexpected errors are logged
+server-side and answered with a generic 500.
+"""
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any, TypedDict
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from infra.store.port import ConcurrencyError, IdempotencyConflict, StoreError
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_PREFIX = "urn:safeguard:problem:"
+log = logging.getLogger("safeguard.http")
+
+
+class FieldError(TypedDict):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(Exception):
+    """An error with HTTP meaning. Subclasses fix the status, title and type."""
+
+    status = 500
+    title = "Internal Server Error"
+    slug = "internal"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[FieldError] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = list(errors)
+        self.headers = dict(headers or {})
+
+    def body(self, instance: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": TYPE_PREFIX + self.slug,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail or self.title,
+            "instance": instance,
+        }
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+    def response(self, instance: str) -> Response:
+        return Response(
+            orjson.dumps(self.body(instance)),
+            status_code=self.status,
+            media_type=PROBLEM_JSON,
+            headers=self.headers,
+        )
+
+
+class Unauthorized(Problem):
+    status, title, slug = 401, "Unauthorized", "unauthorized"
+
+    def __init__(self, detail: str = "a valid bearer key is required") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="safeguard"'})
+
+
+class Forbidden(Problem):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+class NotFound(Problem):
+    status, title, slug = 404, "Not Found", "not-found"
+
+
+class Conflict(Problem):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class PayloadTooLarge(Problem):
+    status, title, slug = 413, "Content Too Large", "payload-too-large"
+
+
+class Unprocessable(Problem):
+    status, title, slug = 422, "Unprocessable Content", "validation"
+
+
+class ServiceUnavailable(Problem):
+    status, title, slug = 503, "Service Unavailable", "unavailable"
+
+
+class _HTTPStatusProblem(Problem):
+    """Framework errors (404 route, 405 method) in the same shape."""
+
+    def __init__(self, status: int, detail: str | None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = HTTPStatus(status).phrase
+        self.slug = self.title.lower().replace(" ", "-")
+
+
+def _instance(request: Request) -> str:
+    return request.url.path
+
+
+async def _on_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Problem)
+    return exc.response(_instance(request))
+
+
+async def _on_request_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [field_error(e) for e in exc.errors()]
+    problem = Unprocessable("the request is invalid; nothing was stored", errors=errors)
+    return problem.response(_instance(request))
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) and exc.status_code < 500 else None
+    problem = _HTTPStatusProblem(exc.status_code, detail)
+    problem.headers = dict(exc.headers or {})
+    return problem.response(_instance(request))
+
+
+async def _on_store_error(request: Request, exc: Exception) -> Response:
+    problem: Problem
+    if isinstance(exc, IdempotencyConflict):
+        problem = Conflict(str(exc))
+        problem.slug = "event-id-reused"
+    elif isinstance(exc, ConcurrencyError):
+        problem = Conflict(str(exc))
+        problem.slug = "expected-version"
+    else:
+        log.error("store unavailable", extra={"error": type(exc).__name__})
+        problem = ServiceUnavailable("the event store is unavailable; nothing was stored")
+        problem.headers = {"Retry-After": "1"}
+    return problem.response(_instance(request))
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return Problem("an unexpected error occurred").response(_instance(request))
+
+
+def field_error(error: Mapping[str, Any]) -> FieldError:
+    """A pydantic/FastAPI error reduced to what a caller may see (no input echo)."""
+    loc = [part if isinstance(part, int) else str(part) for part in error.get("loc", ())]
+    return {"loc": loc, "msg": str(error.get("msg", "")), "type": str(error.get("type", ""))}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_request_validation)
+    app.add_exception_handler(HTTPException, _on_http_exception)
+    app.add_exception_handler(StoreError, _on_store_error)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,45 @@
+"""One agency's service alone (``safeguard run police``): the shared factory."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from events import Agency
+from infra.clock import Clock
+from infra.config import Settings
+from infra.store.port import EventStore
+from services.http.app import create_service_app
+from services.http.runtime import open_runtime
+from services.ingest.router import ingest_router
+from services.ingest.schemas import schemas_router
+
+DESCRIPTION = (
+    "Records {agency} events, immutably, on the shared Safeguard stream. "
+    "Authenticate with `Authorization: Bearer <key>`. Event schemas: `GET /schemas`."
+)
+
+
+def create_agency_app(
+    agency: Agency,
+    settings: Settings,
+    *,
+    store: EventStore | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_runtime(settings, store=store, clock=clock) as runtime:
+            app.state.runtime = runtime
+            yield
+            app.state.runtime = None
+
+    app = create_service_app(
+        settings,
+        title=f"Safeguard {agency} ingest",
+        description=DESCRIPTION.format(agency=agency),
+        lifespan=lifespan,
+    )
+    app.include_router(ingest_router(agency))
+    app.include_router(schemas_router())
+    return app

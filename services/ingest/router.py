@@ -1,0 +1,159 @@
+"""``POST /{agency}/events`` and ``GET /{agency}/events/{event_id}``.
+
+The body is read raw and decoded with orjson rather than declared as a FastAPI
+body model: it lets the size and depth limits act before validation, gives
+field errors without the union tag noise, and keeps the hot path lean.
+"""
+
+import logging
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from events import MAX_BATCH, Agency, RecordedEvent, Submission
+from infra.store.port import AppendResult
+from services.http.auth import READER_ROLES, Authenticated, Principal, require_agency
+from services.http.limits import parse_json
+from services.http.problems import Forbidden, NotFound, Unprocessable
+from services.http.runtime import RuntimeDep
+from services.ingest.docs import GET_RESPONSES, POST_DESCRIPTION, POST_RESPONSES, REQUEST_BODY
+from services.ingest.submissions import build_submissions
+
+log = logging.getLogger("safeguard.ingest")
+
+ImportFlag = Annotated[
+    Literal["historical"] | None,
+    Query(
+        alias="import",
+        description="`historical`: a bulk import of past events; recorded, never paged.",
+    ),
+]
+ExpectedVersion = Annotated[
+    int | None,
+    Query(ge=0, description="The case's stream version you last saw (0: a new case)."),
+]
+
+
+def ingest_router(agency: Agency) -> APIRouter:
+    router = APIRouter(prefix=f"/{agency}", tags=[str(agency)])
+    Poster = Annotated[Principal, Depends(require_agency(agency))]
+
+    @router.post(
+        "/events",
+        status_code=201,
+        summary=f"Record {agency} events",
+        description=POST_DESCRIPTION,
+        responses=POST_RESPONSES,
+        openapi_extra={"requestBody": REQUEST_BODY},
+        response_class=Response,
+    )
+    async def post_events(
+        request: Request,
+        principal: Poster,
+        runtime: RuntimeDep,
+        historical: ImportFlag = None,
+        expected_version: ExpectedVersion = None,
+    ) -> Response:
+        limits = runtime.settings.limits
+        body = parse_json(await request.body(), max_depth=limits.max_json_depth)
+        submissions = build_submissions(
+            body,
+            agency=agency,
+            now=runtime.clock.now(),
+            max_skew=timedelta(seconds=limits.max_clock_skew_seconds),
+            metadata={"import": historical} if historical else {},
+        )
+        _check_batch_size(submissions, limits.max_batch)
+        expected = _expected_versions(submissions, expected_version)
+        result = await runtime.store.append(submissions, expected_versions=expected)
+        _log_recorded(agency, principal, result)
+        return _append_response(result, batch=isinstance(body, dict) and "events" in body)
+
+    @router.get(
+        "/events/{event_id}",
+        summary=f"Read one {agency} event as recorded",
+        responses=GET_RESPONSES,
+        response_class=Response,
+    )
+    async def get_event(event_id: UUID, principal: Authenticated, runtime: RuntimeDep) -> Response:
+        if principal.role == "agency" and principal.agency != agency:
+            raise Forbidden(f"a {principal.agency} key may not read the {agency} service")
+        if principal.role not in ("agency", *READER_ROLES):
+            raise Forbidden("reading events needs an agency, reviewer, duty manager or admin key")
+        event = await runtime.store.get(str(event_id))
+        if event is None or event.agency != agency:
+            raise NotFound(f"no {agency} event {event_id}")
+        return _json(event.to_json(), 200)
+
+    return router
+
+
+def _check_batch_size(submissions: list[Submission], max_batch: int) -> None:
+    limit = min(max_batch, MAX_BATCH)
+    if len(submissions) > limit:
+        raise Unprocessable(
+            f"a batch holds at most {limit} events; nothing was stored",
+            errors=[{"loc": ["body", "events"], "msg": f"at most {limit}", "type": "too_long"}],
+        )
+
+
+def _expected_versions(submissions: list[Submission], expected: int | None) -> dict[str, int]:
+    if expected is None:
+        return {}
+    cases = {s.case_id for s in submissions}
+    if len(cases) != 1:
+        raise Unprocessable(
+            "expected_version needs every event in the request to belong to one case",
+            errors=[
+                {"loc": ["query", "expected_version"], "msg": "events span cases", "type": "value"}
+            ],
+        )
+    return {cases.pop(): expected}
+
+
+def _append_response(result: AppendResult, *, batch: bool) -> Response:
+    """201 with receipts if anything was new; 200 with the originals on a pure retry."""
+    if result.none_created:
+        records = [e.to_json() for e in result.events]
+        return _json(records if batch else records[0], 200)
+    receipts = [_receipt(e) for e in result.events]
+    if batch:
+        return _json(receipts, 201)
+    location = f"/{result.events[0].agency}/events/{result.events[0].event_id}"
+    return _json(receipts[0], 201, headers={"Location": location})
+
+
+def _receipt(event: RecordedEvent) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "position": event.position,
+        "recorded_at": _iso(event.recorded_at),
+    }
+
+
+def _iso(value: datetime) -> str:
+    """As ``RecordedEvent.to_json`` writes it (``Z`` for UTC)."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _json(content: Any, status: int, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(content), status, headers, media_type="application/json")
+
+
+def _log_recorded(agency: Agency, principal: Principal, result: AppendResult) -> None:
+    events = result.events
+    fields: dict[str, Any] = {"agency": str(agency), "key_id": principal.key_id}
+    if len(events) == 1:
+        fields |= {"event_id": events[0].event_id, "correlation_id": events[0].correlation_id}
+    else:
+        fields |= {
+            "event_ids": [e.event_id for e in events],
+            "correlation_ids": sorted({e.correlation_id for e in events if e.correlation_id}),
+        }
+    fields |= {"count": len(events), "created": sum(result.created)}
+    log.info("events recorded", extra=fields)

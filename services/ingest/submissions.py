@@ -1,0 +1,85 @@
+"""From a decoded request body to store ``Submission``s, or a Problem.
+
+No I/O: the agency, the time and the limits are arguments. Checks run in the
+order a caller would want to hear about them: a type the agency may not post
+(403) before field errors (422), so nothing is stored in either case.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from events import CATALOG, Agency, EnvelopeBase, Submission, canonical, may_post, parse_submission
+from services.http.problems import FieldError, Forbidden, Unprocessable, field_error
+
+
+def build_submissions(
+    body: Any,
+    *,
+    agency: Agency,
+    now: datetime,
+    max_skew: timedelta,
+    metadata: Mapping[str, Any],
+) -> list[Submission]:
+    _check_types(body, agency)
+    envelopes = _parse(body, agency)
+    _check_occurred_at(envelopes, now + max_skew, batch=_is_batch(body))
+    return [Submission(canonical(e), agency, dict(metadata)) for e in envelopes]
+
+
+def _is_batch(body: Any) -> bool:
+    return isinstance(body, dict) and "events" in body
+
+
+def _check_types(body: Any, agency: Agency) -> None:
+    items = body.get("events") if _is_batch(body) else [body]
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        kind = item.get("type") if isinstance(item, dict) else None
+        if isinstance(kind, str) and kind in CATALOG and not may_post(agency, kind):
+            where = f"events[{index}]: " if _is_batch(body) else ""
+            raise Forbidden(f"{where}the {agency} service may not post {kind!r} events")
+
+
+def _parse(body: Any, agency: Agency) -> list[EnvelopeBase]:
+    try:
+        return parse_submission(body)
+    except ValidationError as exc:
+        errors = [_located(e, agency, batch=_is_batch(body)) for e in exc.errors()]
+        raise Unprocessable(
+            f"{len(errors)} invalid field(s); nothing was stored", errors=errors
+        ) from None
+
+
+def _located(error: Any, agency: Agency, *, batch: bool) -> FieldError:
+    """Drop the union tag pydantic puts in ``loc`` and prefix ``body``."""
+    loc = list(error["loc"])
+    tag_at = 2 if batch else 0
+    if len(loc) > tag_at and loc[tag_at] in CATALOG:
+        del loc[tag_at]
+    found = field_error({**error, "loc": ["body", *loc]})
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        found["loc"].append("type")
+        found["msg"] = f"must be one of the types the {agency} service accepts: " + ", ".join(
+            sorted(name for name in CATALOG if may_post(agency, name))
+        )
+    return found
+
+
+def _check_occurred_at(envelopes: list[EnvelopeBase], latest: datetime, *, batch: bool) -> None:
+    errors = [
+        _future(["events", i, "occurred_at"] if batch else ["occurred_at"], latest)
+        for i, envelope in enumerate(envelopes)
+        if envelope.occurred_at > latest
+    ]
+    if errors:
+        raise Unprocessable(f"{len(errors)} invalid field(s); nothing was stored", errors=errors)
+
+
+def _future(loc: list[str | int], latest: datetime) -> FieldError:
+    return {
+        "loc": ["body", *loc],
+        "msg": f"is in the future beyond the allowed clock skew (after {latest.isoformat()})",
+        "type": "occurred_at_in_future",
+    }
