@@ -23,7 +23,6 @@ from infra.store.port import (
     AppendResult,
     ConcurrencyError,
     IdempotencyConflict,
-    StoreError,
     StoreUnavailable,
 )
 from infra.store.sqlite_schema import connect_writer, decode, insert_event
@@ -31,7 +30,7 @@ from infra.store.sqlite_schema import connect_writer, decode, insert_event
 MAX_GROUP = 256
 """Requests per transaction: bounds how long one commit holds the write lock."""
 
-Outcome = AppendResult | StoreError
+Outcome = AppendResult | Exception
 
 
 @dataclass(slots=True)
@@ -80,7 +79,7 @@ class GroupCommitWriter:
             conn = connect_writer(self._path)
         except sqlite3.Error as e:
             self.ready.set_exception(StoreUnavailable(f"cannot open {self._path}: {e}"))
-            self._fail_queued()
+            self._die()
             return
         self.ready.set_result(None)
         try:
@@ -89,6 +88,9 @@ class GroupCommitWriter:
                 group, stop = self._next_group()
                 if group:
                     self._commit(conn, group)
+        except BaseException:
+            self._die()  # never leave callers awaiting a writer that is gone
+            raise
         finally:
             conn.close()
 
@@ -108,12 +110,13 @@ class GroupCommitWriter:
         return group, False
 
     def _commit(self, conn: sqlite3.Connection, group: list[WriteRequest]) -> None:
+        outcomes: list[Outcome]
         try:
             conn.execute("BEGIN IMMEDIATE")
             tx = _Transaction(conn, self._clock.now())
             outcomes = [tx.apply(request) for request in group]
             conn.execute("COMMIT")
-        except sqlite3.Error as e:
+        except Exception as e:  # reported to every caller of the group, not swallowed
             _rollback(conn)
             outcomes = [_unavailable(e) for _ in group]
         for request, outcome in zip(group, outcomes, strict=True):
@@ -121,14 +124,16 @@ class GroupCommitWriter:
         if any(isinstance(o, AppendResult) and not o.none_created for o in outcomes):
             self._on_commit()
 
-    def _fail_queued(self) -> None:
+    def _die(self) -> None:
+        with self._lock:
+            self._stopped = True
         while True:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 return
             if isinstance(item, WriteRequest):
-                _settle(item, StoreUnavailable(f"cannot open {self._path}"))
+                _settle(item, StoreUnavailable(f"the writer of {self._path} stopped"))
 
 
 class _Transaction:
@@ -148,7 +153,9 @@ class _Transaction:
         self._conn.execute("SAVEPOINT request")
         try:
             result, versions, head = self._append(request)
-        except StoreError as e:
+        except sqlite3.Error:
+            raise  # the transaction itself is in doubt: the whole group fails
+        except Exception as e:  # a conflict, or a bug in this request: handed to its caller
             self._conn.execute("ROLLBACK TO request")
             self._conn.execute("RELEASE request")
             return e
@@ -267,7 +274,7 @@ def _rollback(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
 
 
-def _unavailable(e: sqlite3.Error) -> StoreUnavailable:
+def _unavailable(e: Exception) -> StoreUnavailable:
     error = StoreUnavailable(f"the event store could not commit: {e}")
     error.__cause__ = e
     return error

@@ -160,3 +160,18 @@ async def test_unopenable_path_is_reported_as_store_unavailable(tmp_path: Path) 
 
     with pytest.raises(StoreUnavailable):
         await SQLiteEventStore(tmp_path / "a-directory").start()
+
+
+async def test_a_request_that_cannot_be_stored_fails_alone_and_leaves_no_rows(
+    store: SQLiteEventStore,
+) -> None:
+    good, unencodable, other = sub(), sub(metadata={"tags": {1, 2}}), sub()
+
+    outcomes = await asyncio.gather(
+        store.append([good, unencodable]), store.append([other]), return_exceptions=True
+    )
+
+    assert isinstance(outcomes[0], TypeError)  # a caller's bug reaches that caller
+    assert await store.get(good.event_id) is None  # rolled back with its batch
+    assert [e.event_id for e in await store.read_all()] == [other.event_id]
+    assert (await store.append([sub()])).events[0].position == 2  # the writer lives on
