@@ -3,7 +3,7 @@
 import uvicorn
 from fastapi import FastAPI
 
-from services.http.logs import configure_logging
+from infra.logging import configure_logging
 
 
 def run_server(app: FastAPI, *, host: str, port: int, log_level: str = "INFO") -> None:

@@ -146,14 +146,18 @@ def _json(content: Any, status: int, headers: dict[str, str] | None = None) -> R
 
 
 def _log_recorded(agency: Agency, principal: Principal, result: AppendResult) -> None:
+    """One line per request; for a batch, ``event_id`` lists every id."""
     events = result.events
-    fields: dict[str, Any] = {"agency": str(agency), "key_id": principal.key_id}
-    if len(events) == 1:
-        fields |= {"event_id": events[0].event_id, "correlation_id": events[0].correlation_id}
-    else:
-        fields |= {
-            "event_ids": [e.event_id for e in events],
-            "correlation_ids": sorted({e.correlation_id for e in events if e.correlation_id}),
-        }
-    fields |= {"count": len(events), "created": sum(result.created)}
-    log.info("events recorded", extra=fields)
+    ids = [e.event_id for e in events]
+    correlations = sorted({e.correlation_id for e in events if e.correlation_id})
+    log.info(
+        "events recorded: %d (%d new) by key %s",
+        len(events),
+        sum(result.created),
+        principal.key_id,
+        extra={
+            "agency": str(agency),
+            "event_id": ids[0] if len(ids) == 1 else ids,
+            "correlation_id": correlations[0] if len(correlations) == 1 else correlations or None,
+        },
+    )

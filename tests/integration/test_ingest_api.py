@@ -1,0 +1,315 @@
+"""The agency ingest API through a real uvicorn server socket: every response
+code, batch atomicity, limits and Problem Details."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import pytest
+from fastapi import APIRouter, Depends
+
+from infra.clock import FixedClock
+from services.embedded.app import create_embedded_app
+from services.http import Principal, ReaderPrincipal, require_roles
+from tests.support.factories import make_envelope
+from tests.support.ingest import auth, make_settings
+from tests.support.server import serve_app
+
+NOW = datetime(2024, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _extra_routes() -> APIRouter:
+    """Routes a later service would add, guarded by the shared dependencies."""
+    router = APIRouter()
+
+    @router.get("/test/reader")
+    async def reader(who: ReaderPrincipal) -> dict[str, Any]:
+        return {"role": who.role, "name": who.name}
+
+    @router.get("/test/admin")
+    async def admin(who: Annotated[Principal, Depends(require_roles("admin"))]) -> str:
+        return who.key_id
+
+    return router
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[httpx.Client]:
+    settings = make_settings(tmp_path, limits={"max_body_bytes": 64 * 1024, "max_json_depth": 8})
+
+    def factory() -> Any:
+        app = create_embedded_app(settings, clock=FixedClock(NOW))
+        app.include_router(_extra_routes())
+        return app
+
+    with serve_app(factory) as url, httpx.Client(base_url=url, timeout=10) as http:
+        yield http
+
+
+def post(
+    client: httpx.Client, body: Any, who: str = "police", path: str = "/police/events", **kw: Any
+) -> httpx.Response:
+    return client.post(path, json=body, headers=auth(who), **kw)
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == status
+    assert {"type", "title", "detail", "instance"} <= problem.keys()
+    assert "Traceback" not in response.text and "/work/" not in response.text
+    return problem
+
+
+def head(client: httpx.Client) -> int:
+    """The next position the store will give, learned by recording a probe event."""
+    return int(post(client, make_envelope(case_id="probe")).json()["position"])
+
+
+# --- 201 / 200 / GET ------------------------------------------------------------
+
+
+def test_new_event_is_recorded_with_receipt_and_readable(client: httpx.Client) -> None:
+    envelope = make_envelope("incident.reported")
+
+    response = post(client, envelope)
+
+    assert response.status_code == 201
+    receipt = response.json()
+    assert receipt == {
+        "event_id": envelope["event_id"],
+        "position": 1,
+        "recorded_at": "2024-03-02T09:00:00Z",
+    }
+    assert response.headers["location"] == f"/police/events/{envelope['event_id']}"
+    record = client.get(response.headers["location"], headers=auth("police")).json()
+    assert record["data"] == envelope["data"]
+    assert record["agency"] == "police"
+    assert record["position"] == 1
+
+
+def test_identical_retry_returns_200_with_the_original_record(client: httpx.Client) -> None:
+    envelope = make_envelope()
+    first = post(client, envelope).json()
+
+    retry = post(client, envelope)
+
+    assert retry.status_code == 200
+    assert retry.json()["position"] == first["position"]
+    assert retry.json()["recorded_at"] == first["recorded_at"]
+    assert retry.json()["data"] == envelope["data"]
+    assert head(client) == first["position"] + 1
+
+
+def test_event_id_reused_with_other_content_is_409_and_first_content_stands(
+    client: httpx.Client,
+) -> None:
+    envelope = make_envelope(summary="first account")
+    post(client, envelope)
+
+    changed = {**envelope, "data": {**envelope["data"], "summary": "second account"}}
+    problem = assert_problem(post(client, changed), 409)
+
+    assert envelope["event_id"] in problem["detail"]
+    stored = client.get(f"/police/events/{envelope['event_id']}", headers=auth("police")).json()
+    assert stored["data"]["summary"] == "first account"
+
+
+def test_expected_version_mismatch_is_409_and_match_is_201(client: httpx.Client) -> None:
+    post(client, make_envelope(case_id="case-v"))
+
+    stale = post(client, make_envelope(case_id="case-v"), params={"expected_version": 0})
+    fresh = post(client, make_envelope(case_id="case-v"), params={"expected_version": 1})
+
+    assert "version" in assert_problem(stale, 409)["detail"]
+    assert fresh.status_code == 201
+
+
+def test_batch_is_recorded_in_order_with_a_receipt_per_event(client: httpx.Client) -> None:
+    events = [make_envelope(case_id=f"case-{i % 2}") for i in range(5)]
+
+    response = post(client, {"events": events})
+
+    assert response.status_code == 201
+    assert [r["event_id"] for r in response.json()] == [e["event_id"] for e in events]
+    assert [r["position"] for r in response.json()] == [1, 2, 3, 4, 5]
+    assert post(client, {"events": events}).status_code == 200
+
+
+# --- 422: invalid input, nothing stored -------------------------------------------
+
+
+def test_invalid_field_is_422_at_the_field_and_nothing_is_stored(client: httpx.Client) -> None:
+    envelope = make_envelope()
+    envelope["data"]["child"] = ""
+
+    problem = assert_problem(post(client, envelope), 422)
+
+    assert problem["errors"] == [
+        {
+            "loc": ["body", "data", "child"],
+            "msg": "String should have at least 1 character",
+            "type": "string_too_short",
+        }
+    ]
+    assert (
+        client.get(f"/police/events/{envelope['event_id']}", headers=auth("police")).status_code
+        == 404
+    )
+    assert head(client) == 1
+
+
+def test_unknown_type_is_422_at_type_listing_what_the_agency_may_post(
+    client: httpx.Client,
+) -> None:
+    envelope = {**make_envelope(), "type": "gossip.heard"}
+
+    error = assert_problem(post(client, envelope, "health", "/health/events"), 422)["errors"][0]
+
+    assert error["loc"] == ["body", "type"]
+    assert "injury.identified" in error["msg"] and "incident.reported" not in error["msg"]
+
+
+def test_batch_with_one_invalid_event_is_422_and_stores_nothing(client: httpx.Client) -> None:
+    good = make_envelope()
+    bad = make_envelope("person.released")
+    bad["data"]["outcome"] = "let_off"
+
+    problem = assert_problem(post(client, {"events": [good, bad]}), 422)
+
+    assert [e["loc"] for e in problem["errors"]] == [["body", "events", 1, "data", "outcome"]]
+    assert (
+        client.get(f"/police/events/{good['event_id']}", headers=auth("police")).status_code == 404
+    )
+    assert head(client) == 1
+
+
+def test_batch_with_one_reused_event_id_is_409_and_stores_nothing(client: httpx.Client) -> None:
+    earlier = make_envelope(summary="original")
+    post(client, earlier)
+    good = make_envelope()
+    reused = {**earlier, "data": {**earlier["data"], "summary": "rewritten"}}
+
+    assert_problem(post(client, {"events": [good, reused]}), 409)
+
+    assert (
+        client.get(f"/police/events/{good['event_id']}", headers=auth("police")).status_code == 404
+    )
+    assert head(client) == 2
+
+
+def test_occurred_at_beyond_clock_skew_is_422_at_occurred_at(client: httpx.Client) -> None:
+    soon = make_envelope(occurred_at=NOW + timedelta(minutes=4))
+    late = make_envelope(occurred_at=NOW + timedelta(minutes=6))
+
+    problem = assert_problem(post(client, {"events": [soon, late]}), 422)
+
+    assert [e["loc"] for e in problem["errors"]] == [["body", "events", 1, "occurred_at"]]
+    assert post(client, soon).status_code == 201
+
+
+def test_malformed_and_too_deep_json_are_422(client: httpx.Client) -> None:
+    malformed = client.post("/police/events", content=b'{"event_id": ', headers=auth("police"))
+    deep: Any = "leaf"
+    for _ in range(10):
+        deep = {"x": deep}
+
+    assert assert_problem(malformed, 422)["errors"][0]["type"] == "json_invalid"
+    assert assert_problem(post(client, deep), 422)["errors"][0]["type"] == "json_depth"
+
+
+def test_historical_import_is_marked_in_metadata(client: httpx.Client) -> None:
+    envelope = make_envelope()
+
+    post(client, envelope, params={"import": "historical"})
+
+    stored = client.get(f"/police/events/{envelope['event_id']}", headers=auth("reviewer")).json()
+    assert stored["metadata"] == {"import": "historical"}
+    assert_problem(post(client, make_envelope(), params={"import": "yes"}), 422)
+
+
+# --- 401 / 403 / 413 ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer not-a-key"}, {"Authorization": "Basic cG9saWNlOng="}]
+)
+def test_missing_or_unknown_key_is_401(client: httpx.Client, headers: dict[str, str]) -> None:
+    response = client.post("/police/events", json=make_envelope(), headers=headers)
+
+    assert_problem(response, 401)
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_one_agency_posting_to_another_agencys_service_is_403(client: httpx.Client) -> None:
+    envelope = make_envelope("concern.observed")
+
+    assert_problem(post(client, envelope, "police", "/edt/events"), 403)
+    assert_problem(post(client, envelope, "reviewer", "/edt/events"), 403)
+    assert post(client, envelope, "edt", "/edt/events").status_code == 201
+
+
+def test_posting_a_type_the_agency_may_not_post_is_403(client: httpx.Client) -> None:
+    agreement = make_envelope("agreement.made")
+    alert = make_envelope("alert.sent")
+
+    assert "agreement.made" in assert_problem(post(client, agreement), 403)["detail"]
+    assert_problem(post(client, {"events": [make_envelope(), alert]}), 403)
+    assert head(client) == 1
+
+
+def test_reading_is_limited_to_the_own_agency_or_reader_roles(client: httpx.Client) -> None:
+    envelope = make_envelope()
+    path = f"/police/events/{envelope['event_id']}"
+    post(client, envelope)
+
+    assert client.get(path, headers=auth("police")).status_code == 200
+    assert client.get(path, headers=auth("reviewer")).status_code == 200
+    assert_problem(client.get(path, headers=auth("health")), 403)
+    assert_problem(client.get(f"/edt/events/{envelope['event_id']}", headers=auth("edt")), 404)
+
+
+def test_body_over_the_limit_is_413_declared_or_streamed(client: httpx.Client) -> None:
+    big = make_envelope(summary="x" * 9_000)
+    body = b'{"events": [' + b",".join([httpx.Request("POST", "/", json=big).content] * 8) + b"]}"
+
+    declared = client.post("/police/events", content=body, headers=auth("police"))
+    streamed = client.post(
+        "/police/events", content=iter([body[:40_000], body[40_000:]]), headers=auth("police")
+    )
+
+    assert_problem(declared, 413)
+    assert_problem(streamed, 413)
+    assert head(client) == 1
+
+
+def test_shared_role_dependencies_guard_routes_of_later_services(client: httpx.Client) -> None:
+    assert client.get("/test/reader", headers=auth("duty_manager")).json()["role"] == "duty_manager"
+    assert_problem(client.get("/test/reader", headers=auth("police")), 403)
+    assert_problem(client.get("/test/admin", headers=auth("reviewer")), 403)
+    assert client.get("/test/admin", headers=auth("admin")).status_code == 200
+
+
+# --- discovery ----------------------------------------------------------------------
+
+
+def test_schemas_are_served_for_every_type(client: httpx.Client) -> None:
+    index = client.get("/schemas").json()["types"]
+    schema = client.get("/schemas/injury.identified").json()
+
+    assert {"type": "injury.identified", "posted_by": ["health"]}.items() <= next(
+        t for t in index if t["type"] == "injury.identified"
+    ).items()
+    assert schema["properties"]["type"]["const"] == "injury.identified"
+    assert_problem(client.get("/schemas/gossip.heard"), 404)
+
+
+def test_health_and_openapi_are_served(client: httpx.Client) -> None:
+    openapi = client.get("/openapi.json").json()
+
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert "historical" in openapi["paths"]["/police/events"]["post"]["description"]
+    assert_problem(client.get("/no/such/route"), 404)
