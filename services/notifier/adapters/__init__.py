@@ -1,0 +1,1 @@
+"""Adapters for the notifier's own ports."""

@@ -1,0 +1,279 @@
+"""``SQLiteOutbox``: the notifier's durable delivery state (WAL, synchronous=FULL).
+
+One connection owned by one worker thread: calls are serialised without
+blocking the event loop, and every write is a single committed transaction.
+"""
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+
+from events.records import Submission
+from services.notifier.adapters.outbox_schema import SCHEMA, STATUS_WHERE
+from services.notifier.domain.alerts import Alert, AlertStatus, NewAlert
+from services.notifier.ports import AttemptRecord
+
+T = TypeVar("T")
+_INSERT = """INSERT OR IGNORE INTO alerts (alert_id, finding_id, case_id, rule, transition,
+    subscription, finding, created_at, delivery, next_attempt_at, escalate_at, escalation_of)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+_OPEN_ESCALATION = "escalate_at IS NOT NULL AND acknowledged_at IS NULL AND escalated_at IS NULL"
+
+_STOP_CHAIN = f"""WITH RECURSIVE chain(id) AS (
+    SELECT escalated_alert_id FROM alerts WHERE alert_id = ? AND escalated_alert_id IS NOT NULL
+    UNION SELECT a.escalated_alert_id FROM alerts a JOIN chain c ON a.alert_id = c.id
+    WHERE a.escalated_alert_id IS NOT NULL)
+UPDATE alerts SET escalate_at = NULL
+WHERE alert_id IN (SELECT id FROM chain) AND {_OPEN_ESCALATION}"""
+"""An acknowledgement, however late, stops escalation further down its chain."""
+
+
+def _ts(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+def _dt(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+class SQLiteOutbox:
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
+        self._db: sqlite3.Connection | None = None
+
+    async def start(self) -> None:
+        await self._run(self._open)
+
+    def _open(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(SCHEMA)
+        self._db = db
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._run(self._db.close)
+            self._db = None
+        self._executor.shutdown(wait=True)
+
+    async def _run(self, work: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
+
+    async def _tx(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        def run() -> T:
+            db = self._conn()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(db)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            return result
+
+        return await self._run(run)
+
+    async def _query(self, sql: str, *params: Any) -> list[sqlite3.Row]:
+        return await self._run(lambda: self._conn().execute(sql, params).fetchall())
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("SQLiteOutbox.start() was not awaited")
+        return self._db
+
+    async def enqueue(
+        self,
+        alerts: Sequence[NewAlert],
+        findings: Sequence[Mapping[str, Any]] = (),
+        cancel_escalations: Iterable[str] = (),
+    ) -> int:
+        rows = [_row(a) for a in alerts]
+        seen = [(f["finding_id"], f["case_id"], f["status"], orjson.dumps(dict(f)))
+                for f in findings]
+        cancel = [(f,) for f in cancel_escalations]
+
+        def work(db: sqlite3.Connection) -> int:
+            before = db.total_changes
+            db.executemany(_INSERT, rows)
+            inserted = db.total_changes - before
+            db.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?)", seen)
+            db.executemany(
+                f"UPDATE alerts SET escalate_at = NULL WHERE finding_id = ? AND {_OPEN_ESCALATION}",
+                cancel,
+            )
+            return inserted
+
+        return await self._tx(work)
+
+    async def due(self, now: datetime, limit: int, exclude: Iterable[str] = ()) -> list[Alert]:
+        skip = set(exclude)
+        rows = await self._query(
+            "SELECT * FROM alerts WHERE delivery = 'pending' AND next_attempt_at <= ?"
+            " ORDER BY next_attempt_at LIMIT ?", now.timestamp(), limit + len(skip),
+        )
+        return [a for a in map(_alert, rows) if a.alert_id not in skip][:limit]
+
+    async def record_attempt(self, record: AttemptRecord) -> None:
+        r = record
+
+        def work(db: sqlite3.Connection) -> None:
+            db.execute(
+                "UPDATE alerts SET delivery = ?, attempts = ?, next_attempt_at = ?,"
+                " last_error = ?, last_status_code = ?,"
+                " delivered_at = COALESCE(delivered_at, ?) WHERE alert_id = ?",
+                (r.delivery, r.attempt, _ts(r.next_attempt_at), r.error, r.status_code,
+                 _ts(r.at) if r.delivery == "delivered" else None, r.alert_id),
+            )
+            if r.disable_subscription is not None:
+                db.execute(
+                    "INSERT OR IGNORE INTO disabled_subscriptions VALUES (?, ?, ?)",
+                    (r.disable_subscription, r.error or "410 Gone", _ts(r.at)),
+                )
+            _add_audit(db, r.audit)
+
+        await self._tx(work)
+
+    async def due_escalations(self, now: datetime) -> list[Alert]:
+        rows = await self._query(
+            f"SELECT * FROM alerts WHERE {_OPEN_ESCALATION} AND escalate_at <= ?"
+            " ORDER BY escalate_at", now.timestamp(),
+        )
+        return [_alert(r) for r in rows]
+
+    async def escalate(
+        self, alert_id: str, escalation: NewAlert, at: datetime, audit: Submission
+    ) -> None:
+        def work(db: sqlite3.Connection) -> None:
+            db.execute(_INSERT, _row(escalation))
+            db.execute(
+                f"UPDATE alerts SET escalated_at = ?, escalated_alert_id = ?"
+                f" WHERE alert_id = ? AND {_OPEN_ESCALATION}",
+                (_ts(at), escalation.alert_id, alert_id),
+            )
+            _add_audit(db, audit)
+
+        await self._tx(work)
+
+    async def acknowledge(
+        self, alert_id: str, by: str, at: datetime, audit: Submission
+    ) -> Alert | None:
+        def work(db: sqlite3.Connection) -> Alert | None:
+            row = db.execute("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
+            if row is None or row["acknowledged_at"] is not None:
+                return None if row is None else _alert(row)
+            db.execute(
+                "UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE alert_id = ?",
+                (_ts(at), by, alert_id),
+            )
+            db.execute(_STOP_CHAIN, (alert_id,))
+            _add_audit(db, audit)
+            row = db.execute("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
+            return _alert(row)
+
+        return await self._tx(work)
+
+    async def next_wake(self, exclude: Iterable[str] = ()) -> datetime | None:
+        skip = list(exclude)
+        marks = ",".join("?" * len(skip))
+        rows = await self._query(
+            "SELECT MIN(t) FROM ("
+            "SELECT MIN(next_attempt_at) AS t FROM alerts WHERE delivery = 'pending'"
+            f" AND alert_id NOT IN ({marks})"
+            f" UNION ALL SELECT MIN(escalate_at) FROM alerts WHERE {_OPEN_ESCALATION})",
+            *skip,
+        )
+        return _dt(rows[0][0])
+
+    async def get(self, alert_id: str) -> Alert | None:
+        rows = await self._query("SELECT * FROM alerts WHERE alert_id = ?", alert_id)
+        return _alert(rows[0]) if rows else None
+
+    async def list_alerts(self, status: AlertStatus | None, limit: int) -> list[Alert]:
+        where = STATUS_WHERE[status] if status else "1"
+        rows = await self._query(
+            f"SELECT * FROM alerts WHERE {where} ORDER BY created_at DESC LIMIT ?", limit
+        )
+        return [_alert(r) for r in rows]
+
+    async def finding(self, finding_id: str) -> Mapping[str, Any] | None:
+        rows = await self._query("SELECT finding FROM findings WHERE finding_id = ?", finding_id)
+        return orjson.loads(rows[0][0]) if rows else None
+
+    async def alerts_for_finding(self, finding_id: str) -> list[Alert]:
+        rows = await self._query(
+            "SELECT * FROM alerts WHERE finding_id = ? ORDER BY created_at", finding_id
+        )
+        return [_alert(r) for r in rows]
+
+    async def disabled_subscriptions(self) -> Mapping[str, str]:
+        rows = await self._query("SELECT name, reason FROM disabled_subscriptions")
+        return {r["name"]: r["reason"] for r in rows}
+
+    async def enable_subscription(self, name: str) -> None:
+        await self._tx(
+            lambda db: db.execute("DELETE FROM disabled_subscriptions WHERE name = ?", (name,))
+        )
+
+    async def add_audit(self, audit: Submission) -> None:
+        await self._tx(lambda db: _add_audit(db, audit))
+
+    async def pending_audit(self, limit: int) -> list[tuple[int, Submission]]:
+        rows = await self._query(
+            "SELECT seq, agency, envelope FROM audit_outbox WHERE appended = 0"
+            " ORDER BY seq LIMIT ?", limit,
+        )
+        return [
+            (r["seq"], Submission(envelope=orjson.loads(r["envelope"]), agency=r["agency"]))
+            for r in rows
+        ]
+
+    async def mark_audited(self, seqs: Sequence[int]) -> None:
+        await self._tx(
+            lambda db: db.executemany(
+                "UPDATE audit_outbox SET appended = 1 WHERE seq = ?", [(s,) for s in seqs]
+            )
+        )
+
+
+def _add_audit(db: sqlite3.Connection, audit: Submission) -> None:
+    db.execute(
+        "INSERT OR IGNORE INTO audit_outbox (event_id, agency, envelope) VALUES (?, ?, ?)",
+        (audit.event_id, audit.agency, orjson.dumps(dict(audit.envelope))),
+    )
+
+
+def _row(a: NewAlert) -> tuple[Any, ...]:
+    return (
+        a.alert_id, a.finding_id, a.case_id, a.rule, a.transition, a.subscription,
+        orjson.dumps(dict(a.finding)), _ts(a.created_at),
+        "suppressed" if a.suppressed else "pending",
+        _ts(a.next_attempt_at), _ts(a.escalate_at), a.escalation_of,
+    )
+
+
+def _alert(r: sqlite3.Row) -> Alert:
+    created = _dt(r["created_at"])
+    assert created is not None
+    new = NewAlert(
+        alert_id=r["alert_id"], finding_id=r["finding_id"], case_id=r["case_id"],
+        rule=r["rule"], transition=r["transition"], subscription=r["subscription"],
+        finding=orjson.loads(r["finding"]), created_at=created,
+        next_attempt_at=_dt(r["next_attempt_at"]), escalate_at=_dt(r["escalate_at"]),
+        suppressed=r["delivery"] == "suppressed", escalation_of=r["escalation_of"],
+    )
+    return Alert(
+        alert=new, delivery=r["delivery"], attempts=r["attempts"], last_error=r["last_error"],
+        last_status_code=r["last_status_code"], delivered_at=_dt(r["delivered_at"]),
+        acknowledged_at=_dt(r["acknowledged_at"]), acknowledged_by=r["acknowledged_by"],
+        escalated_at=_dt(r["escalated_at"]), escalated_alert_id=r["escalated_alert_id"],
+    )

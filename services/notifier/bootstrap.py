@@ -1,0 +1,56 @@
+"""Composition root for the notifier: the only place its adapters are chosen."""
+
+import random
+from pathlib import Path
+
+import httpx
+
+from infra.clock import Clock
+from infra.config.notifier import check_subscriptions
+from infra.config.settings import Settings
+from infra.store.port import EventStore
+from infra.webhooks.httpx_sender import HttpxWebhookSender
+from services.notifier.adapters.sqlite_outbox import SQLiteOutbox
+from services.notifier.delivery import Deliverer
+from services.notifier.domain.policy import RetryPolicy
+from services.notifier.service import Notifier
+
+
+async def build_notifier(
+    settings: Settings,
+    *,
+    store: EventStore,
+    clock: Clock,
+    http_client: httpx.AsyncClient | None = None,
+    db_path: Path | None = None,
+    rng: random.Random | None = None,
+) -> Notifier:
+    """Open the outbox and build a ready ``Notifier`` (start it with ``run()``).
+
+    ``close()`` closes the outbox and any HTTP client built here; a client or
+    store passed in stays the caller's to close.
+    """
+    check_subscriptions(settings.subscriptions)
+    ns = settings.notifier
+    outbox = SQLiteOutbox(db_path or ns.outbox_path or settings.data_dir / "notifier.db")
+    await outbox.start()
+    sender = HttpxWebhookSender(http_client, timeout=ns.request_timeout_seconds)
+    policies = {
+        s.name: RetryPolicy.from_strings(
+            s.retry_schedule or ns.default_retry_schedule, ns.horizon, ns.jitter
+        )
+        for s in settings.subscriptions
+    }
+    deliverer = Deliverer(
+        subscriptions={s.name: s for s in settings.subscriptions},
+        policies=policies,
+        sender=sender,
+        clock=clock,
+        base_url=settings.base_url,
+        rng=rng or random.Random(),
+    )
+    return Notifier(
+        outbox=outbox, deliverer=deliverer, store=store, clock=clock,
+        subscriptions=settings.subscriptions, max_in_flight=ns.max_in_flight,
+        resources=[sender.close, outbox.close],
+    )

@@ -1,0 +1,29 @@
+"""The JSON a duty manager's system receives.
+
+The body names the alert (also the ``webhook-id`` header), the attempt, the
+case picture link and the finding as it stood at this transition.
+"""
+
+from typing import Any
+from urllib.parse import quote
+
+from services.notifier.domain.alerts import NewAlert
+
+_TYPES = {"open": "finding.opened", "met_late": "finding.met_late", "resolved": "finding.resolved"}
+
+
+def picture_url(base_url: str, case_id: str) -> str:
+    return f"{base_url.rstrip('/')}/cases/{quote(case_id, safe='')}/picture"
+
+
+def alert_body(alert: NewAlert, attempt: int, base_url: str) -> dict[str, Any]:
+    return {
+        "type": "finding.escalated" if alert.escalation_of else _TYPES[alert.transition],
+        "alert_id": alert.alert_id,
+        "attempt": attempt,
+        "subscription": alert.subscription,
+        "escalation_of": alert.escalation_of,
+        "case_id": alert.case_id,
+        "case_picture_url": picture_url(base_url, alert.case_id),
+        "finding": dict(alert.finding),
+    }

@@ -1,0 +1,107 @@
+"""The notifier's ports: its durable outbox and the webhook sender.
+
+The outbox is the single source of truth for delivery state; each write that
+changes an alert also stores the audit event describing it, in one
+transaction, so the stream can be brought up to date after any crash.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from events.records import Submission
+from infra.webhooks.httpx_sender import SendOutcome
+from services.notifier.domain.alerts import Alert, AlertStatus, DeliveryState, NewAlert
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """The outcome of one delivery attempt, written atomically with its audit event."""
+
+    alert_id: str
+    attempt: int
+    delivery: DeliveryState
+    at: datetime
+    audit: Submission
+    next_attempt_at: datetime | None = None
+    error: str | None = None
+    status_code: int | None = None
+    disable_subscription: str | None = None
+    """Set on 410 Gone: the subscription is disabled in the same transaction."""
+
+
+class Outbox(Protocol):
+    async def enqueue(
+        self,
+        alerts: Sequence[NewAlert],
+        findings: Sequence[Mapping[str, Any]] = (),
+        cancel_escalations: Iterable[str] = (),
+    ) -> int:
+        """Insert alerts not already held (by ``alert_id``), remember the latest
+        JSON of each finding, and stop pending escalations for the given finding
+        ids, in one transaction; returns how many alerts were new."""
+        ...
+
+    async def due(self, now: datetime, limit: int, exclude: Iterable[str] = ()) -> list[Alert]:
+        """Pending alerts whose next attempt is due, earliest first."""
+        ...
+
+    async def record_attempt(self, record: AttemptRecord) -> None:
+        """Store an attempt's outcome and its audit event in one transaction."""
+        ...
+
+    async def due_escalations(self, now: datetime) -> list[Alert]:
+        """Alerts past ``escalate_at`` with no acknowledgement or escalation yet."""
+        ...
+
+    async def escalate(
+        self, alert_id: str, escalation: NewAlert, at: datetime, audit: Submission
+    ) -> None:
+        """Enqueue the escalation alert and mark the original escalated, atomically."""
+        ...
+
+    async def acknowledge(
+        self, alert_id: str, by: str, at: datetime, audit: Submission
+    ) -> Alert | None:
+        """Record the first acknowledgement; a repeat returns the alert unchanged.
+        None if there is no such alert."""
+        ...
+
+    async def next_wake(self, exclude: Iterable[str] = ()) -> datetime | None:
+        """The earliest next attempt or escalation time, if any."""
+        ...
+
+    async def get(self, alert_id: str) -> Alert | None: ...
+
+    async def list_alerts(self, status: AlertStatus | None, limit: int) -> list[Alert]: ...
+
+    async def finding(self, finding_id: str) -> Mapping[str, Any] | None:
+        """The latest JSON of a finding the notifier was given, or None."""
+        ...
+
+    async def alerts_for_finding(self, finding_id: str) -> list[Alert]: ...
+
+    async def disabled_subscriptions(self) -> Mapping[str, str]:
+        """Name to reason, for subscriptions a receiver disabled with 410 Gone."""
+        ...
+
+    async def enable_subscription(self, name: str) -> None: ...
+
+    async def add_audit(self, audit: Submission) -> None: ...
+
+    async def pending_audit(self, limit: int) -> list[tuple[int, Submission]]:
+        """Audit events stored but not yet confirmed appended, oldest first."""
+        ...
+
+    async def mark_audited(self, seqs: Sequence[int]) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class WebhookSender(Protocol):
+    async def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> SendOutcome:
+        """POST a signed body; transport failures come back as outcomes, not raised."""
+        ...
+
+    async def close(self) -> None: ...

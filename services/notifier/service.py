@@ -1,0 +1,221 @@
+"""``Notifier``: turns finding transitions into durable alerts and delivers them.
+
+The projection calls ``on_findings`` with every finding whose status changed;
+enqueueing is idempotent by ``alert_id``, so a restart, rebuild or replay sends
+nothing twice. ``run`` delivers due alerts and escalations, waking on enqueue
+and at the next due time; delivery state lives in the outbox, never in memory.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from events.records import RecordedEvent
+from infra.clock import Clock
+from infra.config.notifier import Subscription
+from infra.store.port import EventStore, StoreError
+from services.notifier import audit
+from services.notifier.delivery import Deliverer
+from services.notifier.domain.alerts import Alert, AlertStatus
+from services.notifier.domain.routing import escalation_of, plan_alerts
+from services.notifier.errors import AlertNotFound, FindingAlreadyResolved, FindingNotFound
+from services.notifier.ports import Outbox
+from services.projection.domain.findings import Finding
+
+log = logging.getLogger("safeguard.notifier")
+IDLE = timedelta(seconds=30)
+AUDIT_BATCH = 500
+
+
+class Notifier:
+    def __init__(
+        self,
+        *,
+        outbox: Outbox,
+        deliverer: Deliverer,
+        store: EventStore,
+        clock: Clock,
+        subscriptions: Sequence[Subscription],
+        max_in_flight: int = 32,
+        resources: Sequence[Callable[[], Awaitable[None]]] = (),
+    ) -> None:
+        self._outbox, self._deliverer, self._store, self._clock = outbox, deliverer, store, clock
+        self._subs = list(subscriptions)
+        self._by_name = {s.name: s for s in subscriptions}
+        self._max_in_flight = max_in_flight
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._audit_lock = asyncio.Lock()
+        self._resources = list(resources)
+        """Closers of what the composition root opened for us (outbox, HTTP client)."""
+        self._failure: BaseException | None = None
+
+    # --- called by the projection ------------------------------------------
+
+    async def on_findings(self, findings: Iterable[Finding]) -> None:
+        """Enqueue one alert per (finding transition, matching subscription).
+
+        Idempotent: the same findings again (a rebuild) enqueue nothing new.
+        """
+        batch = list(findings)
+        if not batch:
+            return
+        alerts = plan_alerts(batch, self._subs, self._clock.now())
+        settled = [f.finding_id for f in batch if f.status != "open"]
+        added = await self._outbox.enqueue(alerts, [f.to_json() for f in batch], settled)
+        if added:
+            self._wake.set()
+
+    # --- background delivery ----------------------------------------------
+
+    async def run(self) -> None:
+        """Deliver until ``close``: due alerts, due escalations, pending audit."""
+        while not self._closing:
+            if self._failure is not None:
+                raise self._failure
+            self._wake.clear()
+            await self._flush_audit()
+            await self._escalate_due()
+            await self._start_due()
+            await self._wait_for_work()
+
+    async def deliver_due(self) -> None:
+        """One pass, awaited to the end: for tests and one-shot tools."""
+        await self._escalate_due()
+        await self._start_due()
+        await asyncio.gather(*self._in_flight.values())
+        await self._flush_audit()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _start_due(self) -> None:
+        free = self._max_in_flight - len(self._in_flight)
+        if free <= 0 or self._closing:
+            return
+        due = await self._outbox.due(self._clock.now(), free, exclude=self._in_flight)
+        if not due:
+            return
+        disabled = await self._outbox.disabled_subscriptions()
+        for alert in due:
+            task = asyncio.create_task(self._deliver(alert, disabled), name=alert.alert_id)
+            self._in_flight[alert.alert_id] = task
+            task.add_done_callback(self._done)
+
+    def _done(self, task: "asyncio.Task[None]") -> None:
+        """A failed outbox write stops ``run`` (crash-only): the alert stays due."""
+        alert_id = task.get_name()
+        self._in_flight.pop(alert_id, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery of alert %s crashed", alert_id, exc_info=task.exception())
+            self._failure = self._failure or task.exception()
+        self._wake.set()
+
+    async def _deliver(self, alert: Alert, disabled: Mapping[str, str]) -> None:
+        record = await self._deliverer.attempt(alert, disabled)
+        await self._outbox.record_attempt(record)
+
+    async def _wait_for_work(self) -> None:
+        timeout = IDLE
+        if len(self._in_flight) < self._max_in_flight:
+            at = await self._outbox.next_wake(exclude=self._in_flight)
+            if at is not None:
+                timeout = min(IDLE, max(at - self._clock.now(), timedelta(0)))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout.total_seconds())
+
+    async def _escalate_due(self) -> None:
+        now = self._clock.now()
+        for alert in await self._outbox.due_escalations(now):
+            source = self._by_name.get(alert.alert.subscription)
+            target = self._by_name.get(source.escalate_to or "") if source else None
+            if target is None:
+                log.error("alert %s cannot escalate: its escalation contact is not configured",
+                          alert.alert_id)
+                await self._outbox.enqueue([], (), [alert.alert.finding_id])
+                continue
+            escalation = escalation_of(alert.alert, target, now)
+            event = audit.escalated(alert.alert, escalation, now)
+            await self._outbox.escalate(alert.alert_id, escalation, now, event)
+
+    async def _flush_audit(self) -> None:
+        """Append stored audit events; on a store error keep them for the next pass."""
+        async with self._audit_lock:
+            while batch := await self._outbox.pending_audit(AUDIT_BATCH):
+                try:
+                    await self._store.append([s for _, s in batch])
+                except StoreError as e:
+                    log.warning("audit append deferred: %s", e)
+                    return
+                await self._outbox.mark_audited([seq for seq, _ in batch])
+
+    # --- duty managers ------------------------------------------------------
+
+    async def acknowledge(self, alert_id: str, *, by: str, note: str | None = None) -> Alert:
+        """Record the first acknowledgement (a repeat is a no-op); stops escalation."""
+        alert = await self._outbox.get(alert_id)
+        if alert is None:
+            raise AlertNotFound(alert_id)
+        now = self._clock.now()
+        event = audit.acknowledged(alert.alert, by, note, now)
+        acked = await self._outbox.acknowledge(alert_id, by, now, event)
+        await self._flush_audit()
+        assert acked is not None
+        return acked
+
+    async def resolve_finding(
+        self, finding_id: str, *, by: str, agency: str, reason: str
+    ) -> RecordedEvent:
+        """Append ``finding.resolved``; the same resolution again returns the first."""
+        finding = await self._outbox.finding(finding_id)
+        if finding is None:
+            raise FindingNotFound(finding_id)
+        existing = await self._store.get(audit.resolved_event_id(finding_id))
+        if existing is not None:
+            return _same_resolution(existing, by, reason)
+        event = audit.finding_resolved(finding, by, agency, reason, self._clock.now())
+        result = await self._store.append([event])
+        await self._outbox.enqueue([], (), [finding_id])
+        return result.events[0]
+
+    async def alerts(self, status: AlertStatus | None = None, limit: int = 100) -> list[Alert]:
+        return await self._outbox.list_alerts(status, limit)
+
+    async def alert(self, alert_id: str) -> Alert:
+        found = await self._outbox.get(alert_id)
+        if found is None:
+            raise AlertNotFound(alert_id)
+        return found
+
+    async def enable_subscription(self, name: str) -> None:
+        """Undo a 410 Gone once the receiver is back; later alerts are sent again."""
+        await self._outbox.enable_subscription(name)
+
+    async def close(self) -> None:
+        """Stop the loop, let in-flight attempts finish briefly, flush the audit."""
+        self._closing = True
+        self._wake.set()
+        if self._in_flight:
+            _, pending = await asyncio.wait(list(self._in_flight.values()), timeout=5)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        try:
+            await self._flush_audit()
+        finally:
+            for close in self._resources:
+                await close()
+            self._resources.clear()
+
+
+def _same_resolution(existing: RecordedEvent, by: str, reason: str) -> RecordedEvent:
+    data: Mapping[str, Any] = existing.data
+    if data.get("reason") != reason or data.get("by") != by:
+        raise FindingAlreadyResolved(str(data.get("finding_id")))
+    return existing
+
+
