@@ -1,0 +1,83 @@
+"""``KafkaEventFeed``: the ``EventFeed`` port read from the topic by a consumer group."""
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from functools import partial
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+
+from infra.config.stream import KafkaSettings
+from infra.feed import FeedBatch
+from infra.kafka.admin import ensure_topic
+from infra.kafka.codec import decode
+from infra.kafka.errors import KafkaUnavailable
+
+POLL_MS = 500
+log = logging.getLogger(__name__)
+
+
+class KafkaEventFeed:
+    """Manual commits: ``batch.ack()`` commits that batch's offsets, so a consumer
+    killed before acking is redelivered the batch (and dedupes by event id).
+
+    Ack batches in the order received: committing a later batch's offsets also
+    covers the earlier ones on the same partitions.
+    """
+
+    def __init__(self, settings: KafkaSettings, *, group_id: str, max_batch: int = 500) -> None:
+        self._settings, self._group_id, self._max_batch = settings, group_id, max_batch
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def batches(self, from_position: int) -> AsyncIterator[FeedBatch]:
+        """Yield batches forever. ``from_position`` is ignored: the group's committed
+        offsets say where to resume; a new group starts at the earliest offset."""
+        consumer = await self._start()
+        while True:
+            try:
+                records = await consumer.getmany(timeout_ms=POLL_MS, max_records=self._max_batch)
+            except KafkaError as e:
+                raise KafkaUnavailable(f"cannot read {self._settings.topic}: {e}") from e
+            if not records:
+                continue
+            events = sorted(
+                (decode(m.value) for messages in records.values() for m in messages),
+                key=lambda event: event.position,
+            )
+            offsets = {tp: messages[-1].offset + 1 for tp, messages in records.items()}
+            yield FeedBatch(events, ack=partial(self._commit, consumer, offsets))
+
+    async def close(self) -> None:
+        if self._consumer is not None:
+            consumer, self._consumer = self._consumer, None
+            await consumer.stop()
+
+    async def _start(self) -> AIOKafkaConsumer:
+        if self._consumer is not None:
+            return self._consumer
+        await ensure_topic(self._settings)
+        consumer = AIOKafkaConsumer(
+            self._settings.topic,
+            bootstrap_servers=self._settings.bootstrap_servers,
+            group_id=self._group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        try:
+            await consumer.start()
+        except KafkaError as e:
+            await consumer.stop()
+            raise KafkaUnavailable(f"cannot join consumer group {self._group_id}: {e}") from e
+        self._consumer = consumer
+        return consumer
+
+    @staticmethod
+    async def _commit(consumer: AIOKafkaConsumer, offsets: Mapping[TopicPartition, int]) -> None:
+        try:
+            await consumer.commit(dict(offsets))
+        except CommitFailedError as e:
+            # The group rebalanced: these partitions now belong to another member,
+            # which is redelivered this batch; its dedupe makes that harmless.
+            log.warning("offsets not committed after a rebalance; expect redelivery: %s", e)
+        except KafkaError as e:
+            raise KafkaUnavailable(f"cannot commit offsets: {e}") from e

@@ -1,0 +1,98 @@
+"""The relay's composition root: ``create_app(settings)`` serves ``/health`` and
+``/metrics`` while a background task relays the store onto Kafka.
+
+Transient failures (broker or store down) restart the relay from its durable
+checkpoint after a back-off; anything else ends the task and turns ``/health``
+red, so the orchestrator restarts the process.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from infra.config import Settings
+from infra.kafka import KafkaEventPublisher, KafkaUnavailable
+from infra.metrics import Metrics, metrics_router
+from infra.store.port import EventStore, StoreUnavailable
+from services.relay.checkpoint import SQLiteRelayCheckpoint
+from services.relay.ports import EventPublisher, RelayCheckpoint
+from services.relay.relay import Relay
+from services.relay.stores import open_store
+
+log = logging.getLogger(__name__)
+BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0)
+
+
+async def relay_forever(relay: Relay, publisher: EventPublisher) -> None:
+    failures = 0
+    while True:
+        try:
+            await publisher.start()
+            await relay.run()
+        except (KafkaUnavailable, StoreUnavailable) as e:
+            delay = BACKOFF_SECONDS[min(failures, len(BACKOFF_SECONDS) - 1)]
+            log.warning("relay interrupted, resuming from checkpoint in %.1fs: %s", delay, e)
+            failures += 1
+            await publisher.close()
+            await asyncio.sleep(delay)  # back-off before reconnecting, not a wait on a fact
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: EventStore | None = None,
+    publisher: EventPublisher | None = None,
+    checkpoint: RelayCheckpoint | None = None,
+    metrics: Metrics | None = None,
+) -> FastAPI:
+    metrics = metrics or Metrics()
+    state: dict[str, Any] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            the_store = store
+            if the_store is None:
+                the_store = await stack.enter_async_context(open_store(settings))
+            the_publisher = publisher or KafkaEventPublisher(settings.kafka)
+            stack.push_async_callback(the_publisher.close)
+            the_checkpoint = checkpoint or SQLiteRelayCheckpoint(settings.data_dir / "relay.db")
+            stack.push_async_callback(the_checkpoint.close)
+            relay = Relay(
+                the_store,
+                the_publisher,
+                the_checkpoint,
+                batch=settings.kafka.relay_batch,
+                on_relayed=lambda position, n: metrics.relayed(n),
+            )
+            task = asyncio.create_task(relay_forever(relay, the_publisher), name="relay")
+            state.update(relay=relay, task=task, store=the_store)
+            try:
+                yield
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app = FastAPI(title="Safeguard relay", lifespan=lifespan)
+    app.include_router(metrics_router(metrics))
+
+    @app.get("/health")
+    async def health() -> JSONResponse:
+        task: asyncio.Task[None] = state["task"]
+        relay: Relay = state["relay"]
+        if task.done():
+            return JSONResponse({"status": "failed"}, status_code=503)
+        try:
+            head = await state["store"].head_position()
+        except StoreUnavailable:
+            return JSONResponse({"status": "store unavailable"}, status_code=503)
+        metrics.lag("relay", head, relay.position)
+        return JSONResponse({"status": "ok", "position": relay.position, "head": head})
+
+    return app
