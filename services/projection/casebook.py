@@ -1,0 +1,64 @@
+"""The live set of case states, kept current one event at a time.
+
+The only place the service touches the domain fold, so live operation, rebuild
+and replay all go through the same functions.
+"""
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from events.records import RecordedEvent
+from services.projection import domain as d
+from services.projection.domain.findings import Finding
+from services.projection.domain.policy import RulePolicy
+from services.projection.domain.state import CaseState
+
+
+class CaseBook:
+    def __init__(self, policy: RulePolicy) -> None:
+        self.policy = policy
+        self._states: dict[str, CaseState] = {}
+
+    def __contains__(self, case_id: str) -> bool:
+        return case_id in self._states
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    def case_ids(self) -> Iterator[str]:
+        return iter(self._states)
+
+    def state(self, case_id: str) -> CaseState | None:
+        return self._states.get(case_id)
+
+    def apply(self, event: RecordedEvent) -> None:
+        """Fold one new event in; an event that occurred before ones already
+        applied (recorded late) makes the case refold from its events."""
+        state = self._states.get(event.case_id)
+        if state is None:
+            state = self._states[event.case_id] = d.fold((), self.policy, event.case_id)
+        if state.needs_refold(event):
+            self._states[event.case_id] = d.fold([*state.events, event], self.policy, event.case_id)
+        else:
+            d.evolve(state, event)
+
+    def load(self, events: Iterable[RecordedEvent]) -> None:
+        for event in events:
+            self.apply(event)
+
+    def findings(self, case_id: str, at: datetime) -> list[Finding]:
+        state = self._states.get(case_id)
+        return [] if state is None else d.evaluate(state, at)
+
+    def next_deadline(self, case_id: str, after: datetime) -> datetime | None:
+        state = self._states.get(case_id)
+        return None if state is None else d.next_deadline(state, after)
+
+    def as_of(
+        self, case_id: str, at: datetime, recorded_by: datetime | None = None
+    ) -> CaseState | None:
+        """The case as it stood at ``at`` (and as told by ``recorded_by``)."""
+        state = self._states.get(case_id)
+        if state is None:
+            return None
+        return d.fold(d.as_of(state.events, at, recorded_by), self.policy, case_id)

@@ -1,0 +1,108 @@
+"""The projection's durable read model: a copy of each case's events, the
+checkpoint, and the last status announced for each finding, in one SQLite file.
+
+Events and checkpoint are written in one transaction, so a redelivered event is
+a harmless no-op (``INSERT OR IGNORE`` on ``event_id``) and a crash between the
+write and a Kafka offset commit redelivers rather than loses. Keeping the events
+here (rather than re-reading the store) lets a Kafka-fed projection restart
+without the topic's full history.
+"""
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import orjson
+
+from events.records import RecordedEvent
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS case_events (
+    event_id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_events_case ON case_events (case_id, position);
+CREATE TABLE IF NOT EXISTS checkpoint (
+    source TEXT PRIMARY KEY,
+    position INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS announced (
+    finding_id TEXT PRIMARY KEY,
+    status TEXT NOT NULL
+);
+"""
+
+
+class ProjectionRepository:
+    """SQLite read model. Calls are short and synchronous; the service runs them
+    in a worker thread so the event loop stays free."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def checkpoint(self, source: str = "store") -> int:
+        row = self._db.execute(
+            "SELECT position FROM checkpoint WHERE source = ?", (source,)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def save(self, events: Iterable[RecordedEvent], source: str = "store") -> list[RecordedEvent]:
+        """Store new events and advance the checkpoint atomically; returns the
+        events not seen before (redeliveries are dropped here)."""
+        fresh: list[RecordedEvent] = []
+        top = 0
+        with self._transaction():
+            for event in events:
+                top = max(top, event.position)
+                cursor = self._db.execute(
+                    "INSERT OR IGNORE INTO case_events VALUES (?, ?, ?, ?)",
+                    (event.event_id, event.case_id, event.position, orjson.dumps(event.to_json())),
+                )
+                if cursor.rowcount:
+                    fresh.append(event)
+            self._db.execute(
+                "INSERT INTO checkpoint VALUES (?, ?) ON CONFLICT(source) "
+                "DO UPDATE SET position = max(position, excluded.position)",
+                (source, top),
+            )
+        return fresh
+
+    def load_all(self) -> Iterator[RecordedEvent]:
+        """Every stored event, case by case, for start-up."""
+        rows = self._db.execute("SELECT body FROM case_events ORDER BY case_id, position")
+        for (body,) in rows:
+            yield RecordedEvent.from_json(orjson.loads(body))
+
+    def announced(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT finding_id, status FROM announced").fetchall())
+
+    def mark_announced(self, statuses: dict[str, str]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO announced VALUES (?, ?) "
+                "ON CONFLICT(finding_id) DO UPDATE SET status = excluded.status",
+                statuses.items(),
+            )
+
+    def _transaction(self) -> "_Transaction":
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -1,0 +1,158 @@
+"""The projection service: follows the stream, keeps every case's joint picture
+current, opens findings the moment a deadline passes, and announces each change
+of a finding's status to whoever listens (the notifier).
+
+Two things wake it: a batch from the feed, and the clock reaching the next
+deadline of any case. Either way the same pure ``evaluate`` decides.
+"""
+
+import asyncio
+import contextlib
+import heapq
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from events.records import RecordedEvent
+from infra.clock import Clock
+from infra.feed import EventFeed, FeedBatch
+from services.projection.casebook import CaseBook
+from services.projection.domain.findings import Finding
+from services.projection.repository import ProjectionRepository
+
+log = logging.getLogger("safeguard.projection")
+
+#: Longest the deadline timer sleeps at once, so a wall-clock jump is noticed.
+MAX_TIMER_SLEEP = 30.0
+
+
+class FindingSink(Protocol):
+    async def on_findings(self, findings: Sequence[Finding]) -> None:
+        """Called with findings whose status changed; must be idempotent."""
+        ...
+
+
+class ProjectionService:
+    def __init__(
+        self,
+        *,
+        feed: EventFeed,
+        repository: ProjectionRepository,
+        casebook: CaseBook,
+        clock: Clock,
+        sinks: Sequence[FindingSink] = (),
+        source: str = "store",
+    ) -> None:
+        self._feed = feed
+        self._repo = repository
+        self.cases = casebook
+        self._clock = clock
+        self._sinks = list(sinks)
+        self._source = source
+        self._announced: dict[str, str] = {}
+        self._deadlines: list[tuple[datetime, str]] = []
+        self._timer_wake = asyncio.Event()
+        self._progress = asyncio.Condition()
+        self.position = 0
+        self.seen = 0
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+    def add_sink(self, sink: FindingSink) -> None:
+        self._sinks.append(sink)
+
+    async def start(self) -> None:
+        """Load the read model and announce whatever changed while we were down."""
+        events = await asyncio.to_thread(lambda: list(self._repo.load_all()))
+        self.cases.load(events)
+        self.seen = len(events)
+        self.position = self._repo.checkpoint(self._source)
+        self._announced = self._repo.announced()
+        await self._settle(list(self.cases.case_ids()))
+
+    async def run(self) -> None:
+        """Consume the feed and the clock until cancelled."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._consume())
+            group.create_task(self._timer())
+
+    async def handle(self, batch: FeedBatch) -> None:
+        fresh = await asyncio.to_thread(self._repo.save, batch.events, self._source)
+        await batch.ack()
+        for event in fresh:
+            self.cases.apply(event)
+        self.seen += len(fresh)
+        await self._settle({event.case_id for event in fresh})
+        await self._advance(batch.events)
+
+    async def wait_for(self, position: int) -> None:
+        """Block until events up to ``position`` are in the picture; callers bound
+        the wait with ``asyncio.timeout``."""
+        async with self._progress:
+            await self._progress.wait_for(lambda: self.position >= position)
+
+    async def tick(self) -> None:
+        """Evaluate every case whose next deadline has passed."""
+        now = self._clock.now()
+        due: set[str] = set()
+        while self._deadlines and self._deadlines[0][0] <= now:
+            due.add(heapq.heappop(self._deadlines)[1])
+        if due:
+            await self._settle(due)
+
+    async def _consume(self) -> None:
+        async for batch in self._feed.batches(self.position + 1):
+            await self.handle(batch)
+
+    async def _timer(self) -> None:
+        while True:
+            delay = MAX_TIMER_SLEEP
+            if self._deadlines:
+                wait = (self._deadlines[0][0] - self._clock.now()).total_seconds()
+                delay = min(max(wait, 0.0), MAX_TIMER_SLEEP)
+            self._timer_wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._timer_wake.wait(), delay)
+            await self.tick()
+
+    async def _advance(self, events: Iterable[RecordedEvent]) -> None:
+        top = max((event.position for event in events), default=0)
+        if top > self.position:
+            async with self._progress:
+                self.position = top
+                self._progress.notify_all()
+
+    async def _settle(self, case_ids: Iterable[str]) -> None:
+        """Announce findings whose status changed and schedule the next deadlines."""
+        now = self._clock.now()
+        changed: list[Finding] = []
+        for case_id in case_ids:
+            for finding in self.cases.findings(case_id, now):
+                if self._announced.get(finding.finding_id) != finding.status:
+                    changed.append(finding)
+            self._schedule(case_id, now)
+        if not changed:
+            return
+        for sink in self._sinks:
+            await sink.on_findings(changed)
+        statuses = {f.finding_id: f.status for f in changed}
+        await asyncio.to_thread(self._repo.mark_announced, statuses)
+        self._announced.update(statuses)
+        for finding in changed:
+            log.info(
+                "finding %s",
+                finding.status,
+                extra={"finding_id": finding.finding_id, "rule": finding.rule,
+                       "case_id": finding.case_id},
+            )
+
+    def _schedule(self, case_id: str, now: datetime) -> None:
+        due = self.cases.next_deadline(case_id, now)
+        if due is None:
+            return
+        soonest = self._deadlines[0][0] if self._deadlines else None
+        heapq.heappush(self._deadlines, (due, case_id))
+        if soonest is None or due < soonest:
+            self._timer_wake.set()
