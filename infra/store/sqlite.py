@@ -156,7 +156,10 @@ class SQLiteEventStore:
         """Every stored body from ``from_position``, synchronously, on a private
         connection. SQLite-specific: for rebuilds that fold millions of events in
         one thread, where a hop to a thread pool per page would dominate."""
-        conn = connect_reader(self.path)
+        try:
+            conn = connect_reader(self.path)
+        except sqlite3.Error as e:
+            raise StoreUnavailable(f"cannot read {self.path}: {e}") from e
         try:
             position = from_position
             while True:

@@ -175,3 +175,10 @@ async def test_a_request_that_cannot_be_stored_fails_alone_and_leaves_no_rows(
     assert await store.get(good.event_id) is None  # rolled back with its batch
     assert [e.event_id for e in await store.read_all()] == [other.event_id]
     assert (await store.append([sub()])).events[0].position == 2  # the writer lives on
+
+
+def test_raw_iteration_of_a_missing_file_is_store_unavailable(tmp_path: Path) -> None:
+    store = SQLiteEventStore(tmp_path / "missing.db")
+
+    with pytest.raises(StoreUnavailable):
+        next(store.iter_bodies_sync())
