@@ -23,7 +23,8 @@ from infra.store.sqlite_schema import connect_writer
 from infra.store.sqlite_transaction import Outcome, Transaction
 
 MAX_GROUP = 256
-"""Requests per transaction: bounds how long one commit holds the write lock."""
+MAX_GROUP_EVENTS = 10_000
+"""Requests and events per transaction: bound how long one commit holds the lock."""
 
 
 @dataclass(slots=True)
@@ -91,8 +92,8 @@ class GroupCommitWriter:
         first = self._queue.get()
         if isinstance(first, _Stop):
             return [], True
-        group = [first]
-        while len(group) < MAX_GROUP:
+        group, events = [first], len(first.submissions)
+        while len(group) < MAX_GROUP and events < MAX_GROUP_EVENTS:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
@@ -100,6 +101,7 @@ class GroupCommitWriter:
             if isinstance(item, _Stop):
                 return group, True
             group.append(item)
+            events += len(item.submissions)
         return group, False
 
     def _commit(self, conn: sqlite3.Connection, group: list[WriteRequest]) -> None:
