@@ -26,14 +26,24 @@ def run(args: argparse.Namespace) -> int:
         from services.embedded.app import create_embedded_app
 
         app = create_embedded_app(settings)
-    except (InvalidCredentials, ValidationError) as exc:
+    except InvalidCredentials as exc:
         print(f"safeguard: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        print(f"safeguard: configuration error:\n{_describe(exc)}", file=sys.stderr)
         return 2
     from services.http.server import run_server
 
     print(f"safeguard: serving on http://{settings.host}:{settings.port}", flush=True)
     run_server(app, host=settings.host, port=settings.port, log_level=settings.log_level)
     return 0
+
+
+def _describe(exc: ValidationError) -> str:
+    """Field and message only: the input may be a key and must not be echoed."""
+    return "\n".join(
+        f"  {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False)
+    )
 
 
 def _settings(args: argparse.Namespace) -> Settings:

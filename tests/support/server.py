@@ -72,7 +72,10 @@ def serve_app(app_factory: Callable[[], Any], *, timeout: float = STARTUP_SECOND
 
 
 class SafeguardProcess:
-    """``python -m services.cli.main <args>`` as a real child process."""
+    """``python -m services.cli.main <args>`` as a real child process.
+
+    ``SAFEGUARD_*`` variables of the test runner are not inherited; pass ``env``.
+    """
 
     def __init__(
         self, args: Sequence[str], *, env: dict[str, str] | None = None, port: int | None = None
@@ -80,7 +83,8 @@ class SafeguardProcess:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.args = [*args, "--port", str(self.port)] if "--port" not in args else list(args)
-        self.env = {**os.environ, **(env or {})}
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("SAFEGUARD_")}
+        self.env = {**inherited, **(env or {})}
         self.env.setdefault("PYTHONUNBUFFERED", "1")
         self.proc: subprocess.Popen[bytes] | None = None
         # A file, not a pipe: a chatty server must never block on a full pipe.
