@@ -1,1 +1,50 @@
-"""Pure domain: the joint picture fold, the rules and their findings. No I/O."""
+"""Pure domain: the joint picture fold, the rules and their findings. No I/O.
+
+Public API::
+
+    policy = RulePolicy.default()            # or RulePolicy.from_settings(RuleSettings(...))
+    state = fold(events, policy)             # one case, events in any order
+    state = evolve(state, event)             # live: one more event (late ones refold)
+    evaluate(state, at) -> list[Finding]     # findings as of ``at``
+    picture(state, at) -> dict               # the JSON joint picture as of ``at``
+    next_deadline(state, after) -> datetime | None
+    as_of(events, at, recorded_by=None)      # the events a replay folds
+"""
+
+from services.projection.domain.calendar import Duration, WorkingCalendar, add, parse_duration
+from services.projection.domain.evaluate import evaluate, next_deadline
+from services.projection.domain.findings import Finding, finding_id_for
+from services.projection.domain.fold import (
+    SAFEGUARD_TYPES,
+    as_of,
+    evolve,
+    fold,
+    fold_cases,
+    initial_state,
+)
+from services.projection.domain.picture import picture
+from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import RULES
+from services.projection.domain.state import CaseState, Obligation
+
+__all__ = [
+    "RULES",
+    "SAFEGUARD_TYPES",
+    "CaseState",
+    "Duration",
+    "Finding",
+    "Obligation",
+    "RulePolicy",
+    "WorkingCalendar",
+    "add",
+    "as_of",
+    "evaluate",
+    "evolve",
+    "finding_id_for",
+    "fold",
+    "fold_cases",
+    "initial_state",
+    "next_deadline",
+    "parse_duration",
+    "picture",
+]

@@ -1,0 +1,107 @@
+"""The fold: ``evolve(state, event)`` one event at a time, ``fold`` a whole case.
+
+Live operation, a rebuild from position 0 and a replay as of any moment all run
+this code. Events are applied in the order they occurred (``occurred_at``, then
+``position``). An event that arrives late — recorded after something that
+occurred later — is inserted in its place and the case is refolded, so the
+result never depends on arrival order. Redelivered events (same ``event_id``)
+are ignored.
+
+``evolve`` updates the state in place and returns it (a refold returns a new
+state): a rebuild folds millions of events and cannot copy a case per event.
+Always use the returned state.
+"""
+
+from bisect import insort
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from events.records import RecordedEvent
+from services.projection.domain import knowledge
+from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import RULE_HANDLERS
+from services.projection.domain.state import CaseState, order_key
+
+SAFEGUARD_TYPES = frozenset(
+    {"alert.sent", "alert.failed", "alert.acknowledged", "alert.escalated", "finding.resolved"}
+)
+"""Safeguard's own audit events: in the chronology, never a trigger for a rule."""
+
+Handler = Callable[[CaseState, RecordedEvent], None]
+_DISPATCH: dict[str, tuple[Handler, ...]] = {
+    t: ((knowledge.HANDLERS[t],) if t in knowledge.HANDLERS else ()) + RULE_HANDLERS.get(t, ())
+    for t in {*knowledge.HANDLERS, *RULE_HANDLERS}
+}
+"""Knowledge first (who now knows what), then the rules that read it."""
+
+
+def initial_state(case_id: str, policy: RulePolicy) -> CaseState:
+    return CaseState(case_id=case_id, policy=policy)
+
+
+def evolve(state: CaseState, event: RecordedEvent) -> CaseState:
+    """Apply one event of this case; see the module docstring for late arrivals."""
+    if event.case_id != state.case_id:
+        raise ValueError(f"event {event.event_id} is for case {event.case_id}, not {state.case_id}")
+    if event.event_id in state.by_id:
+        return state
+    if state.needs_refold(event):
+        events = list(state.events)
+        insort(events, event, key=order_key)
+        return _replay(initial_state(state.case_id, state.policy), events)
+    _apply(state, event)
+    return state
+
+
+def fold(
+    events: Iterable[RecordedEvent], policy: RulePolicy, *, case_id: str | None = None
+) -> CaseState:
+    """Fold one case's events, in any order, into its state."""
+    ordered = sorted(events, key=order_key)
+    if case_id is None and not ordered:
+        raise ValueError("fold of no events needs a case_id")
+    state = initial_state(case_id or ordered[0].case_id, policy)
+    for event in ordered:
+        state = evolve(state, event)
+    return state
+
+
+def fold_cases(events: Iterable[RecordedEvent], policy: RulePolicy) -> dict[str, CaseState]:
+    """A rebuild: group a stream by case, then fold each case once, in order."""
+    by_case: dict[str, list[RecordedEvent]] = {}
+    for event in events:
+        by_case.setdefault(event.case_id, []).append(event)
+    return {case_id: fold(evs, policy) for case_id, evs in by_case.items()}
+
+
+def as_of(
+    events: Iterable[RecordedEvent], at: datetime, recorded_by: datetime | None = None
+) -> list[RecordedEvent]:
+    """Events that had occurred by ``at`` (and, if given, been recorded by ``recorded_by``).
+
+    ``recorded_by`` answers "what could the system have shown at that moment";
+    without it a replay also shows what was recorded later about the past.
+    """
+    return [
+        e
+        for e in events
+        if e.occurred_at <= at and (recorded_by is None or e.recorded_at <= recorded_by)
+    ]
+
+
+def _replay(state: CaseState, ordered: list[RecordedEvent]) -> CaseState:
+    for event in ordered:
+        _apply(state, event)
+    return state
+
+
+def _apply(state: CaseState, event: RecordedEvent) -> None:
+    state.events.append(event)
+    state.by_id[event.event_id] = event
+    if event.type in SAFEGUARD_TYPES:
+        if event.type == "finding.resolved":
+            state.resolutions.setdefault(str(event.data["finding_id"]), event)
+        return
+    knowledge.record_author(state, event)
+    for handler in _DISPATCH.get(event.type, ()):
+        handler(state, event)

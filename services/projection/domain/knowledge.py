@@ -1,0 +1,98 @@
+"""Who knows what, since when: authors, and what they pass on.
+
+An agency knows an event it recorded from the moment it occurred. It comes to
+know another agency's event when that is passed to it by ``information.shared``,
+by a ``request.made`` about it, or at a strategy discussion that lists it in
+``information_shared`` — but only from an agency that already knew it then: a
+sharer cannot pass on what it did not know. Knowing an event means knowing the
+people it names.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from events.records import RecordedEvent
+from services.projection.domain.obligations import meet
+from services.projection.domain.people import adults_of, children_of
+from services.projection.domain.state import CaseState, Since
+
+
+def record_author(state: CaseState, event: RecordedEvent) -> None:
+    """The author knows its event, and the people it names, from when it occurred."""
+    state.knowledge[event.event_id] = {event.agency: event.occurred_at}
+    _know_people(state, event, event.agency, event.occurred_at)
+
+
+def learn(state: CaseState, event_id: str, agency: str, since: datetime, by: str) -> None:
+    """``agency`` comes to know ``event_id`` at ``since`` through event ``by``."""
+    known = state.knowledge.get(event_id)
+    if known is None or agency in known:
+        return
+    known[agency] = since
+    meet(state, ("know", event_id, agency), since, by)
+    _know_people(state, state.by_id[event_id], agency, since)
+
+
+def pass_on(
+    state: CaseState,
+    via: RecordedEvent,
+    about: Iterable[str],
+    sources: Iterable[str],
+    recipients: Iterable[str],
+) -> None:
+    """Recipients learn each ``about`` event that one of ``sources`` already knew."""
+    senders = tuple(sources)
+    targets = tuple(recipients)
+    for event_id in about:
+        known = state.knowledge.get(str(event_id))
+        if known is None or not any(s in known for s in senders):
+            continue
+        for agency in targets:
+            learn(state, str(event_id), agency, via.occurred_at, via.event_id)
+
+
+def on_information_shared(state: CaseState, event: RecordedEvent) -> None:
+    to = event.data["to_agency"]
+    pass_on(state, event, event.data.get("about") or (), (event.agency,), (to,))
+    learn(state, event.event_id, to, event.occurred_at, event.event_id)
+
+
+def on_request_made(state: CaseState, event: RecordedEvent) -> None:
+    to = event.data["to_agency"]
+    pass_on(state, event, event.data.get("about") or (), (event.agency,), (to,))
+    learn(state, event.event_id, to, event.occurred_at, event.event_id)
+
+
+def on_strategy_discussion(state: CaseState, event: RecordedEvent) -> None:
+    present = attendee_agencies(event)
+    pass_on(state, event, event.data.get("information_shared") or (), present, present)
+    for agency in present:
+        learn(state, event.event_id, agency, event.occurred_at, event.event_id)
+
+
+def attendee_agencies(event: RecordedEvent) -> tuple[str, ...]:
+    """Agencies represented at a strategy discussion (not "other"), in listed order."""
+    found = (a["agency"] for a in event.data.get("attendees") or ())
+    return tuple(dict.fromkeys(a for a in found if a != "other"))
+
+
+def _know_people(state: CaseState, event: RecordedEvent, agency: str, since: datetime) -> None:
+    for child in children_of(event):
+        _since(state.children, child, agency, since)
+    for adult in adults_of(event):
+        _since(state.adults, adult, agency, since)
+
+
+def _since(people: dict[str, Since], ref: str, agency: str, at: datetime) -> None:
+    known = people.get(ref)
+    if known is None:
+        people[ref] = {agency: at}
+    elif agency not in known:
+        known[agency] = at
+
+
+HANDLERS = {
+    "information.shared": on_information_shared,
+    "request.made": on_request_made,
+    "strategy_discussion.held": on_strategy_discussion,
+}

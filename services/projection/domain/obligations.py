@@ -1,0 +1,78 @@
+"""Opening obligations when a rule fires, and meeting them when the step happens."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from events.records import RecordedEvent
+from services.projection.domain.findings import finding_id_for
+from services.projection.domain.state import CaseState, Obligation, WaitKey
+
+
+def is_historical(event: RecordedEvent) -> bool:
+    """Bulk-imported history: it can raise findings but must page nobody."""
+    flag = event.metadata.get("import") if event.metadata else None
+    return flag == "historical" or flag is True
+
+
+def open_obligation(
+    state: CaseState,
+    rule: str,
+    trigger: RecordedEvent,
+    *,
+    children: Iterable[str],
+    concerns: Iterable[str],
+    qualifier: str = "",
+    to_agency: str | None = None,
+    triggers: tuple[str, ...] | None = None,
+    due_at: datetime | None = None,
+    deadline_type: str | None = None,
+    detail: str = "",
+    waits_for: Iterable[WaitKey] = (),
+) -> Obligation | None:
+    """Open an obligation of ``rule`` (if enabled); ``None`` when the rule is off.
+
+    The deadline is the rule's (or, for ``deadline_type``, that event type's)
+    duration after the trigger occurred; a rule without one is an instant
+    violation, due the moment its trigger occurred.
+    """
+    terms = state.policy[rule]
+    if not terms.enabled:
+        return None
+    ids = triggers or (trigger.event_id,)
+    if due_at is None:
+        duration = terms.deadline_for(deadline_type or trigger.type)
+        due_at = trigger.occurred_at
+        if duration is not None:
+            due_at = state.policy.calendar.add(trigger.occurred_at, duration)
+    ob = Obligation(
+        rule=rule,
+        finding_id=finding_id_for(rule, state.case_id, ids, qualifier),
+        trigger=trigger,
+        trigger_event_ids=ids,
+        children=tuple(children),
+        opened_at=trigger.occurred_at,
+        due_at=due_at,
+        severity=terms.severity,
+        concerns_agencies=tuple(concerns),
+        historical=all(is_historical(state.by_id[i]) for i in ids if i in state.by_id),
+        to_agency=to_agency,
+        detail=detail,
+    )
+    state.obligations.append(ob)
+    for key in waits_for:
+        state.waiting.setdefault(key, []).append(ob)
+    return ob
+
+
+def meet(state: CaseState, key: WaitKey, at: datetime, event_id: str) -> None:
+    """Every obligation waiting on ``key`` is met at ``at`` by ``event_id``."""
+    waiting = state.waiting.pop(key, None)
+    if waiting:
+        for ob in waiting:
+            settle(ob, at, event_id)
+
+
+def settle(ob: Obligation, at: datetime, event_id: str) -> None:
+    if ob.met_at is None:
+        ob.met_at = at
+        ob.met_by_event_id = event_id

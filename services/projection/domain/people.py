@@ -1,0 +1,77 @@
+"""Who an event names: the children and adults it makes known to the case."""
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from events.records import RecordedEvent
+from services.projection.domain.state import CaseState
+
+_CHILD_LISTS = ("children", "children_present", "related_children", "children_considered")
+
+AdultsOf = Callable[[Mapping[str, Any]], Iterable[str]]
+
+
+def _household(data: Mapping[str, Any]) -> Iterable[str]:
+    return (a["person"] for a in data.get("adults") or ())
+
+
+def _listed(data: Mapping[str, Any]) -> Iterable[str]:
+    return data.get("adults") or ()
+
+
+def _person(data: Mapping[str, Any]) -> Iterable[str]:
+    return (data["person"],) if data.get("person") else ()
+
+
+def _perpetrator(data: Mapping[str, Any]) -> Iterable[str]:
+    who = data.get("alleged_perpetrator")
+    return (who,) if who else ()
+
+
+def _agreement(data: Mapping[str, Any]) -> Iterable[str]:
+    yield from data.get("signed_by") or ()
+    yield from (a["person"] for a in data.get("protective_adults") or ())
+
+
+def _brought_by(data: Mapping[str, Any]) -> Iterable[str]:
+    who = data.get("brought_by")
+    return (who,) if who else ()
+
+
+_ADULTS: dict[str, AdultsOf] = {
+    "household.recorded": _household,
+    "incident.reported": _listed,
+    "person.arrested": _person,
+    "person.released": _person,
+    "disclosure.made": _perpetrator,
+    "agreement.made": _agreement,
+    "agreement.adult_confirmed": _person,
+    "agreement.party_refused": _person,
+    "medical.attended": _brought_by,
+}
+
+
+def children_of(event: RecordedEvent) -> list[str]:
+    """The envelope's children plus every child field of the payload, first seen first."""
+    data = event.data
+    found = list(event.children)
+    child = data.get("child")
+    if child:
+        found.append(child)
+    for key in _CHILD_LISTS:
+        found.extend(data.get(key) or ())
+    return list(dict.fromkeys(found)) if len(found) > 1 else found
+
+
+def adults_of(event: RecordedEvent) -> list[str]:
+    extract = _ADULTS.get(event.type)
+    return [] if extract is None else list(dict.fromkeys(extract(event.data)))
+
+
+def event_children(state: CaseState, event: RecordedEvent) -> list[str]:
+    """The children an event concerns; for agreement events, the agreement's children first."""
+    found = children_of(event)
+    agreement = state.agreements.get(event.data.get("agreement_id") or "")
+    if agreement is not None:
+        found = list(dict.fromkeys([*agreement.children, *found]))
+    return found

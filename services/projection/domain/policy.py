@@ -1,0 +1,100 @@
+"""Rule settings as the fold uses them: defaults from the rule data, per-area overrides.
+
+The domain reads overrides through small protocols rather than importing
+``infra.config``: any object shaped like ``RuleSettings`` will do.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol, cast
+
+from services.projection.domain.calendar import (
+    ENGLAND,
+    Duration,
+    WorkingCalendar,
+    parse_duration,
+)
+from services.projection.domain.findings import SEVERITY_ORDER, Severity
+from services.projection.domain.rule import Rule
+
+
+class OverrideLike(Protocol):
+    enabled: bool
+    deadline: str | None
+    severity: str | None
+    deadlines: dict[str, str]
+
+
+class SettingsLike(Protocol):
+    timezone: str
+    holiday_subdivision: str
+    overrides: Mapping[str, OverrideLike]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTerms:
+    """One rule's effective terms in one area."""
+
+    rule: Rule
+    enabled: bool
+    deadline: Duration | None
+    severity: Severity
+    deadlines_by_type: Mapping[str, Duration] = field(default_factory=dict)
+
+    def deadline_for(self, event_type: str) -> Duration | None:
+        return self.deadlines_by_type.get(event_type, self.deadline)
+
+
+@dataclass(frozen=True, slots=True)
+class RulePolicy:
+    """The terms of every rule plus the working-day calendar; built once per process."""
+
+    terms: Mapping[str, RuleTerms]
+    calendar: WorkingCalendar = ENGLAND
+
+    def __getitem__(self, rule_id: str) -> RuleTerms:
+        return self.terms[rule_id]
+
+    def enabled(self, rule_id: str) -> bool:
+        return self.terms[rule_id].enabled
+
+    @classmethod
+    def default(cls) -> "RulePolicy":
+        return cls.build({})
+
+    @classmethod
+    def from_settings(cls, settings: SettingsLike) -> "RulePolicy":
+        """Apply ``infra.config.rules.RuleSettings``; a bad value fails here, at start-up."""
+        calendar = WorkingCalendar(settings.timezone, settings.holiday_subdivision)
+        return cls.build(settings.overrides, calendar)
+
+    @classmethod
+    def build(
+        cls, overrides: Mapping[str, OverrideLike], calendar: WorkingCalendar = ENGLAND
+    ) -> "RulePolicy":
+        from services.projection.domain.rules import RULES
+
+        unknown = set(overrides) - set(RULES)
+        if unknown:
+            raise ValueError(f"overrides name unknown rules: {sorted(unknown)}")
+        terms = {rid: _terms(rule, overrides.get(rid)) for rid, rule in RULES.items()}
+        return cls(terms=terms, calendar=calendar)
+
+
+def _terms(rule: Rule, override: OverrideLike | None) -> RuleTerms:
+    """Override beats default; a rule-wide ``deadline`` override replaces per-type defaults."""
+    by_type = {t: parse_duration(d) for t, d in rule.deadlines_by_type}
+    if override is None:
+        return RuleTerms(rule, True, _maybe(rule.default_deadline), rule.severity, by_type)
+    severity = override.severity or rule.severity
+    if severity not in SEVERITY_ORDER:
+        raise ValueError(f"{rule.id}: unknown severity {severity!r}")
+    if override.deadline:
+        by_type = {}
+    by_type.update({t: parse_duration(d) for t, d in override.deadlines.items()})
+    deadline = _maybe(override.deadline or rule.default_deadline)
+    return RuleTerms(rule, override.enabled, deadline, cast(Severity, severity), by_type)
+
+
+def _maybe(text: str | None) -> Duration | None:
+    return None if text is None else parse_duration(text)

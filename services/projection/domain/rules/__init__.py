@@ -1,0 +1,64 @@
+"""Every rule, one module per family, and the dispatch table the fold uses.
+
+Order of handlers within an event type matters only where one reads what another
+records: agreements are recorded before the rules that name their children.
+"""
+
+from collections.abc import Callable, Mapping
+
+from events.records import RecordedEvent
+from services.projection.domain.rule import Rule
+from services.projection.domain.rules import (
+    agreements,
+    legal,
+    medical,
+    requests,
+    sharing,
+    strategy,
+)
+from services.projection.domain.state import CaseState, Obligation
+from services.projection.domain.wording import Wording
+
+Handler = Callable[[CaseState, RecordedEvent], None]
+Explainer = Callable[[Obligation, CaseState], Wording]
+
+RULES: dict[str, Rule] = {
+    rule.id: rule
+    for rule in (
+        *sharing.RULES,
+        *strategy.RULES,
+        *agreements.RULES,
+        *legal.RULES,
+        *medical.RULES,
+        *requests.RULES,
+    )
+}
+
+EXPLAIN: dict[str, Explainer] = {
+    **sharing.EXPLAIN,
+    **strategy.EXPLAIN,
+    **agreements.EXPLAIN,
+    **legal.EXPLAIN,
+    **medical.EXPLAIN,
+    **requests.EXPLAIN,
+}
+
+
+def _merge(*tables: Mapping[str, Handler | tuple[Handler, ...]]) -> dict[str, tuple[Handler, ...]]:
+    merged: dict[str, tuple[Handler, ...]] = {}
+    for table in tables:
+        for event_type, handlers in table.items():
+            more = handlers if isinstance(handlers, tuple) else (handlers,)
+            merged[event_type] = merged.get(event_type, ()) + more
+    return merged
+
+
+RULE_HANDLERS: dict[str, tuple[Handler, ...]] = _merge(
+    agreements.HANDLERS,
+    legal.HANDLERS,
+    sharing.HANDLERS,
+    strategy.HANDLERS,
+    medical.HANDLERS,
+    requests.HANDLERS,
+)
+"""event type -> the rule functions to run for it, in order."""

@@ -1,0 +1,114 @@
+"""The folded state of one case: plain dicts and slotted records, cheap to update.
+
+``CaseState`` is what ``evolve`` builds. It keeps every event (for the
+chronology and for a refold when one arrives out of order) and the derived
+facts the rules need; findings are not stored but computed on demand from the
+obligations (``evaluate``), because they depend on the evaluation time.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from events.records import RecordedEvent
+from services.projection.domain.findings import Severity
+
+if TYPE_CHECKING:
+    from services.projection.domain.policy import RulePolicy
+
+Since = dict[str, datetime]
+"""agency -> when it came to know."""
+
+WaitKey = tuple[str, ...]
+"""What an obligation waits for, e.g. ("know", event_id, agency) or ("discussion", child)."""
+
+
+@dataclass(slots=True, eq=False)
+class Obligation:
+    """A required step raised by a rule: due by ``due_at``, met (or not) by an event.
+
+    ``opened_at`` is the moment it came to exist (its trigger's occurred_at), so a
+    replay as of an earlier moment does not see it.
+    """
+
+    rule: str
+    finding_id: str
+    trigger: RecordedEvent
+    trigger_event_ids: tuple[str, ...]
+    children: tuple[str, ...]
+    opened_at: datetime
+    due_at: datetime
+    severity: Severity
+    concerns_agencies: tuple[str, ...]
+    historical: bool
+    to_agency: str | None = None
+    detail: str = ""
+    """Rule-specific words for the explanation, e.g. the agencies missing."""
+    met_at: datetime | None = None
+    met_by_event_id: str | None = None
+
+    def met_by(self, at: datetime) -> bool:
+        return self.met_at is not None and self.met_at <= at
+
+
+@dataclass(slots=True)
+class Agreement:
+    """A written (working) agreement and what became of it."""
+
+    agreement_id: str
+    event_id: str
+    made_at: datetime
+    agency: str
+    children: tuple[str, ...]
+    conditions: tuple[str, ...]
+    signed_by: tuple[str, ...]
+    protective_adults: dict[str, tuple[datetime, str] | None]
+    """person -> (confirmed at, by event id), or None while unconfirmed."""
+    refusals: list[tuple[str, str, datetime]] = field(default_factory=list)
+    """(person, event id, at)."""
+    breaches: list[tuple[str, datetime, str]] = field(default_factory=list)
+    """(event id, at, summary)."""
+
+
+@dataclass(slots=True)
+class CaseState:
+    """Everything the fold knows about one case, as of its last applied event."""
+
+    case_id: str
+    policy: "RulePolicy"
+    events: list[RecordedEvent] = field(default_factory=list)
+    """Applied events in (occurred_at, position) order."""
+    by_id: dict[str, RecordedEvent] = field(default_factory=dict)
+    children: dict[str, Since] = field(default_factory=dict)
+    adults: dict[str, Since] = field(default_factory=dict)
+    knowledge: dict[str, Since] = field(default_factory=dict)
+    """event_id -> agency -> since."""
+    legal: dict[str, dict[str, list[tuple[datetime, str, str]]]] = field(default_factory=dict)
+    """child -> agency -> history of (at, basis, event_id), oldest first."""
+    agreements: dict[str, Agreement] = field(default_factory=dict)
+    obligations: list[Obligation] = field(default_factory=list)
+    waiting: dict[WaitKey, list[Obligation]] = field(default_factory=dict)
+    open_conflicts: dict[str, Obligation] = field(default_factory=dict)
+    """child -> the legal-status conflict still open for them."""
+    harm_children: dict[str, str] = field(default_factory=dict)
+    """child -> first event suspecting significant harm to them (a discussion is due)."""
+    discussed_children: set[str] = field(default_factory=set)
+    suspects: dict[str, list[str]] = field(default_factory=dict)
+    """adult -> children, for alleged perpetrators and people arrested in the case."""
+    requests: dict[str, RecordedEvent] = field(default_factory=dict)
+    resolutions: dict[str, RecordedEvent] = field(default_factory=dict)
+    """finding_id -> the first finding.resolved event naming it."""
+
+    @property
+    def last(self) -> RecordedEvent | None:
+        return self.events[-1] if self.events else None
+
+    def needs_refold(self, event: RecordedEvent) -> bool:
+        """True when ``event`` occurred before something already applied."""
+        last = self.last
+        return last is not None and order_key(event) < order_key(last)
+
+
+def order_key(event: RecordedEvent) -> tuple[datetime, int]:
+    """Chronological order: when it happened, then the order it was recorded in."""
+    return (event.occurred_at, event.position)

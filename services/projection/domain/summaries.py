@@ -1,0 +1,116 @@
+"""One human line per event type, for the chronology and the explanations."""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from events.records import RecordedEvent
+from services.projection.domain.state import CaseState
+from services.projection.domain.wording import agencies, agency, join
+
+Clause = Callable[[Mapping[str, Any], CaseState], str]
+
+
+def interview_kind(kind: str) -> str:
+    return "ABE" if kind == "abe" else kind.replace("_", " ")
+
+
+def _kids(refs: Any) -> str:
+    return join(refs or ()) or "no child named"
+
+
+def _agreement_children(d: Mapping[str, Any], s: CaseState) -> str:
+    found = s.agreements.get(d["agreement_id"])
+    return (
+        f"the agreement for {_kids(found.children)}"
+        if found
+        else (f"agreement {d['agreement_id']}")
+    )
+
+
+def _discussion(d: Mapping[str, Any], s: CaseState) -> str:
+    present = agencies(a["agency"] for a in d["attendees"] if a["agency"] != "other")
+    return (
+        f"{'a review' if d['kind'] == 'review' else 'an initial'} strategy discussion was "
+        f"held ({present or 'no agency'} attending) considering {_kids(d['children_considered'])}"
+    )
+
+
+_CLAUSES: dict[str, Clause] = {
+    "household.recorded": lambda d, s: (
+        f"the household was recorded: children {_kids(d['children'])}; adults "
+        f"{join(a['person'] for a in d['adults']) or 'none'}"
+    ),
+    "incident.reported": lambda d, s: (
+        f"a {d['kind'].replace('_', ' ')} incident was reported with "
+        f"{join(d['children_present']) or 'no children'} present"
+    ),
+    "disclosure.made": lambda d, s: (
+        f"{d['child']} disclosed harm to a {d['made_to']}"
+        + (f", naming {d['alleged_perpetrator']}" if d.get("alleged_perpetrator") else "")
+    ),
+    "concern.observed": lambda d, s: (
+        f"a {d['category']} concern about {d['child']} was observed"
+        + (" (significant harm suspected)" if d.get("significant_harm_suspected") else "")
+    ),
+    "person.arrested": lambda d, s: f"{d['person']} was arrested ({d['offence']})",
+    "person.released": lambda d, s: (
+        f"{d['person']} was released ({d['outcome'].replace('_', ' ')})"
+    ),
+    "interview.conducted": lambda d, s: (
+        f"{d['child']} was interviewed ({interview_kind(d['kind'])})"
+    ),
+    "strategy_discussion.held": _discussion,
+    "agreement.made": lambda d, s: f"an agreement was made for {_kids(d['children'])}",
+    "agreement.adult_confirmed": lambda d, s: (
+        f"{d['person']} confirmed their part in {_agreement_children(d, s)}"
+    ),
+    "agreement.party_refused": lambda d, s: (
+        f"{d['person']} refused to keep to {_agreement_children(d, s)}"
+    ),
+    "agreement.breached": lambda d, s: f"{_agreement_children(d, s)} was breached",
+    "child.placed": lambda d, s: (
+        f"{d['child']} was placed with {d['placed_with']} (legal basis: "
+        f"{d['legal_basis'].replace('_', ' ')})"
+    ),
+    "police_protection.invoked": lambda d, s: (
+        f"police protection was taken for {_kids(d['children'])}"
+    ),
+    "police_protection.ended": lambda d, s: f"police protection ended for {_kids(d['children'])}",
+    "medical.attended": lambda d, s: (
+        f"{d['child']} was seen ({d['setting'].replace('_', ' ')}): {d['presenting_complaint']}"
+    ),
+    "injury.identified": lambda d, s: (
+        f"an injury to {d['child']} was identified"
+        + (" (non-accidental injury suspected)" if d.get("non_accidental_suspected") else "")
+    ),
+    "information.shared": lambda d, s: (
+        f"information about {len(d['about'])} event(s) was shared with "
+        f"{agency(d['to_agency'])} ({d['method'].replace('_', ' ')})"
+    ),
+    "request.made": lambda d, s: (
+        f"a {d['kind'].replace('_', ' ')} request was made to {agency(d['to_agency'])}"
+    ),
+    "request.responded": lambda d, s: f"request {d['request_id']} was {d['outcome']}",
+    "alert.sent": lambda d, s: f"an alert about {d['finding_id']} reached {d['subscription']}",
+    "alert.failed": lambda d, s: f"an alert about {d['finding_id']} to {d['subscription']} failed",
+    "alert.acknowledged": lambda d, s: f"{d['by']} acknowledged the alert about {d['finding_id']}",
+    "alert.escalated": lambda d, s: (
+        f"the alert about {d['finding_id']} was escalated to {d['escalated_to']}"
+    ),
+    "finding.resolved": lambda d, s: f"{d['by']} resolved {d['finding_id']}: {d['reason']}",
+}
+
+
+def clause(event: RecordedEvent, state: CaseState) -> str:
+    """What happened, as a clause: "the agreement for child-k was breached"."""
+    make = _CLAUSES.get(event.type)
+    try:
+        return make(event.data, state) if make else event.type
+    except (KeyError, TypeError, AttributeError):
+        return event.type
+
+
+def summary(event: RecordedEvent, state: CaseState) -> str:
+    """One line for the chronology: "EDT: the agreement for child-k was breached."."""
+    text = clause(event, state)
+    return f"{agency(event.agency, start=True)}: {text[0].upper()}{text[1:]}."
