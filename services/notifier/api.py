@@ -1,0 +1,101 @@
+"""Duty managers' endpoints: list alerts, acknowledge one, resolve a finding.
+
+``alerts_router`` takes the auth dependency so each app chooses who may call;
+the default admits duty managers and admins.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from events import SYSTEM_AGENCY
+from services.http.auth import Principal, require_roles
+from services.http.problems import Conflict, NotFound, ServiceUnavailable
+from services.notifier.domain.alerts import AlertStatus
+from services.notifier.errors import AlertNotFound, FindingAlreadyResolved, FindingNotFound
+from services.notifier.service import Notifier
+
+AuthDependency = Callable[..., Awaitable[Principal]] | Callable[..., Principal]
+
+
+class AckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=10_000)
+
+
+class ResolveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=10_000)
+
+
+def notifier_from_state(request: Request) -> Notifier:
+    """The notifier the app's lifespan put on ``app.state.notifier``."""
+    notifier: Notifier | None = getattr(request.app.state, "notifier", None)
+    if notifier is None:
+        raise ServiceUnavailable("the notifier is starting or stopping")
+    return notifier
+
+
+def alerts_router(
+    notifier: Notifier | None = None,
+    auth_dependency: AuthDependency | None = None,
+) -> APIRouter:
+    """``notifier`` None reads it from ``app.state.notifier`` at request time."""
+    get_notifier: Callable[..., Notifier] = (
+        notifier_from_state if notifier is None else (lambda: notifier)
+    )
+    NotifierDep = Annotated[Notifier, Depends(get_notifier)]
+    Caller = Annotated[
+        Principal, Depends(auth_dependency or require_roles("duty_manager", "admin"))
+    ]
+    router = APIRouter(tags=["alerts"])
+
+    @router.get("/alerts")
+    async def list_alerts(
+        n: NotifierDep, _who: Caller,
+        status: AlertStatus | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> dict[str, Any]:
+        """Alerts, newest first; ``status`` filters (failed ones need an operator)."""
+        return {"alerts": [a.to_json() for a in await n.alerts(status, limit)]}
+
+    @router.get("/alerts/{alert_id}")
+    async def get_alert(alert_id: str, n: NotifierDep, _who: Caller) -> dict[str, Any]:
+        try:
+            return (await n.alert(alert_id)).to_json()
+        except AlertNotFound as e:
+            raise NotFound(f"no alert {e}") from e
+
+    @router.post("/alerts/{alert_id}/ack")
+    async def acknowledge(
+        alert_id: str, n: NotifierDep, who: Caller,
+        body: Annotated[AckRequest | None, Body()] = None,
+    ) -> dict[str, Any]:
+        """Record that a duty manager has the alert; stops its escalation."""
+        try:
+            alert = await n.acknowledge(alert_id, by=_name(who), note=body.note if body else None)
+        except AlertNotFound as e:
+            raise NotFound(f"no alert {e}") from e
+        return alert.to_json()
+
+    @router.post("/findings/{finding_id}/resolve")
+    async def resolve(
+        finding_id: str, body: ResolveRequest, n: NotifierDep, who: Caller
+    ) -> dict[str, Any]:
+        """Append ``finding.resolved`` with the duty manager's reason."""
+        try:
+            event = await n.resolve_finding(
+                finding_id, by=_name(who), agency=who.agency or SYSTEM_AGENCY, reason=body.reason
+            )
+        except FindingNotFound as e:
+            raise NotFound(f"no finding {e} has reached the notifier") from e
+        except FindingAlreadyResolved as e:
+            raise Conflict(f"finding {e} was already resolved with another reason") from e
+        return event.to_json()
+
+    return router
+
+
+def _name(who: Principal) -> str:
+    return who.name or f"{who.role}:{who.key_id}"

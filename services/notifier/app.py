@@ -1,0 +1,64 @@
+"""The notifier alone (``safeguard run notifier`` / ``python -m services.notifier``).
+
+It delivers what is in its outbox (retries, escalations) and serves duty
+managers' endpoints. Findings reach it through ``Notifier.on_findings`` from the
+projection in the same process (the embedded stack); run delivery in exactly
+one process per outbox file, or alerts may be sent twice.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import FastAPI
+
+from infra.clock import Clock
+from infra.config import Settings
+from infra.store.port import EventStore
+from services.http.app import create_service_app
+from services.http.runtime import open_runtime
+from services.notifier.api import alerts_router
+from services.notifier.bootstrap import build_notifier
+from services.notifier.service import Notifier
+
+
+@asynccontextmanager
+async def running_notifier(
+    settings: Settings, *, store: EventStore, clock: Clock
+) -> AsyncIterator[Notifier]:
+    """Build, run in the background, and close on exit; a crashed loop is re-raised."""
+    notifier = await build_notifier(settings, store=store, clock=clock)
+    task = asyncio.create_task(notifier.run(), name="notifier")
+    try:
+        yield notifier
+    finally:
+        await notifier.close()
+        await task
+
+
+def create_app(
+    settings: Settings, *, store: EventStore | None = None, clock: Clock | None = None
+) -> FastAPI:
+    def lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]:
+        return _lifespan(app, settings, store, clock)
+
+    app = create_service_app(
+        settings, title="Safeguard notifier",
+        description="Duty-manager alerts: list, acknowledge, resolve.", lifespan=lifespan,
+    )
+    app.state.notifier = None
+    app.include_router(alerts_router())
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(
+    app: FastAPI, settings: Settings, store: EventStore | None, clock: Clock | None
+) -> AsyncIterator[None]:
+    async with (
+        open_runtime(settings, store=store, clock=clock) as runtime,
+        running_notifier(settings, store=runtime.store, clock=runtime.clock) as notifier,
+    ):
+        app.state.notifier = notifier
+        yield
+        app.state.notifier = None
