@@ -163,7 +163,7 @@ async def test_retry_after_is_honoured_over_a_shorter_schedule(
     receiver.fail_next(1, status=429, headers={"Retry-After": "1"})
     async with running(tmp_path, store, [make_subscription("edt", receiver.url)]) as n:
         await n.on_findings([make_finding()])
-        await wait_until(lambda: len(receiver.accepted) == 1, timeout=5)
+        await wait_until(lambda: len(receiver.accepted) == 1, within=5)
     first, second = receiver.requests
     assert second.at - first.at >= 0.95
 

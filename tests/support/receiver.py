@@ -23,12 +23,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
-    """Poll ``predicate`` until true or fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
+async def wait_until(predicate: Callable[[], bool], within: float = 10.0, what: str = "") -> None:
+    """Poll ``predicate`` until true or fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+            raise AssertionError(f"timed out after {within}s waiting for {what or predicate}")
         await asyncio.sleep(0.01)
 
 

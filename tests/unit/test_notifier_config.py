@@ -19,7 +19,8 @@ URL = "https://pager.example.org/hooks/safeguard"
 
 
 def sub(**kw: object) -> Subscription:
-    return Subscription.model_validate({"name": "edt-duty-manager", "url": URL, "secret": SECRET, **kw})
+    fields = {"name": "edt-duty-manager", "url": URL, "secret": SECRET, **kw}
+    return Subscription.model_validate(fields)
 
 
 @pytest.mark.parametrize(("text", "seconds"), [

@@ -12,7 +12,9 @@ from tests.support.notifier_kit import OLD_SECRET, SECRET
 BODY = b'{"type":"finding.opened","alert_id":"a1"}'
 
 
-def headers(body: bytes = BODY, at: int | None = None, secrets: list[str] | None = None) -> dict[str, str]:
+def headers(
+    body: bytes = BODY, at: int | None = None, secrets: list[str] | None = None
+) -> dict[str, str]:
     return webhook_headers("msg_1", at or int(time.time()), body, secrets or [SECRET])
 
 
