@@ -31,3 +31,6 @@ class KafkaSettings(BaseModel):
     """1 for development; 3 in production (see docs/deployment.md)."""
     relay_batch: int = 500
     """Events the relay reads from the store and sends before one checkpoint write."""
+    session_timeout_ms: int = 10_000
+    """How long a silent consumer keeps its partitions: the pause a killed
+    projection or notifier costs its replacement before redelivery starts."""

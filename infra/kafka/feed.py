@@ -62,6 +62,9 @@ class KafkaEventFeed:
             group_id=self._group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            session_timeout_ms=self._settings.session_timeout_ms,
+            rebalance_timeout_ms=self._settings.session_timeout_ms,
+            heartbeat_interval_ms=max(self._settings.session_timeout_ms // 5, 100),
         )
         try:
             await consumer.start()
