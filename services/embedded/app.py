@@ -1,8 +1,8 @@
-"""The embedded app: the three agency services (and, as they land, the
-projection and notifier) in one process, sharing one store.
+"""The embedded app: the three agency services, the projection and the
+notifier in one process, sharing one store.
 
-This is the composition root of ``safeguard serve``. To add a service, include
-its router below and start its workers inside ``lifespan`` where marked.
+This is the composition root of ``safeguard serve``. The notifier starts before
+the projection that feeds it findings, so it stops after it.
 """
 
 from collections.abc import AsyncIterator
@@ -18,6 +18,10 @@ from services.http.app import create_service_app
 from services.http.runtime import open_runtime
 from services.ingest.router import ingest_router
 from services.ingest.schemas import schemas_router
+from services.notifier.api import alerts_router
+from services.notifier.app import running_notifier
+from services.projection.api import projection_router
+from services.projection.bootstrap import running_projection
 
 DESCRIPTION = (
     "Safeguard, embedded: police, out-of-hours social care (EDT) and health post "
@@ -36,10 +40,17 @@ def create_embedded_app(
                 open_runtime(settings, store=store, clock=clock)
             )
             app.state.runtime = runtime
-            # Hook: start projection / notifier workers here with
-            # `await stack.enter_async_context(...)`; they stop in reverse order.
+            notifier = await stack.enter_async_context(
+                running_notifier(settings, store=runtime.store, clock=runtime.clock)
+            )
+            projection = await stack.enter_async_context(
+                running_projection(
+                    settings, store=runtime.store, clock=runtime.clock, sinks=[notifier]
+                )
+            )
+            app.state.notifier, app.state.projection = notifier, projection
             yield
-            app.state.runtime = None
+            app.state.runtime = app.state.notifier = app.state.projection = None
 
     app = create_service_app(
         settings, title="Safeguard", description=DESCRIPTION, lifespan=lifespan
@@ -47,5 +58,7 @@ def create_embedded_app(
     for agency in Agency:
         app.include_router(ingest_router(agency))
     app.include_router(schemas_router())
-    # Hook: include the projection and notifier routers here.
+    app.include_router(projection_router())
+    app.include_router(alerts_router())
+    app.state.notifier = app.state.projection = None
     return app

@@ -24,26 +24,43 @@ class BodyLimitMiddleware:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            response = self._too_large().response(scope.get("path", ""))
-            await response(scope, receive, send)
+            await self._refuse(scope, receive, send)
             return
-        await self.app(scope, self._counting(receive), send)
+        guard = _Guard(self.max_bytes, receive, send)
+        try:
+            await self.app(scope, guard.receive, guard.send)
+        except PayloadTooLarge:
+            if guard.started:
+                raise
+        if guard.exceeded and not guard.started:
+            await self._refuse(scope, receive, send)
 
-    def _counting(self, receive: Receive) -> Receive:
-        seen = 0
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = PayloadTooLarge(f"the request body exceeds {self.max_bytes} bytes")
+        await problem.response(scope.get("path", ""))(scope, receive, send)
 
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise self._too_large()
-            return message
 
-        return counted
+class _Guard:
+    """Counts body bytes; once over the limit, reading fails and whatever the
+    app answers (a framework may turn the failure into a 400) is replaced by 413."""
 
-    def _too_large(self) -> PayloadTooLarge:
-        return PayloadTooLarge(f"the request body exceeds {self.max_bytes} bytes")
+    def __init__(self, max_bytes: int, receive: Receive, send: Send) -> None:
+        self.max_bytes, self._receive, self._send = max_bytes, receive, send
+        self.seen, self.exceeded, self.started = 0, False, False
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        self.seen += len(message.get("body", b""))
+        if self.seen > self.max_bytes:
+            self.exceeded = True
+            raise PayloadTooLarge(f"the request body exceeds {self.max_bytes} bytes")
+        return message
+
+    async def send(self, message: Message) -> None:
+        if self.exceeded and not self.started:
+            return  # dropped: the middleware answers 413 instead
+        self.started = self.started or message["type"] == "http.response.start"
+        await self._send(message)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -74,12 +91,14 @@ def parse_json(body: bytes, *, max_depth: int) -> Any:
 
 
 def _too_deep(value: Any, max_depth: int) -> bool:
-    """Iterative walk over containers only, so a hostile body cannot recurse us."""
-    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
-    while stack:
-        node, depth = stack.pop()
-        if depth > max_depth:
-            return True
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
-    return False
+    """Level by level over containers only: no recursion for a hostile body to exploit."""
+    level = [value] if isinstance(value, dict | list) else []
+    for _ in range(max_depth):
+        children: list[Any] = []
+        for node in level:
+            items = node.values() if isinstance(node, dict) else node
+            children.extend([c for c in items if isinstance(c, dict | list)])
+        if not children:
+            return False
+        level = children
+    return True

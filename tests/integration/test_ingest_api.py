@@ -28,6 +28,10 @@ def _extra_routes() -> APIRouter:
     async def reader(who: ReaderPrincipal) -> dict[str, Any]:
         return {"role": who.role, "name": who.name}
 
+    @router.post("/test/echo")
+    async def echo(body: dict[str, Any], who: ReaderPrincipal) -> int:
+        return len(body)
+
     @router.get("/test/admin")
     async def admin(who: Annotated[Principal, Depends(require_roles("admin"))]) -> str:
         return who.key_id
@@ -284,6 +288,16 @@ def test_body_over_the_limit_is_413_declared_or_streamed(client: httpx.Client) -
     assert_problem(declared, 413)
     assert_problem(streamed, 413)
     assert head(client) == 1
+
+
+def test_body_limit_also_guards_routes_that_declare_a_body_model(client: httpx.Client) -> None:
+    small = client.post("/test/echo", json={"a": 1}, headers=auth("reviewer"))
+    chunks = iter([b'{"a": "', b"x" * 70_000, b'"}'])
+
+    streamed = client.post("/test/echo", content=chunks, headers=auth("reviewer"))
+
+    assert small.json() == 1
+    assert_problem(streamed, 413)
 
 
 def test_shared_role_dependencies_guard_routes_of_later_services(client: httpx.Client) -> None:

@@ -1,0 +1,322 @@
+"""Ingest throughput, side by side (not a timed test; the lead runs real sizes).
+
+(a) a bare FastAPI endpoint validating the same model, storing nothing;
+(b) raw SQLite appends with the store's durability PRAGMAs (WAL, synchronous=FULL),
+    one insert+commit per event, and batched;
+(c) Safeguard single-event POST at concurrency 32 (``safeguard serve`` subprocess);
+(d) Safeguard batch POST of 500 events.
+
+Run tiny here::
+
+    python -m bench.ingest --requests 200 --batches 4 --out bench-ingest.md
+
+Targets: (c) >= 50% of (a) req/s with durable commits; (d) >= 40,000 events/s.
+"""
+
+import argparse
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import orjson
+
+from infra.store.sqlite_schema import SCHEMA
+from tests.support.factories import make_envelope
+from tests.support.ingest import KEYS, credentials_toml
+from tests.support.server import free_port, wait_for
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADERS = {"Authorization": f"Bearer {KEYS['police']}", "Content-Type": "application/json"}
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    events: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def req_per_s(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def events_per_s(self) -> float:
+        return self.events / self.seconds
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+# --- load generation ---------------------------------------------------------------
+
+
+def bodies(count: int, per_request: int) -> list[bytes]:
+    """Pre-encoded bodies with fresh ids, so the client spends no time on JSON."""
+
+    def one(i: int) -> bytes:
+        events = [
+            make_envelope(case_id=f"case-{(i * per_request + j) % 1000}")
+            for j in range(per_request)
+        ]
+        return orjson.dumps({"events": events} if per_request > 1 else events[0])
+
+    return [one(i) for i in range(count)]
+
+
+async def _drive(
+    url: str, payloads: list[bytes], concurrency: int
+) -> tuple[list[float], float, float]:
+    queue = list(reversed(payloads))
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async with httpx.AsyncClient(base_url=url, headers=HEADERS, timeout=60, limits=limits) as c:
+
+        async def worker() -> None:
+            while queue:
+                body = queue.pop()
+                start = time.perf_counter()
+                response = await c.post("/police/events", content=body)
+                latencies.append(time.perf_counter() - start)
+                if response.status_code not in (200, 201):
+                    raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
+
+        began = time.time()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return latencies, began, time.time()
+
+
+def _drive_sync(args: tuple[str, list[bytes], int]) -> tuple[list[float], float, float]:
+    return asyncio.run(_drive(*args))
+
+
+def load(
+    name: str, url: str, payloads: list[bytes], *, concurrency: int, procs: int, per_request: int
+) -> Result:
+    """Split the payloads over ``procs`` client processes, ``concurrency`` in total."""
+    shares = [payloads[i::procs] for i in range(procs)]
+    per_proc = max(1, concurrency // procs)
+    with ProcessPoolExecutor(procs) as pool:
+        parts = list(pool.map(_drive_sync, [(url, share, per_proc) for share in shares]))
+    latencies = [x for part in parts for x in part[0]]
+    seconds = max(p[2] for p in parts) - min(p[1] for p in parts)
+    return Result(name, len(payloads), len(payloads) * per_request, seconds, latencies)
+
+
+# --- servers ---------------------------------------------------------------------------
+
+
+def start(
+    cmd: Sequence[str], port: int, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        list(cmd),
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def up() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{cmd} exited with {proc.returncode}")
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    wait_for(up, timeout=30, what=" ".join(cmd))
+    return proc
+
+
+def bare_server(port: int) -> subprocess.Popen[bytes]:
+    return start(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.ingest_bare:create_app",
+            "--factory",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        port,
+    )
+
+
+def safeguard_server(port: int, data_dir: Path, log_level: str) -> subprocess.Popen[bytes]:
+    config = data_dir / "safeguard.toml"
+    config.write_text(credentials_toml())
+    return start(
+        [
+            sys.executable,
+            "-m",
+            "services.cli.main",
+            "serve",
+            "--config",
+            str(config),
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+        ],
+        port,
+        env={"SAFEGUARD_LOG_LEVEL": log_level},
+    )
+
+
+def with_server(proc: subprocess.Popen[bytes], run: Callable[[], Result]) -> Result:
+    try:
+        return run()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+# --- raw SQLite ------------------------------------------------------------------------
+
+
+def raw_sqlite(path: Path, events: int, batch: int) -> Result:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.executescript(SCHEMA)
+    rows = [orjson.dumps(make_envelope()) for _ in range(events)]
+    insert = (
+        "INSERT INTO events (position, event_id, case_id, stream_version, type, agency,"
+        " occurred_at, recorded_at, digest, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+    latencies: list[float] = []
+    began = time.perf_counter()
+    for start_at in range(0, events, batch):
+        t0 = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        for i in range(start_at, min(events, start_at + batch)):
+            conn.execute(
+                insert,
+                (
+                    i + 1,
+                    f"id-{i}",
+                    f"case-{i}",
+                    1,
+                    "disclosure.made",
+                    "police",
+                    "2024-03-01T21:30:00+00:00",
+                    "2024-03-01T21:30:00+00:00",
+                    "d",
+                    rows[i],
+                ),
+            )
+        conn.execute("COMMIT")
+        latencies.append(time.perf_counter() - t0)
+    seconds = time.perf_counter() - began
+    conn.close()
+    label = "one insert+commit per event" if batch == 1 else f"{batch} inserts per commit"
+    return Result(f"(b) raw SQLite, {label}", len(latencies), events, seconds, latencies)
+
+
+# --- report ----------------------------------------------------------------------------
+
+
+def table(results: list[Result], bare: Result, single: Result, batch: Result) -> str:
+    lines = [
+        "| scenario | requests | events | req/s | events/s | p50 ms | p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.name} | {r.requests} | {r.events} | {r.req_per_s:,.0f} | "
+            f"{r.events_per_s:,.0f} | {r.pct(0.5):.2f} | {r.pct(0.99):.2f} |"
+        )
+    ratio = single.req_per_s / bare.req_per_s
+    lines += [
+        "",
+        f"- (c)/(a) single POST vs bare validation: **{ratio:.0%}** (target >= 50%)",
+        f"- (d) batch of {batch.events // batch.requests}: **{batch.events_per_s:,.0f} events/s**"
+        " (target >= 40,000)",
+        f"- (d)/(c) events/s: {batch.events_per_s / single.events_per_s:.1f}x",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=2_000, help="single-event POSTs")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--batches", type=int, default=100, help="batch POSTs in (d)")
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-concurrency", type=int, default=4)
+    parser.add_argument("--client-procs", type=int, default=1)
+    parser.add_argument("--log-level", default="INFO", help="Safeguard's log level")
+    parser.add_argument("--out", type=Path, help="also write the Markdown table here")
+    args = parser.parse_args(argv)
+    procs = args.client_procs
+
+    singles = bodies(args.requests, 1)
+    batches = bodies(args.batches, args.batch_size)
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        port = free_port()
+        bare = with_server(
+            bare_server(port),
+            lambda: load(
+                "(a) bare FastAPI, validate only",
+                f"http://127.0.0.1:{port}",
+                singles,
+                concurrency=args.concurrency,
+                procs=procs,
+                per_request=1,
+            ),
+        )
+        raw_one = raw_sqlite(Path(tmp) / "raw1.db", min(args.requests, 2_000), 1)
+        raw_many = raw_sqlite(
+            Path(tmp) / "raw2.db", args.batches * args.batch_size, args.batch_size
+        )
+        port = free_port()
+        data = Path(tmp) / "safeguard"
+        data.mkdir()
+        url = f"http://127.0.0.1:{port}"
+        proc = safeguard_server(port, data, args.log_level)
+        try:
+            single = load(
+                f"(c) Safeguard POST, 1 event, concurrency {args.concurrency}",
+                url,
+                singles,
+                concurrency=args.concurrency,
+                procs=procs,
+                per_request=1,
+            )
+            batch = load(
+                f"(d) Safeguard POST, batch of {args.batch_size}",
+                url,
+                batches,
+                concurrency=args.batch_concurrency,
+                procs=procs,
+                per_request=args.batch_size,
+            )
+        finally:
+            proc.kill()
+            proc.wait()
+    report = table([bare, raw_one, raw_many, single, batch], bare, single, batch)
+    print(report)
+    if args.out:
+        args.out.write_text(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
