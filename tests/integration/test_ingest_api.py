@@ -1,6 +1,7 @@
 """The agency ingest API through a real uvicorn server socket: every response
 code, batch atomicity, limits and Problem Details."""
 
+import importlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -327,3 +328,19 @@ def test_health_and_openapi_are_served(client: httpx.Client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert "historical" in openapi["paths"]["/police/events"]["post"]["description"]
     assert_problem(client.get("/no/such/route"), 404)
+
+
+@pytest.mark.parametrize("agency", ["police", "edt", "health"])
+def test_each_agency_app_alone_serves_only_its_own_agency(tmp_path: Path, agency: str) -> None:
+    module = importlib.import_module(f"services.{agency}.app")
+    envelope = make_envelope("concern.observed")
+    other = "health" if agency != "health" else "police"
+
+    with serve_app(lambda: module.create_app(make_settings(tmp_path))) as url:
+        own = httpx.post(f"{url}/{agency}/events", json=envelope, headers=auth(agency))
+        foreign = httpx.post(f"{url}/{other}/events", json=envelope, headers=auth(other))
+        schemas = httpx.get(f"{url}/schemas")
+
+    assert own.status_code == 201
+    assert_problem(foreign, 404)
+    assert schemas.status_code == 200
