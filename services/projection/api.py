@@ -12,7 +12,8 @@ from pydantic import AwareDatetime
 
 from services.http.auth import ReaderPrincipal
 from services.http.problems import NotFound, ServiceUnavailable
-from services.projection import domain as d
+from services.projection.domain.evaluate import evaluate
+from services.projection.domain.picture import picture
 from services.projection.service import ProjectionService
 
 AsOf = Annotated[
@@ -76,7 +77,7 @@ async def case_picture(
     """The joint picture: people, chronology, who knew what since when, legal
     status per agency, agreements, obligations and findings."""
     at, state = _state(projection, case_id, as_of, recorded_by)
-    document = d.picture(state, at)
+    document = picture(state, at)
     document["recorded_by"] = recorded_by.isoformat() if recorded_by else None
     return document
 
@@ -92,7 +93,7 @@ async def case_findings(
     return {
         "case_id": case_id,
         "as_of": at.isoformat(),
-        "findings": [f.to_json() for f in d.evaluate(state, at)],
+        "findings": [f.to_json() for f in evaluate(state, at)],
     }
 
 

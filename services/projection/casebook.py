@@ -8,8 +8,9 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from events.records import RecordedEvent
-from services.projection import domain as d
+from services.projection.domain.evaluate import evaluate, next_deadline
 from services.projection.domain.findings import Finding
+from services.projection.domain.fold import as_of, evolve, fold, initial_state
 from services.projection.domain.policy import RulePolicy
 from services.projection.domain.state import CaseState
 
@@ -32,27 +33,28 @@ class CaseBook:
         return self._states.get(case_id)
 
     def apply(self, event: RecordedEvent) -> None:
-        """Fold one new event in; an event that occurred before ones already
-        applied (recorded late) makes the case refold from its events."""
-        state = self._states.get(event.case_id)
-        if state is None:
-            state = self._states[event.case_id] = d.fold((), self.policy, event.case_id)
-        if state.needs_refold(event):
-            self._states[event.case_id] = d.fold([*state.events, event], self.policy, event.case_id)
-        else:
-            d.evolve(state, event)
+        """Fold one new event in (the fold refolds if it was recorded late)."""
+        state = self._states.get(event.case_id) or initial_state(event.case_id, self.policy)
+        self._states[event.case_id] = evolve(state, event)
 
     def load(self, events: Iterable[RecordedEvent]) -> None:
+        """Start-up and rebuild: group by case, then fold each case once, in order."""
+        by_case: dict[str, list[RecordedEvent]] = {}
         for event in events:
-            self.apply(event)
+            by_case.setdefault(event.case_id, []).append(event)
+        for case_id, case_events in by_case.items():
+            known = self._states.get(case_id)
+            if known is not None:
+                case_events.extend(known.events)
+            self._states[case_id] = fold(case_events, self.policy, case_id=case_id)
 
     def findings(self, case_id: str, at: datetime) -> list[Finding]:
         state = self._states.get(case_id)
-        return [] if state is None else d.evaluate(state, at)
+        return [] if state is None else evaluate(state, at)
 
     def next_deadline(self, case_id: str, after: datetime) -> datetime | None:
         state = self._states.get(case_id)
-        return None if state is None else d.next_deadline(state, after)
+        return None if state is None else next_deadline(state, after)
 
     def as_of(
         self, case_id: str, at: datetime, recorded_by: datetime | None = None
@@ -61,4 +63,4 @@ class CaseBook:
         state = self._states.get(case_id)
         if state is None:
             return None
-        return d.fold(d.as_of(state.events, at, recorded_by), self.policy, case_id)
+        return fold(as_of(state.events, at, recorded_by), self.policy, case_id=case_id)

@@ -137,7 +137,7 @@ class ProjectionService:
             return
         for sink in self._sinks:
             await sink.on_findings(changed)
-        statuses = {f.finding_id: f.status for f in changed}
+        statuses: dict[str, str] = {f.finding_id: f.status for f in changed}
         await asyncio.to_thread(self._repo.mark_announced, statuses)
         self._announced.update(statuses)
         for finding in changed:

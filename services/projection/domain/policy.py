@@ -19,16 +19,23 @@ from services.projection.domain.rule import Rule
 
 
 class OverrideLike(Protocol):
-    enabled: bool
-    deadline: str | None
-    severity: str | None
-    deadlines: dict[str, str]
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def deadline(self) -> str | None: ...
+    @property
+    def severity(self) -> str | None: ...
+    @property
+    def deadlines(self) -> Mapping[str, str]: ...
 
 
 class SettingsLike(Protocol):
-    timezone: str
-    holiday_subdivision: str
-    overrides: Mapping[str, OverrideLike]
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def holiday_subdivision(self) -> str: ...
+    @property
+    def overrides(self) -> Mapping[str, OverrideLike]: ...
 
 
 @dataclass(frozen=True, slots=True)

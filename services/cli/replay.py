@@ -1,0 +1,70 @@
+"""``safeguard replay``: the document a case reviewer starts from — the merged
+multi-agency chronology, who knew what when, and the findings — as of any moment."""
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from events.records import RecordedEvent
+from infra.config import Settings
+from services.cli.options import add_settings_arguments, settings_from
+from services.http.runtime import open_runtime
+from services.projection.domain.policy import RulePolicy
+from services.projection.replay import render_html, render_json, render_markdown
+from services.projection.review import review_document
+
+RENDERERS = {"json": render_json, "md": render_markdown, "html": render_html}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_settings_arguments(parser)
+    parser.add_argument("--case", required=True, help="case id")
+    parser.add_argument("--as-of", type=_aware, help="RFC 3339 moment (default: now)")
+    parser.add_argument(
+        "--recorded-by", type=_aware, help="leave out events recorded after this moment"
+    )
+    parser.add_argument("--format", choices=sorted(RENDERERS), default="html")
+    parser.add_argument("--out", type=Path, help="file to write (default: stdout)")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    console = Console(stderr=True)
+    with console.status(f"reading case {args.case}"):
+        events = asyncio.run(_read_case(settings, args.case))
+    if not events:
+        console.print(f"[red]no events for case {args.case!r}[/red]")
+        return 1
+    now = datetime.now(UTC)
+    with console.status(f"folding {len(events)} events"):
+        document = review_document(
+            args.case,
+            events,
+            RulePolicy.from_settings(settings.rules),
+            at=args.as_of or now,
+            recorded_by=args.recorded_by,
+            generated_at=now,
+        )
+    text = RENDERERS[args.format](document)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {args.out} ({len(events)} events)")
+    return 0
+
+
+async def _read_case(settings: Settings, case_id: str) -> list[RecordedEvent]:
+    async with open_runtime(settings) as runtime:
+        return await runtime.store.read_case(case_id)
+
+
+def _aware(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone offset, e.g. 2017-01-02T12:00:00+00:00")
+    return value
