@@ -51,12 +51,15 @@ class Story:
         *,
         at: str | datetime,
         recorded: str | datetime | None = None,
-        children: Iterable[str] = (),
+        envelope_children: Iterable[str] = (),
         metadata: dict[str, Any] | None = None,
         data: dict[str, Any] | None = None,
         **fields: Any,
     ) -> RecordedEvent:
-        """Record an event; ``fields`` patch the factory's default payload for ``type``."""
+        """Record an event; ``fields`` patch the factory's default payload for ``type``.
+
+        ``envelope_children`` is the envelope's own ``children`` list (empty by default).
+        """
         occurred = when(at) if isinstance(at, str) else at
         recorded_at = (
             occurred
@@ -71,7 +74,7 @@ class Story:
             case_id=self.case_id,
             type=type,
             occurred_at=occurred,
-            children=tuple(children),
+            children=tuple(envelope_children),
             actor={"role": "professional"},
             data=payload,
             agency=agency,

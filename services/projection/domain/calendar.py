@@ -67,7 +67,8 @@ class WorkingCalendar:
     def add(self, start: datetime, duration: Duration) -> datetime:
         """``start`` plus ``duration``, in UTC (see the module docstring)."""
         if duration.elapsed is not None:
-            return (start + duration.elapsed).astimezone(UTC)
+            end = start + duration.elapsed
+            return end if end.tzinfo is UTC else end.astimezone(UTC)
         return self._add_working_days(start, duration.working_days or 0)
 
     def _add_working_days(self, start: datetime, count: int) -> datetime:

@@ -81,17 +81,18 @@ def explain(
 ) -> str:
     """The rule's words plus the deadline: one or two sentences for a duty manager."""
     words = EXPLAIN[ob.rule](ob, state)
+    what = words.what.rstrip(".")
     zone = state.policy.calendar.timezone
     instant = ob.due_at == ob.opened_at
     due = "" if instant else f" (due {when(ob.due_at, zone, same_day_as=ob.opened_at)})"
     if status == "met_late" and ob.met_at is not None:
         met = when(ob.met_at, zone, same_day_as=ob.due_at)
         late = "" if instant else f", {span(ob.met_at - ob.due_at)} late"
-        text = f"{words.what}; {words.done or 'put right'} at {met}{late}{due}."
+        text = f"{what}; {words.done or 'put right'} at {met}{late}{due}."
     elif words.missing and not instant:
-        text = f"{words.what}; {words.missing}{due}."
+        text = f"{what}; {words.missing}{due}."
     else:
-        text = f"{words.what}."
+        text = f"{what}."
     if resolution is not None:
         text += f" Resolved by {resolution.get('by')}: {resolution.get('reason')}"
     return text

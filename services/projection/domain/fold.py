@@ -97,6 +97,7 @@ def _replay(state: CaseState, ordered: list[RecordedEvent]) -> CaseState:
 
 def _apply(state: CaseState, event: RecordedEvent) -> None:
     state.events.append(event)
+    state.last_key = (event.occurred_at, event.position)
     state.by_id[event.event_id] = event
     if event.type in SAFEGUARD_TYPES:
         if event.type == "finding.resolved":

@@ -8,7 +8,7 @@ sharer cannot pass on what it did not know. Knowing an event means knowing the
 people it names.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from events.records import RecordedEvent
@@ -77,18 +77,17 @@ def attendee_agencies(event: RecordedEvent) -> tuple[str, ...]:
 
 
 def _know_people(state: CaseState, event: RecordedEvent, agency: str, since: datetime) -> None:
-    for child in children_of(event):
-        _since(state.children, child, agency, since)
-    for adult in adults_of(event):
-        _since(state.adults, adult, agency, since)
+    _since(state.children, children_of(event), agency, since)
+    _since(state.adults, adults_of(event), agency, since)
 
 
-def _since(people: dict[str, Since], ref: str, agency: str, at: datetime) -> None:
-    known = people.get(ref)
-    if known is None:
-        people[ref] = {agency: at}
-    elif agency not in known:
-        known[agency] = at
+def _since(people: dict[str, Since], refs: Sequence[str], agency: str, at: datetime) -> None:
+    for ref in refs:
+        known = people.get(ref)
+        if known is None:
+            people[ref] = {agency: at}
+        elif agency not in known:
+            known[agency] = at
 
 
 HANDLERS = {

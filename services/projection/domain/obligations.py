@@ -4,7 +4,6 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from events.records import RecordedEvent
-from services.projection.domain.findings import finding_id_for
 from services.projection.domain.state import CaseState, Obligation, WaitKey
 
 
@@ -35,18 +34,20 @@ def open_obligation(
     duration after the trigger occurred; a rule without one is an instant
     violation, due the moment its trigger occurred.
     """
-    terms = state.policy[rule]
+    policy = state.policy
+    terms = policy.terms[rule]
     if not terms.enabled:
         return None
     ids = triggers or (trigger.event_id,)
     if due_at is None:
-        duration = terms.deadline_for(deadline_type or trigger.type)
+        duration = terms.deadlines_by_type.get(deadline_type or trigger.type) or terms.deadline
         due_at = trigger.occurred_at
         if duration is not None:
-            due_at = state.policy.calendar.add(trigger.occurred_at, duration)
+            due_at = policy.calendar.add(trigger.occurred_at, duration)
     ob = Obligation(
         rule=rule,
-        finding_id=finding_id_for(rule, state.case_id, ids, qualifier),
+        case_id=state.case_id,
+        qualifier=qualifier,
         trigger=trigger,
         trigger_event_ids=ids,
         children=tuple(children),
@@ -54,7 +55,7 @@ def open_obligation(
         due_at=due_at,
         severity=terms.severity,
         concerns_agencies=tuple(concerns),
-        historical=all(is_historical(state.by_id[i]) for i in ids if i in state.by_id),
+        historical=_historical(state, trigger, triggers),
         to_agency=to_agency,
         detail=detail,
     )
@@ -76,3 +77,9 @@ def settle(ob: Obligation, at: datetime, event_id: str) -> None:
     if ob.met_at is None:
         ob.met_at = at
         ob.met_by_event_id = event_id
+
+
+def _historical(state: CaseState, trigger: RecordedEvent, triggers: tuple[str, ...] | None) -> bool:
+    if triggers is None:
+        return is_historical(trigger)
+    return all(is_historical(state.by_id[i]) for i in triggers if i in state.by_id)

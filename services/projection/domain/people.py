@@ -1,12 +1,22 @@
 """Who an event names: the children and adults it makes known to the case."""
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from events.records import RecordedEvent
 from services.projection.domain.state import CaseState
 
 _CHILD_LISTS = ("children", "children_present", "related_children", "children_considered")
+_CHILD_FIELDS: dict[str, tuple[str, ...]] = {
+    "household.recorded": ("children",),
+    "incident.reported": ("children_present",),
+    "person.arrested": ("related_children",),
+    "strategy_discussion.held": ("children_considered",),
+    "agreement.made": ("children",),
+    "police_protection.invoked": ("children",),
+    "police_protection.ended": ("children",),
+}
+"""Child-list fields per catalog type; unknown types are searched for every such field."""
 
 AdultsOf = Callable[[Mapping[str, Any]], Iterable[str]]
 
@@ -58,14 +68,16 @@ def children_of(event: RecordedEvent) -> list[str]:
     child = data.get("child")
     if child:
         found.append(child)
-    for key in _CHILD_LISTS:
-        found.extend(data.get(key) or ())
+    for key in _CHILD_FIELDS.get(event.type, _CHILD_LISTS):
+        more = data.get(key)
+        if more:
+            found.extend(more)
     return list(dict.fromkeys(found)) if len(found) > 1 else found
 
 
-def adults_of(event: RecordedEvent) -> list[str]:
+def adults_of(event: RecordedEvent) -> Sequence[str]:
     extract = _ADULTS.get(event.type)
-    return [] if extract is None else list(dict.fromkeys(extract(event.data)))
+    return () if extract is None else list(dict.fromkeys(extract(event.data)))
 
 
 def event_children(state: CaseState, event: RecordedEvent) -> list[str]:

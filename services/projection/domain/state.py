@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from events.records import RecordedEvent
-from services.projection.domain.findings import Severity
+from services.projection.domain.findings import Severity, finding_id_for
 
 if TYPE_CHECKING:
     from services.projection.domain.policy import RulePolicy
@@ -32,7 +32,8 @@ class Obligation:
     """
 
     rule: str
-    finding_id: str
+    case_id: str
+    qualifier: str
     trigger: RecordedEvent
     trigger_event_ids: tuple[str, ...]
     children: tuple[str, ...]
@@ -46,6 +47,15 @@ class Obligation:
     """Rule-specific words for the explanation, e.g. the agencies missing."""
     met_at: datetime | None = None
     met_by_event_id: str | None = None
+    _finding_id: str | None = None
+
+    @property
+    def finding_id(self) -> str:
+        """Derived on first use: hashing every obligation during a rebuild is wasted work."""
+        if self._finding_id is None:
+            ids = self.trigger_event_ids
+            self._finding_id = finding_id_for(self.rule, self.case_id, ids, self.qualifier)
+        return self._finding_id
 
     def met_by(self, at: datetime) -> bool:
         return self.met_at is not None and self.met_at <= at
@@ -78,6 +88,8 @@ class CaseState:
     policy: "RulePolicy"
     events: list[RecordedEvent] = field(default_factory=list)
     """Applied events in (occurred_at, position) order."""
+    last_key: tuple[datetime, int] | None = None
+    """``order_key`` of the last applied event."""
     by_id: dict[str, RecordedEvent] = field(default_factory=dict)
     children: dict[str, Since] = field(default_factory=dict)
     adults: dict[str, Since] = field(default_factory=dict)
@@ -105,8 +117,8 @@ class CaseState:
 
     def needs_refold(self, event: RecordedEvent) -> bool:
         """True when ``event`` occurred before something already applied."""
-        last = self.last
-        return last is not None and order_key(event) < order_key(last)
+        last = self.last_key
+        return last is not None and (event.occurred_at, event.position) < last
 
 
 def order_key(event: RecordedEvent) -> tuple[datetime, int]:

@@ -10,6 +10,17 @@ from services.projection.domain.wording import agencies, agency, join
 Clause = Callable[[Mapping[str, Any], CaseState], str]
 
 
+REQUESTS = {
+    "welfare_check": "for a welfare check",
+    "attend_interview": "to attend an interview",
+    "strategy_discussion": "for a strategy discussion",
+    "medical_examination": "for a medical examination",
+    "information": "for information",
+    "other": "for help",
+}
+"""How a request reads after "asked <agency>"."""
+
+
 def interview_kind(kind: str) -> str:
     return "ABE" if kind == "abe" else kind.replace("_", " ")
 
@@ -88,7 +99,8 @@ _CLAUSES: dict[str, Clause] = {
         f"{agency(d['to_agency'])} ({d['method'].replace('_', ' ')})"
     ),
     "request.made": lambda d, s: (
-        f"a {d['kind'].replace('_', ' ')} request was made to {agency(d['to_agency'])}"
+        f"{agency(d['to_agency'])} {'were' if d['to_agency'] == 'police' else 'was'} asked "
+        f"{REQUESTS.get(d['kind'], 'for help')} (request {d['request_id']})"
     ),
     "request.responded": lambda d, s: f"request {d['request_id']} was {d['outcome']}",
     "alert.sent": lambda d, s: f"an alert about {d['finding_id']} reached {d['subscription']}",

@@ -8,6 +8,7 @@ from events.records import RecordedEvent
 from services.projection.domain.obligations import meet, open_obligation
 from services.projection.domain.rule import Rule
 from services.projection.domain.state import CaseState, Obligation
+from services.projection.domain.summaries import REQUESTS
 from services.projection.domain.wording import Wording, agency, when
 
 DECLINED = "request-declined"
@@ -69,7 +70,7 @@ def explain_unanswered(ob: Obligation, state: CaseState) -> Wording:
     to = agency(event.data["to_agency"])
     return Wording(
         what=f"{agency(event.agency, start=True)} asked {to} at {when(event.occurred_at, zone)} "
-        f"for a {event.data['kind'].replace('_', ' ')}",
+        f"{REQUESTS.get(event.data['kind'], 'for help')}",
         missing=f"{to} {'have' if to == 'police' else 'has'} not answered",
         done=f"{to} answered",
     )
@@ -81,7 +82,7 @@ def explain_declined(ob: Obligation, state: CaseState) -> Wording:
     zone = state.policy.calendar.timezone
     return Wording(
         what=f"{agency(event.agency, start=True)} declined at {when(event.occurred_at, zone)} "
-        f"{agency(request.agency)}'s {request.data['kind'].replace('_', ' ')} request: "
+        f"{agency(request.agency)}'s request {REQUESTS.get(request.data['kind'], 'for help')}: "
         f"{event.data['reason']}",
     )
 
