@@ -12,6 +12,7 @@ import pytest
 from fastapi import APIRouter, Depends
 
 from infra.clock import FixedClock
+from infra.store.port import StoreUnavailable
 from services.embedded.app import create_embedded_app
 from services.http import Principal, ReaderPrincipal, require_roles
 from tests.support.factories import make_envelope
@@ -344,3 +345,37 @@ def test_each_agency_app_alone_serves_only_its_own_agency(tmp_path: Path, agency
     assert own.status_code == 201
     assert_problem(foreign, 404)
     assert schemas.status_code == 200
+
+
+class FailingStore:
+    """A hand-written fake of the store port whose appends fail: the only way to
+    provoke a store outage or an internal error through a real server."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def append(self, submissions: Any, *, expected_versions: Any = None) -> Any:
+        raise self.error
+
+    async def close(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (StoreUnavailable("disk I/O error at /var/lib/safeguard/events.db"), 503),
+        (RuntimeError("boom in /work/main/infra/store/sqlite.py"), 500),
+    ],
+)
+def test_store_failures_are_problems_without_internals(
+    tmp_path: Path, error: Exception, status: int
+) -> None:
+    store: Any = FailingStore(error)
+
+    with serve_app(lambda: create_embedded_app(make_settings(tmp_path), store=store)) as url:
+        response = httpx.post(f"{url}/police/events", json=make_envelope(), headers=auth("police"))
+
+    problem = assert_problem(response, status)
+    assert "/var/lib" not in response.text and "boom" not in response.text
+    assert problem["instance"] == "/police/events"

@@ -38,6 +38,8 @@ def test_serve_without_config_writes_a_private_dev_config_and_reuses_it(tmp_path
             headers={"Authorization": f"Bearer {police_key}"},
         )
         assert str(config_path) in first.output()
+        assert envelope["event_id"] in first.output()  # the ingest log line
+        assert police_key not in first.output()
 
     roles = sorted((c["role"], c.get("agency", "")) for c in config["credentials"])
     assert roles == [
@@ -86,6 +88,7 @@ def test_sigkill_mid_stream_loses_no_acknowledged_event(tmp_path: Path) -> None:
         server.wait_healthy()
         requests, acked = asyncio.run(post_until_killed(server))
     assert len(acked) >= ACKS_BEFORE_KILL
+    assert any(batch[0] not in acked for batch in requests), "the kill was not mid-stream"
 
     with SafeguardProcess(args) as restarted:
         restarted.wait_healthy()
