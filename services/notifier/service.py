@@ -78,9 +78,9 @@ class Notifier:
             if self._failure is not None:
                 raise self._failure
             self._wake.clear()
-            await self._flush_audit()
+            await self._start_due()  # first: latency to the receiver matters most
             await self._escalate_due()
-            await self._start_due()
+            await self._flush_audit()
             await self._wait_for_work()
 
     async def deliver_due(self) -> None:
