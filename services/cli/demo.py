@@ -3,6 +3,7 @@ server through the agency endpoints, exactly as the agencies' systems would."""
 
 import argparse
 import sys
+import time
 from collections.abc import Mapping
 
 import httpx
@@ -40,6 +41,19 @@ def run(args: argparse.Namespace) -> int:
 
 class DemoError(Exception):
     pass
+
+
+def wait_until_up(base_url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise DemoError(f"{base_url} did not come up within {timeout:.0f}s")
+        time.sleep(0.1)
 
 
 def agency_keys(settings: Settings) -> dict[str, str]:

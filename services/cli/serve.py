@@ -18,6 +18,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, help="where events.db (and a dev config) live")
     parser.add_argument("--host", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to bind (default 8000)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="once serving, post the Child K case through the agency endpoints",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
     from services.http.server import run_server
 
     print(f"safeguard: serving on http://{settings.host}:{settings.port}", flush=True)
+    if args.demo:
+        _post_demo_when_up(settings)
     run_server(app, host=settings.host, port=settings.port, log_level=settings.log_level)
     return 0
 
@@ -59,3 +66,28 @@ def _settings(args: argparse.Namespace) -> Settings:
         verb = "wrote a development config with fresh keys to" if written else "using"
         print(f"safeguard: {verb} {config}", flush=True)
     return load_settings(config, **overrides)
+
+
+def _post_demo_when_up(settings: Settings) -> None:
+    """Post the demo from a thread once /healthz answers; identical retries are
+    harmless, so a restart with --demo posts nothing new."""
+    import threading
+
+    from services.cli.demo import DemoError, agency_keys, post_scenario, wait_until_up
+
+    def post() -> None:
+        url = f"http://{settings.host}:{settings.port}"
+        try:
+            wait_until_up(url)
+            count = post_scenario(url, agency_keys(settings), "child-k")
+        except DemoError as exc:
+            print(f"safeguard: demo not loaded: {exc}", file=sys.stderr, flush=True)
+            return
+        print(
+            f"safeguard: demo loaded ({count} events of case child-k). Try:\n"
+            f"  curl -H 'Authorization: Bearer <reviewer key from the config>' "
+            f"{url}/cases/child-k/findings",
+            flush=True,
+        )
+
+    threading.Thread(target=post, name="demo-loader", daemon=True).start()

@@ -76,6 +76,12 @@ class ProjectionRepository:
             )
         return fresh
 
+    def reset_events(self) -> None:
+        """Forget the events and checkpoint (a rebuild); keep what was announced."""
+        with self._transaction():
+            self._db.execute("DELETE FROM case_events")
+            self._db.execute("DELETE FROM checkpoint")
+
     def load_all(self) -> Iterator[RecordedEvent]:
         """Every stored event, case by case, for start-up."""
         rows = self._db.execute("SELECT body FROM case_events ORDER BY case_id, position")

@@ -1,0 +1,57 @@
+"""``safeguard rebuild``: rebuild the joint picture's read model from position 0.
+
+Stop the projection first (or run this against a copy): the read model is one
+file and one writer. Nothing is sent to duty managers by a rebuild.
+"""
+
+import argparse
+import asyncio
+import time
+from datetime import UTC, datetime
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from infra.config import Settings
+from services.cli.options import add_settings_arguments, settings_from
+from services.http.runtime import open_runtime
+from services.projection.bootstrap import read_model_path
+from services.projection.domain.policy import RulePolicy
+from services.projection.rebuild import RebuildReport, rebuild
+from services.projection.repository import ProjectionRepository
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_settings_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    report = asyncio.run(_rebuild(settings))
+    rate = report.events / report.seconds if report.seconds else 0.0
+    Console(stderr=True).print(
+        f"rebuilt {report.events:,} events in {report.cases:,} cases in "
+        f"{report.seconds:.1f}s ({rate:,.0f} events/s); {report.open_findings} open findings"
+    )
+    return 0
+
+
+async def _rebuild(settings: Settings) -> RebuildReport:
+    async with open_runtime(settings) as runtime:
+        total = await runtime.store.head_position()
+        repository = ProjectionRepository(read_model_path(settings))
+        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn())
+        try:
+            with Progress(*columns, console=Console(stderr=True)) as progress:
+                task = progress.add_task("rebuilding", total=total)
+                return await rebuild(
+                    runtime.store,
+                    repository,
+                    RulePolicy.from_settings(settings.rules),
+                    now=datetime.now(UTC),
+                    timer=time.perf_counter,
+                    progress=lambda n: progress.advance(task, n),
+                )
+        finally:
+            repository.close()
