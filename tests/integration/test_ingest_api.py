@@ -373,7 +373,9 @@ def test_store_failures_are_problems_without_internals(
 ) -> None:
     store: Any = FailingStore(error)
 
-    with serve_app(lambda: create_embedded_app(make_settings(tmp_path), store=store)) as url:
+    police = importlib.import_module("services.police.app")
+
+    with serve_app(lambda: police.create_app(make_settings(tmp_path), store=store)) as url:
         response = httpx.post(f"{url}/police/events", json=make_envelope(), headers=auth("police"))
 
     problem = assert_problem(response, status)
