@@ -67,7 +67,8 @@ class Deliverer:
         retry = decision.verdict == "retry"
         error = ", ".join(filter(None, (outcome.error, decision.reason))) or "failed"
         if not retry:
-            log.error("alert %s to %s failed permanently: %s", a.alert_id, a.subscription, error)
+            log.error("alert %s to %s failed permanently: %s", a.alert_id, a.subscription, error,
+                      extra=_context(alert))
         event = audit.failed(a, attempt, error, now, status_code=outcome.status_code,
                              permanent=not retry, next_attempt_at=decision.next_attempt_at)
         return AttemptRecord(
@@ -80,7 +81,12 @@ class Deliverer:
     def _refuse(self, alert: Alert, reason: str) -> AttemptRecord:
         """Fail without sending: an operator must re-enable or reconfigure."""
         now, a, attempt = self.clock.now(), alert.alert, alert.attempts + 1
-        log.error("alert %s not sent: %s", a.alert_id, reason)
+        log.error("alert %s not sent: %s", a.alert_id, reason, extra=_context(alert))
         event = audit.failed(a, attempt, "not sent: " + reason, now, status_code=None,
                              permanent=True, next_attempt_at=None)
         return AttemptRecord(a.alert_id, attempt, "failed", now, event, error=reason)
+
+
+def _context(alert: Alert) -> dict[str, str]:
+    """Log fields (``infra.logging``): the alert id is the correlation id of its events."""
+    return {"correlation_id": alert.alert_id, "case_id": alert.alert.case_id}

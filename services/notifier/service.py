@@ -16,8 +16,9 @@ from typing import Any
 from events.records import RecordedEvent
 from infra.clock import Clock
 from infra.config.notifier import Subscription
-from infra.store.port import EventStore, StoreError
+from infra.store.port import EventStore
 from services.notifier import audit
+from services.notifier.audit_relay import AuditRelay
 from services.notifier.delivery import Deliverer
 from services.notifier.domain.alerts import Alert, AlertStatus
 from services.notifier.domain.routing import escalation_of, plan_alerts
@@ -27,7 +28,7 @@ from services.projection.domain.findings import Finding
 
 log = logging.getLogger("safeguard.notifier")
 IDLE = timedelta(seconds=30)
-AUDIT_BATCH = 500
+AUDIT_RETRY = timedelta(seconds=1)
 
 
 class Notifier:
@@ -49,7 +50,7 @@ class Notifier:
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._closing = False
-        self._audit_lock = asyncio.Lock()
+        self._audit = AuditRelay(outbox, store)
         self._resources = list(resources)
         """Closers of what the composition root opened for us (outbox, HTTP client)."""
         self._failure: BaseException | None = None
@@ -120,11 +121,11 @@ class Notifier:
         await self._outbox.record_attempt(record)
 
     async def _wait_for_work(self) -> None:
-        timeout = IDLE
+        timeout = AUDIT_RETRY if self._audit.backlog else IDLE
         if len(self._in_flight) < self._max_in_flight:
             at = await self._outbox.next_wake(exclude=self._in_flight)
             if at is not None:
-                timeout = min(IDLE, max(at - self._clock.now(), timedelta(0)))
+                timeout = min(timeout, max(at - self._clock.now(), timedelta(0)))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout.total_seconds())
 
@@ -143,15 +144,7 @@ class Notifier:
             await self._outbox.escalate(alert.alert_id, escalation, now, event)
 
     async def _flush_audit(self) -> None:
-        """Append stored audit events; on a store error keep them for the next pass."""
-        async with self._audit_lock:
-            while batch := await self._outbox.pending_audit(AUDIT_BATCH):
-                try:
-                    await self._store.append([s for _, s in batch])
-                except StoreError as e:
-                    log.warning("audit append deferred: %s", e)
-                    return
-                await self._outbox.mark_audited([seq for seq, _ in batch])
+        await self._audit.flush()
 
     # --- duty managers ------------------------------------------------------
 
