@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from workload import case_events, workload
 
+from events.records import RecordedEvent
 from infra.store.sqlite import SQLiteEventStore
 from infra.store.sqlite_schema import decode
 from services.projection.casebook import CaseBook
@@ -105,7 +106,9 @@ async def measure(args: argparse.Namespace) -> str:
     return f"{head}\n\n| measure | result |\n|---|---|\n{table}\n"
 
 
-def replay_times(events: list, policy: RulePolicy, now: datetime, repeat: int) -> tuple[float, float]:  # type: ignore[type-arg]
+def replay_times(
+    events: list[RecordedEvent], policy: RulePolicy, now: datetime, repeat: int
+) -> tuple[float, float]:
     folds, renders = [], []
     for _ in range(repeat):
         started = time.perf_counter()
