@@ -50,6 +50,9 @@ class Notifier:
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._closing = False
+        self._stopped = asyncio.Event()
+        self._stopped.set()
+        """Clear while ``run`` is looping; ``close`` waits for it before closing."""
         self._audit = AuditRelay(outbox, store)
         self._resources = list(resources)
         """Closers of what the composition root opened for us (outbox, HTTP client)."""
@@ -75,14 +78,18 @@ class Notifier:
 
     async def run(self) -> None:
         """Deliver until ``close``: due alerts, due escalations, pending audit."""
-        while not self._closing:
-            if self._failure is not None:
-                raise self._failure
-            self._wake.clear()
-            await self._start_due()  # first: latency to the receiver matters most
-            await self._escalate_due()
-            await self._flush_audit()
-            await self._wait_for_work()
+        self._stopped.clear()
+        try:
+            while not self._closing:
+                if self._failure is not None:
+                    raise self._failure
+                self._wake.clear()
+                await self._start_due()  # first: latency to the receiver matters most
+                await self._escalate_due()
+                await self._flush_audit()
+                await self._wait_for_work()
+        finally:
+            self._stopped.set()
 
     async def deliver_due(self) -> None:
         """One pass, awaited to the end: for tests and one-shot tools."""
@@ -192,6 +199,7 @@ class Notifier:
         """Stop the loop, let in-flight attempts finish briefly, flush the audit."""
         self._closing = True
         self._wake.set()
+        await self._stopped.wait()
         if self._in_flight:
             _, pending = await asyncio.wait(list(self._in_flight.values()), timeout=5)
             for task in pending:
