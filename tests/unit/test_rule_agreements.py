@@ -7,9 +7,14 @@ RULE = "protective-adult-unconfirmed"
 
 
 def _agreement(story: Story, confirmed: bool = False):
-    return story.add("agreement.made", "edt", at="31 Dec 18:00", agreement_id="agreement-1",
-                     children=["child-k", "sibling"],
-                     protective_adults=[{"person": "grandmother", "confirmed": confirmed}])
+    return story.add(
+        "agreement.made",
+        "edt",
+        at="31 Dec 18:00",
+        agreement_id="agreement-1",
+        children=["child-k", "sibling"],
+        protective_adults=[{"person": "grandmother", "confirmed": confirmed}],
+    )
 
 
 def test_agreement_relying_on_an_unconfirmed_grandmother_opens_finding_after_two_hours():

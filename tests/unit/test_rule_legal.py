@@ -5,8 +5,9 @@ from tests.support.picture import Story, when
 
 
 def _placed(story: Story, agency: str, at: str, basis: str, child: str = "sibling"):
-    return story.add("child.placed", agency, at=at, child=child, placed_with="grandparents",
-                     legal_basis=basis)
+    return story.add(
+        "child.placed", agency, at=at, child=child, placed_with="grandparents", legal_basis=basis
+    )
 
 
 def test_police_believing_s20_and_edt_believing_police_protection_is_a_conflict():
@@ -72,9 +73,15 @@ def test_picture_shows_each_agencys_latest_basis_for_each_child():
     s20 = _placed(story, "police", "2 Jan 20:00", "s20")
     pp = story.add("police_protection.invoked", "police", at="2 Jan 21:00", children=["sibling"])
     status = picture(story.fold(), when("3 Jan 00:00"))["legal_status"]
-    assert status == {"sibling": {"police": {
-        "basis": "police_protection", "event_id": pp.event_id, "at": "2017-01-02T21:00:00+00:00"
-    }}}
+    assert status == {
+        "sibling": {
+            "police": {
+                "basis": "police_protection",
+                "event_id": pp.event_id,
+                "at": "2017-01-02T21:00:00+00:00",
+            }
+        }
+    }
     earlier = picture(story.fold(), when("2 Jan 20:30"))["legal_status"]
     assert earlier["sibling"]["police"]["event_id"] == s20.event_id
 

@@ -9,8 +9,14 @@ RULE = "not-shared"
 
 def _breach_story() -> tuple[Story, str]:
     story = Story()
-    story.add("agreement.made", "edt", at="31 Dec 18:00", agreement_id="agreement-1",
-              children=["child-k", "sibling"], protective_adults=[])
+    story.add(
+        "agreement.made",
+        "edt",
+        at="31 Dec 18:00",
+        agreement_id="agreement-1",
+        children=["child-k", "sibling"],
+        protective_adults=[],
+    )
     breach = story.add("agreement.breached", "edt", at="1 Jan 16:40", agreement_id="agreement-1")
     return story, breach.event_id
 
@@ -49,8 +55,9 @@ def test_finding_opens_exactly_at_the_deadline():
 
 def test_breach_shared_with_police_after_two_hours_is_met_late():
     story, breach = _breach_story()
-    share = story.add("information.shared", "edt", at="1 Jan 18:40", to_agency="police",
-                      about=[breach])
+    share = story.add(
+        "information.shared", "edt", at="1 Jan 18:40", to_agency="police", about=[breach]
+    )
     [finding] = story.findings("2 Jan 12:00", RULE)
     assert finding.status == "met_late"
     assert finding.met_at == when("1 Jan 18:40")
@@ -60,8 +67,7 @@ def test_breach_shared_with_police_after_two_hours_is_met_late():
 
 def test_breach_shared_by_an_agency_that_did_not_know_of_it_leaves_the_finding_open():
     story, breach = _breach_story()
-    story.add("information.shared", "health", at="1 Jan 17:00", to_agency="police",
-              about=[breach])
+    story.add("information.shared", "health", at="1 Jan 17:00", to_agency="police", about=[breach])
     [finding] = story.findings("1 Jan 18:00", RULE)
     assert finding.status == "open"
 
@@ -74,8 +80,14 @@ def test_breach_recorded_by_police_themselves_owes_police_nothing():
 
 def test_notification_recorded_late_but_made_in_time_is_met_in_time():
     story, breach = _breach_story()
-    story.add("information.shared", "edt", at="1 Jan 17:00", recorded="1 Jan 23:00",
-              to_agency="police", about=[breach])
+    story.add(
+        "information.shared",
+        "edt",
+        at="1 Jan 17:00",
+        recorded="1 Jan 23:00",
+        to_agency="police",
+        about=[breach],
+    )
     assert story.findings("2 Jan 12:00", RULE) == []
 
 
@@ -89,8 +101,13 @@ def test_disclosure_to_police_must_reach_edt_only():
 def test_disclosure_to_health_must_reach_police_and_edt_as_two_findings():
     story = Story()
     story.add("disclosure.made", "health", at="31 Dec 08:00")
-    story.add("information.shared", "health", at="31 Dec 08:30", to_agency="edt",
-              about=[story.events[0].event_id])
+    story.add(
+        "information.shared",
+        "health",
+        at="31 Dec 08:30",
+        to_agency="edt",
+        about=[story.events[0].event_id],
+    )
     found = story.findings("31 Dec 10:00", RULE)
     assert [(f.to_agency, f.status) for f in found] == [("police", "open")]
 
@@ -134,14 +151,24 @@ def test_each_policy_line_opens_at_its_own_deadline(type, author, to, within):
 def test_request_made_to_an_agency_tells_it_what_the_request_is_about():
     story = Story()
     disclosure = story.add("disclosure.made", "police", at="31 Dec 08:00")
-    story.add("request.made", "police", at="31 Dec 08:20", to_agency="edt",
-              about=[disclosure.event_id], kind="strategy_discussion")
+    story.add(
+        "request.made",
+        "police",
+        at="31 Dec 08:20",
+        to_agency="edt",
+        about=[disclosure.event_id],
+        kind="strategy_discussion",
+    )
     assert story.findings("31 Dec 10:00", RULE) == []
 
 
 def test_strategy_discussion_listing_the_breach_tells_every_agency_attending():
     story, breach = _breach_story()
-    story.add("strategy_discussion.held", "edt", at="1 Jan 17:15",
-              attendees=[{"agency": "edt", "role": "SW"}, {"agency": "police", "role": "DS"}],
-              information_shared=[breach])
+    story.add(
+        "strategy_discussion.held",
+        "edt",
+        at="1 Jan 17:15",
+        attendees=[{"agency": "edt", "role": "SW"}, {"agency": "police", "role": "DS"}],
+        information_shared=[breach],
+    )
     assert story.findings("2 Jan 12:00", RULE) == []

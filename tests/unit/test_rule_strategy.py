@@ -10,15 +10,26 @@ ALL_THREE = [
 
 
 def _household(story: Story) -> None:
-    story.add("household.recorded", "police", at="31 Dec 03:00",
-              data={"children": ["child-k", "sibling"],
-                    "adults": [{"person": "father", "relationship": "father"}]})
+    story.add(
+        "household.recorded",
+        "police",
+        at="31 Dec 03:00",
+        data={
+            "children": ["child-k", "sibling"],
+            "adults": [{"person": "father", "relationship": "father"}],
+        },
+    )
 
 
 def _discussion(story: Story, at: str, children: list[str], attendees=None, kind="initial"):
-    return story.add("strategy_discussion.held", "edt", at=at, kind=kind,
-                     attendees=ALL_THREE if attendees is None else attendees,
-                     children_considered=children)
+    return story.add(
+        "strategy_discussion.held",
+        "edt",
+        at=at,
+        kind=kind,
+        attendees=ALL_THREE if attendees is None else attendees,
+        children_considered=children,
+    )
 
 
 # strategy-discussion-missing
@@ -123,8 +134,12 @@ def test_strategy_discussion_with_police_edt_and_health_is_complete():
 
 def test_other_attendees_do_not_stand_in_for_a_missing_agency():
     story = Story()
-    _discussion(story, "31 Dec 10:00", ["child-k"],
-                attendees=[*ALL_THREE[:2], {"agency": "other", "role": "Teacher"}])
+    _discussion(
+        story,
+        "31 Dec 10:00",
+        ["child-k"],
+        attendees=[*ALL_THREE[:2], {"agency": "other", "role": "Teacher"}],
+    )
     assert len(story.findings("1 Jan 10:00", "strategy-discussion-incomplete")) == 1
 
 
@@ -158,8 +173,9 @@ def test_child_first_known_after_the_discussion_was_not_left_out():
 def test_agreement_that_covers_only_sibling_leaves_out_child_k():
     story = Story()
     _household(story)
-    story.add("agreement.made", "edt", at="31 Dec 18:00", children=["sibling"],
-              protective_adults=[])
+    story.add(
+        "agreement.made", "edt", at="31 Dec 18:00", children=["sibling"], protective_adults=[]
+    )
     [finding] = story.findings("31 Dec 18:00", "child-not-considered")
     assert finding.children == ("child-k",)
 
@@ -169,8 +185,9 @@ def test_agreement_that_covers_only_sibling_leaves_out_child_k():
 
 def test_breach_needs_a_review_strategy_discussion_within_24_hours():
     story = Story()
-    story.add("agreement.made", "edt", at="31 Dec 18:00", children=["child-k"],
-              protective_adults=[])
+    story.add(
+        "agreement.made", "edt", at="31 Dec 18:00", children=["child-k"], protective_adults=[]
+    )
     story.add("agreement.breached", "edt", at="1 Jan 16:40")
     assert story.findings("2 Jan 16:39", "review-discussion-due") == []
     [finding] = story.findings("2 Jan 16:40", "review-discussion-due")
@@ -179,8 +196,9 @@ def test_breach_needs_a_review_strategy_discussion_within_24_hours():
 
 def test_review_discussion_after_the_breach_meets_it():
     story = Story()
-    story.add("agreement.made", "edt", at="31 Dec 18:00", children=["child-k"],
-              protective_adults=[])
+    story.add(
+        "agreement.made", "edt", at="31 Dec 18:00", children=["child-k"], protective_adults=[]
+    )
     story.add("agreement.breached", "edt", at="1 Jan 16:40")
     _discussion(story, "1 Jan 20:00", ["child-k"], kind="review")
     assert story.findings("3 Jan 16:40", "review-discussion-due") == []
@@ -188,8 +206,13 @@ def test_review_discussion_after_the_breach_meets_it():
 
 def test_release_of_the_alleged_perpetrator_needs_a_review_discussion():
     story = Story()
-    story.add("disclosure.made", "police", at="31 Dec 08:00", child="sibling",
-              alleged_perpetrator="father")
+    story.add(
+        "disclosure.made",
+        "police",
+        at="31 Dec 08:00",
+        child="sibling",
+        alleged_perpetrator="father",
+    )
     story.add("person.released", "police", at="31 Dec 20:00", person="father")
     [finding] = story.findings("1 Jan 20:00", "review-discussion-due")
     assert finding.children == ("sibling",)
@@ -197,8 +220,13 @@ def test_release_of_the_alleged_perpetrator_needs_a_review_discussion():
 
 def test_release_of_someone_arrested_in_the_case_needs_a_review_discussion():
     story = Story()
-    story.add("person.arrested", "police", at="31 Dec 09:00", person="father",
-              related_children=["sibling", "child-k"])
+    story.add(
+        "person.arrested",
+        "police",
+        at="31 Dec 09:00",
+        person="father",
+        related_children=["sibling", "child-k"],
+    )
     story.add("person.released", "police", at="31 Dec 20:00", person="father")
     [finding] = story.findings("1 Jan 20:00", "review-discussion-due")
     assert finding.children == ("sibling", "child-k")

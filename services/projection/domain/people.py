@@ -83,7 +83,8 @@ def adults_of(event: RecordedEvent) -> Sequence[str]:
 def event_children(state: CaseState, event: RecordedEvent) -> list[str]:
     """The children an event concerns; for agreement events, the agreement's children first."""
     found = children_of(event)
-    agreement = state.agreements.get(event.data.get("agreement_id") or "")
+    agreement_id = event.data.get("agreement_id")
+    agreement = state.agreement_at(agreement_id, event) if agreement_id else None
     if agreement is not None:
         found = list(dict.fromkeys([*agreement.children, *found]))
     return found

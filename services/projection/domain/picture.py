@@ -43,7 +43,7 @@ def picture(state: CaseState, at: datetime) -> Json:
             if e.event_id in state.knowledge
         },
         "legal_status": _legal_status(state, at),
-        "agreements": [_agreement(a, at) for a in state.agreements.values() if a.made_at <= at],
+        "agreements": [_agreement(a, at) for a in state.agreements_made if a.made_at <= at],
         "obligations": [
             {
                 "rule": ob.rule,

@@ -68,6 +68,7 @@ class Agreement:
     agreement_id: str
     event_id: str
     made_at: datetime
+    position: int
     agency: str
     children: tuple[str, ...]
     conditions: tuple[str, ...]
@@ -98,6 +99,9 @@ class CaseState:
     legal: dict[str, dict[str, list[tuple[datetime, str, str]]]] = field(default_factory=dict)
     """child -> agency -> history of (at, basis, event_id), oldest first."""
     agreements: dict[str, Agreement] = field(default_factory=dict)
+    """agreement_id -> the latest agreement made under that id (later events attach to it)."""
+    agreements_made: list[Agreement] = field(default_factory=list)
+    """Every agreement.made, in order, including ones later remade under the same id."""
     obligations: list[Obligation] = field(default_factory=list)
     waiting: dict[WaitKey, list[Obligation]] = field(default_factory=dict)
     open_conflicts: dict[str, Obligation] = field(default_factory=dict)
@@ -114,6 +118,16 @@ class CaseState:
     @property
     def last(self) -> RecordedEvent | None:
         return self.events[-1] if self.events else None
+
+    def agreement_at(self, agreement_id: str, event: RecordedEvent) -> Agreement | None:
+        """The agreement ``agreement_id`` as it stood when ``event`` occurred."""
+        key = order_key(event)
+        for agreement in reversed(self.agreements_made):
+            if agreement.agreement_id == agreement_id and (
+                (agreement.made_at, agreement.position) <= key
+            ):
+                return agreement
+        return None
 
     def needs_refold(self, event: RecordedEvent) -> bool:
         """True when ``event`` occurred before something already applied."""

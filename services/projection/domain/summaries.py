@@ -29,13 +29,21 @@ def _kids(refs: Any) -> str:
     return join(refs or ()) or "no child named"
 
 
-def _agreement_children(d: Mapping[str, Any], s: CaseState) -> str:
-    found = s.agreements.get(d["agreement_id"])
-    return (
-        f"the agreement for {_kids(found.children)}"
-        if found
-        else (f"agreement {d['agreement_id']}")
-    )
+def _agreement(event: RecordedEvent, state: CaseState) -> str:
+    agreement_id = event.data["agreement_id"]
+    found = state.agreement_at(agreement_id, event)
+    return f"the agreement for {_kids(found.children)}" if found else f"agreement {agreement_id}"
+
+
+_ABOUT_AGREEMENT: dict[str, Callable[[RecordedEvent, CaseState], str]] = {
+    "agreement.adult_confirmed": lambda e, s: (
+        f"{e.data['person']} confirmed their part in {_agreement(e, s)}"
+    ),
+    "agreement.party_refused": lambda e, s: (
+        f"{e.data['person']} refused to keep to {_agreement(e, s)}"
+    ),
+    "agreement.breached": lambda e, s: f"{_agreement(e, s)} was breached",
+}
 
 
 def _discussion(d: Mapping[str, Any], s: CaseState) -> str:
@@ -72,13 +80,6 @@ _CLAUSES: dict[str, Clause] = {
     ),
     "strategy_discussion.held": _discussion,
     "agreement.made": lambda d, s: f"an agreement was made for {_kids(d['children'])}",
-    "agreement.adult_confirmed": lambda d, s: (
-        f"{d['person']} confirmed their part in {_agreement_children(d, s)}"
-    ),
-    "agreement.party_refused": lambda d, s: (
-        f"{d['person']} refused to keep to {_agreement_children(d, s)}"
-    ),
-    "agreement.breached": lambda d, s: f"{_agreement_children(d, s)} was breached",
     "child.placed": lambda d, s: (
         f"{d['child']} was placed with {d['placed_with']} (legal basis: "
         f"{d['legal_basis'].replace('_', ' ')})"
@@ -117,6 +118,8 @@ def clause(event: RecordedEvent, state: CaseState) -> str:
     """What happened, as a clause: "the agreement for child-k was breached"."""
     make = _CLAUSES.get(event.type)
     try:
+        if event.type in _ABOUT_AGREEMENT:
+            return _ABOUT_AGREEMENT[event.type](event, state)
         return make(event.data, state) if make else event.type
     except (KeyError, TypeError, AttributeError):
         return event.type

@@ -35,6 +35,7 @@ def on_made(state: CaseState, event: RecordedEvent) -> None:
         agreement_id=data["agreement_id"],
         event_id=event.event_id,
         made_at=event.occurred_at,
+        position=event.position,
         agency=event.agency,
         children=tuple(data.get("children") or ()),
         conditions=tuple(data.get("conditions") or ()),
@@ -42,6 +43,7 @@ def on_made(state: CaseState, event: RecordedEvent) -> None:
         protective_adults=adults,
     )
     state.agreements[agreement.agreement_id] = agreement
+    state.agreements_made.append(agreement)
     for person, confirmed in adults.items():
         if confirmed is None:
             open_obligation(
