@@ -1,24 +1,22 @@
-"""``python -m services.notifier --config FILE``: the notifier as its own process."""
+"""``python -m services.notifier --config FILE``: the notifier as its own process
+(the same app as ``safeguard run notifier``)."""
 
 import argparse
 from pathlib import Path
 
 from infra.config import load_settings
-from infra.logging import configure_logging
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m services.notifier")
     parser.add_argument("--config", type=Path, help="TOML settings (else SAFEGUARD_CONFIG)")
-    args = parser.parse_args()
-    settings = load_settings(args.config)
-    configure_logging(settings.log_level)
+    settings = load_settings(parser.parse_args().config)
 
-    import uvicorn
-
+    from services.http.server import run_server
     from services.notifier.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    run_server(create_app(settings), host=settings.host, port=settings.port,
+               log_level=settings.log_level)
     return 0
 
 
