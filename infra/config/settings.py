@@ -17,6 +17,7 @@ from infra.config.limits import LimitSettings
 from infra.config.notifier import NotifierSettings, Subscription
 from infra.config.rules import RuleSettings
 from infra.config.stream import KafkaSettings, StoreSettings
+from infra.config.trust import TrustSettings
 
 
 class Settings(BaseSettings):
@@ -38,6 +39,7 @@ class Settings(BaseSettings):
     subscriptions: list[Subscription] = Field(default_factory=list)
     notifier: NotifierSettings = Field(default_factory=NotifierSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    trust: TrustSettings = Field(default_factory=TrustSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -29,8 +29,17 @@ PAGE = 1_000
 
 
 class SQLiteEventStore:
-    def __init__(self, path: Path, *, clock: Clock | None = None, readers: int = 4) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Clock | None = None,
+        readers: int = 4,
+        hash_chain: bool = True,
+    ) -> None:
         self.path = Path(path)
+        self._hash_chain = hash_chain
+        """Off only to measure its cost (``trust.hash_chain``); ``verify`` then fails."""
         self._clock = clock or SystemClock()
         self._readers = readers
         self._writer: GroupCommitWriter | None = None
@@ -47,7 +56,9 @@ class SQLiteEventStore:
     async def start(self) -> None:
         """Open the file (creating it and the schema) and start the writer."""
         self._loop = asyncio.get_running_loop()
-        self._writer = GroupCommitWriter(self.path, self._clock, self._signal_appended)
+        self._writer = GroupCommitWriter(
+            self.path, self._clock, self._signal_appended, chain=self._hash_chain
+        )
         self._writer.start()
         await asyncio.wrap_future(self._writer.ready)
         self._pool = ThreadPoolExecutor(self._readers, thread_name_prefix="sqlite-read")

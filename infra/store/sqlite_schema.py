@@ -1,7 +1,7 @@
 """The SQLite event table, its connections and the one insert statement.
 
-Kept apart from the writer so a schema change (e.g. the planned ``chain_hash``
-column of the tamper-evident chain) touches this file and ``insert_event`` only.
+Kept apart from the writer so a schema change (e.g. the ``chain_hash`` column
+of the tamper-evident chain) touches this file and ``insert_event`` only.
 """
 
 import sqlite3
@@ -10,6 +10,7 @@ from pathlib import Path
 import orjson
 
 from events.records import RecordedEvent
+from infra.store import chain
 
 SCHEMA_VERSION = 1
 
@@ -25,15 +26,17 @@ CREATE TABLE IF NOT EXISTS events (
     recorded_at    TEXT    NOT NULL,
     digest         TEXT    NOT NULL,
     body           BLOB    NOT NULL,
+    chain_hash     TEXT,
     UNIQUE (case_id, stream_version)
 );
 """
 # UNIQUE (case_id, stream_version) is also the case_id index: a separate one on
 # case_id alone would only cost every insert another b-tree write.
+# chain_hash (hex) is NULL only where the chain was switched off (trust.hash_chain).
 
 _INSERT = (
     "INSERT INTO events (position, event_id, case_id, stream_version, type, agency,"
-    " occurred_at, recorded_at, digest, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " occurred_at, recorded_at, digest, body, chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 BUSY_TIMEOUT_MS = 5_000
@@ -51,9 +54,17 @@ def connect_writer(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     conn.executescript(SCHEMA)
+    _add_chain_column(conn)
     if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
         conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     return conn
+
+
+def _add_chain_column(conn: sqlite3.Connection) -> None:
+    """A store created before the chain existed gains the column (NULL, unchained)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+    if "chain_hash" not in columns:
+        conn.execute("ALTER TABLE events ADD COLUMN chain_hash TEXT")
 
 
 def connect_reader(path: Path) -> sqlite3.Connection:
@@ -73,8 +84,13 @@ def decode(body: bytes) -> RecordedEvent:
     return RecordedEvent.from_json(orjson.loads(body))
 
 
-def insert_event(conn: sqlite3.Connection, record: RecordedEvent, digest: str) -> None:
+def insert_event(
+    conn: sqlite3.Connection, record: RecordedEvent, digest: str, prev: bytes | None = None
+) -> bytes | None:
+    """Insert one event; with ``prev`` (the chain value before it), chain it over
+    the very bytes stored and return the new chain value."""
     body = encode(record)
+    chain_hash = None if prev is None else chain.link(prev, body)
     conn.execute(
         _INSERT,
         (
@@ -88,5 +104,7 @@ def insert_event(conn: sqlite3.Connection, record: RecordedEvent, digest: str) -
             record.recorded_at.isoformat(),
             digest,
             body,
+            None if chain_hash is None else chain_hash.hex(),
         ),
     )
+    return chain_hash

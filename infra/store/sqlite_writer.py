@@ -40,8 +40,11 @@ class _Stop:
 
 
 class GroupCommitWriter:
-    def __init__(self, path: Path, clock: Clock, on_commit: Callable[[], None]) -> None:
+    def __init__(
+        self, path: Path, clock: Clock, on_commit: Callable[[], None], *, chain: bool = True
+    ) -> None:
         self._path, self._clock, self._on_commit = path, clock, on_commit
+        self._chain = chain
         self._queue: queue.SimpleQueue[WriteRequest | _Stop] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._stopped = False
@@ -108,7 +111,7 @@ class GroupCommitWriter:
         outcomes: list[Outcome]
         try:
             conn.execute("BEGIN IMMEDIATE")
-            tx = Transaction(conn, self._clock.now())
+            tx = Transaction(conn, self._clock.now(), chain=self._chain)
             outcomes = [tx.apply(r.submissions, r.expected_versions) for r in group]
             conn.execute("COMMIT")
         except Exception as e:  # reported to every caller of the group, not swallowed

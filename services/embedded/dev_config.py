@@ -4,6 +4,7 @@ Fresh random keys, one file, mode 0600, reused on later runs so that keys
 handed to local integrators keep working.
 """
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -42,7 +43,14 @@ def render_dev_config(data_dir: Path) -> str:
         ("admin", "admin", None),
     ]
     blocks = [_credential(name, role, agency) for name, role, agency in entries]
-    return HEADER + f"data_dir = {_toml_str(str(data_dir.resolve()))}\n" + "".join(blocks)
+    data_dir_line = f"data_dir = {_toml_str(str(data_dir.resolve()))}\n"
+    return HEADER + data_dir_line + "".join(blocks) + _trust()
+
+
+def _trust() -> str:
+    """A fresh Ed25519 seed that signs `safeguard verify --export-checkpoint` files."""
+    seed = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+    return f'\n[trust]\nsigning_key_seed = "{seed}"\n'
 
 
 def _credential(name: str, role: str, agency: str | None) -> str:

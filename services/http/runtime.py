@@ -45,7 +45,7 @@ async def open_runtime(
 
     path = sqlite_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    sqlite = SQLiteEventStore(path, clock=clock)
+    sqlite = SQLiteEventStore(path, clock=clock, hash_chain=settings.trust.hash_chain)
     await sqlite.start()
     try:
         yield Runtime(settings, sqlite, clock)

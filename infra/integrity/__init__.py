@@ -1,0 +1,1 @@
+"""Tamper evidence beyond the chain itself: signed checkpoints and chain readers."""
