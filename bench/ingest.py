@@ -159,24 +159,27 @@ def bare_server(port: int) -> subprocess.Popen[bytes]:
     )
 
 
-def safeguard_server(port: int, data_dir: Path, log_level: str) -> subprocess.Popen[bytes]:
+def safeguard_server(
+    port: int, data_dir: Path, log_level: str, *, alone: bool = False
+) -> subprocess.Popen[bytes]:
+    """``safeguard serve`` (the whole embedded stack: ingest, projection and
+    notifier), or with ``alone`` ``safeguard run police`` (ingest only)."""
     config = data_dir / "safeguard.toml"
     config.write_text(credentials_toml())
+    command = ["run", "police"] if alone else ["serve", "--data-dir", str(data_dir)]
     return start(
         [
             sys.executable,
             "-m",
             "services.cli.main",
-            "serve",
+            *command,
             "--config",
             str(config),
-            "--data-dir",
-            str(data_dir),
             "--port",
             str(port),
         ],
         port,
-        env={"SAFEGUARD_LOG_LEVEL": log_level},
+        env={"SAFEGUARD_LOG_LEVEL": log_level, "SAFEGUARD_DATA_DIR": str(data_dir)},
     )
 
 
@@ -254,6 +257,44 @@ def table(results: list[Result], bare: Result, single: Result, batch: Result) ->
     return "\n".join(lines) + "\n"
 
 
+def safeguard_runs(
+    args: argparse.Namespace,
+    data: Path,
+    singles: list[bytes],
+    batches: list[bytes],
+    *,
+    alone: bool = False,
+) -> tuple[Result, Result]:
+    """(c) then (d) against one fresh server; fresh bodies are not needed since
+    each server has its own empty store."""
+    data.mkdir()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    suffix = " (police alone)" if alone else ""
+    proc = safeguard_server(port, data, args.log_level, alone=alone)
+    try:
+        single = load(
+            f"(c) Safeguard POST, 1 event, concurrency {args.concurrency}{suffix}",
+            url,
+            singles,
+            concurrency=args.concurrency,
+            procs=args.client_procs,
+            per_request=1,
+        )
+        batch = load(
+            f"(d) Safeguard POST, batch of {args.batch_size}{suffix}",
+            url,
+            batches,
+            concurrency=args.batch_concurrency,
+            procs=args.client_procs,
+            per_request=args.batch_size,
+        )
+    finally:
+        proc.kill()
+        proc.wait()
+    return single, batch
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=2_000, help="single-event POSTs")
@@ -263,6 +304,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch-concurrency", type=int, default=4)
     parser.add_argument("--client-procs", type=int, default=1)
     parser.add_argument("--log-level", default="INFO", help="Safeguard's log level")
+    parser.add_argument(
+        "--police-alone",
+        action="store_true",
+        help="also run (c) and (d) against `safeguard run police` (ingest without projection)",
+    )
     parser.add_argument("--out", type=Path, help="also write the Markdown table here")
     args = parser.parse_args(argv)
     procs = args.client_procs
@@ -286,32 +332,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         raw_many = raw_sqlite(
             Path(tmp) / "raw2.db", args.batches * args.batch_size, args.batch_size
         )
-        port = free_port()
-        data = Path(tmp) / "safeguard"
-        data.mkdir()
-        url = f"http://127.0.0.1:{port}"
-        proc = safeguard_server(port, data, args.log_level)
-        try:
-            single = load(
-                f"(c) Safeguard POST, 1 event, concurrency {args.concurrency}",
-                url,
-                singles,
-                concurrency=args.concurrency,
-                procs=procs,
-                per_request=1,
-            )
-            batch = load(
-                f"(d) Safeguard POST, batch of {args.batch_size}",
-                url,
-                batches,
-                concurrency=args.batch_concurrency,
-                procs=procs,
-                per_request=args.batch_size,
-            )
-        finally:
-            proc.kill()
-            proc.wait()
-    report = table([bare, raw_one, raw_many, single, batch], bare, single, batch)
+        single, batch = safeguard_runs(args, Path(tmp) / "serve", singles, batches)
+        extra: list[Result] = []
+        if args.police_alone:
+            extra = list(safeguard_runs(args, Path(tmp) / "alone", singles, batches, alone=True))
+    report = table([bare, raw_one, raw_many, single, batch, *extra], bare, single, batch)
     print(report)
     if args.out:
         args.out.write_text(report)
