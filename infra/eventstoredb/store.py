@@ -10,9 +10,8 @@
   digest is returned as the original, another digest is ``IdempotencyConflict``.
   Each append tags its events with a random ``append_id``, so if ESDB's own
   idempotent-write check swallowed ours, the read-back shows it was not ours.
-- Atomic batches: one case is one ``append_to_stream``; several cases need
-  KurrentDB 25.1+ multi-stream append (atomic across streams); older servers
-  refuse such a batch with ``MultiCaseBatchUnsupported``.
+- Atomic batches: see ``writer`` (one case: any server; several cases:
+  KurrentDB 25.1+, in submission order from 26.1).
 - ``position``: the rank in ``$all`` among case events (``PositionIndex``).
 - Appends from one process are serialised (one lock): no group commit yet.
 """
@@ -24,7 +23,7 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import uuid4
 
-from kurrentdbclient import AsyncKurrentDBClient, NewEvents, StreamState
+from kurrentdbclient import AsyncKurrentDBClient, StreamState
 from kurrentdbclient.exceptions import (
     KurrentDBClientError,
     NotFoundError,
@@ -36,15 +35,13 @@ from infra.clock import Clock, SystemClock
 from infra.eventstoredb.batch import Plan
 from infra.eventstoredb.codec import Stored, index_fields, key, to_new_event
 from infra.eventstoredb.index import PositionIndex
+from infra.eventstoredb.writer import ESDBWriter, MultiCaseBatchUnsupported, StaleVersion
 from infra.store.port import AppendResult, ConcurrencyError, StoreError, StoreUnavailable
+
+__all__ = ["EventStoreDBEventStore", "MultiCaseBatchUnsupported"]
 
 PAGE = 1_000
 MAX_ATTEMPTS = 20
-
-
-class MultiCaseBatchUnsupported(StoreError):
-    """The server has no atomic multi-stream append (EventStoreDB before KurrentDB
-    25.1): send one case per batch, or upgrade."""
 
 
 @contextlib.contextmanager
@@ -60,27 +57,46 @@ def translated(what: str) -> Iterator[None]:
 
 
 class EventStoreDBEventStore:
-    def __init__(self, uri: str, *, clock: Clock | None = None, category: str = "case") -> None:
+    def __init__(
+        self,
+        uri: str,
+        *,
+        clock: Clock | None = None,
+        category: str = "case",
+        client: AsyncKurrentDBClient | None = None,
+    ) -> None:
+        """``category`` names the case streams (``<category>-<case id>``) and scopes
+        positions to them: tests use a fresh category as a fresh, empty store.
+        ``client``: an already built client (or a test double) instead of ``uri``'s."""
         self._uri, self._clock = uri, clock or SystemClock()
         self._prefix = f"{category}-"
+        self._given_client = client
         self._client: AsyncKurrentDBClient | None = None
+        self._writer: ESDBWriter | None = None
         self._index = PositionIndex()
         self._index_lock = asyncio.Lock()
         self._append_lock = asyncio.Lock()
         self._closed = False
+        self._subscriptions: set[Any] = set()
 
     # --- lifecycle -------------------------------------------------------------
 
     async def start(self) -> None:
         """Connect and build the position index from one scan of ``$all``."""
-        client = AsyncKurrentDBClient(self._uri)
+        if self._closed:
+            raise StoreUnavailable("the event store was closed")
+        client = self._given_client or AsyncKurrentDBClient(self._uri)
         with translated("connect"):
             await client.connect()
         self._client = client
+        self._writer = ESDBWriter(client)
         await self._catch_up()
 
     async def close(self) -> None:
+        """Close the connection; live subscriptions end (their iterators return)."""
         self._closed = True
+        for subscription in list(self._subscriptions):
+            await subscription.stop()
         if self._client is not None:
             client, self._client = self._client, None
             await client.close()
@@ -130,7 +146,7 @@ class EventStoreDBEventStore:
         append_id = uuid4().hex
         try:
             await self._write(new, versions, append_id)
-        except WrongCurrentVersionError:
+        except StaleVersion:
             return None  # someone appended since we read: re-plan against the new state
         written = await self._stored([s.event_id for s in new])
         records.update({i: s.record for i, s in written.items()})
@@ -140,39 +156,16 @@ class EventStoreDBEventStore:
     async def _write(
         self, new: list[Submission], versions: Mapping[str, int], append_id: str
     ) -> None:
+        if self._writer is None:
+            raise StoreUnavailable("the event store is not open")
         now = self._clock.now()
         last = self._index.last_recorded_at
         recorded_at = max(now, last) if last else now
-        by_case: dict[str, list[Submission]] = {}
-        for sub in new:
-            by_case.setdefault(sub.case_id, []).append(sub)
-        batches = [
-            NewEvents(
-                stream_name=self._stream(case_id),
-                events=[
-                    to_new_event(s, recorded_at=recorded_at, append_id=append_id) for s in subs
-                ],
-                current_version=_revision(versions[case_id]),
-            )
-            for case_id, subs in by_case.items()
+        records = [
+            (self._stream(s.case_id), to_new_event(s, recorded_at=recorded_at, append_id=append_id))
+            for s in new
         ]
-        client = self._open()
-        if len(batches) == 1:
-            (one,) = batches
-            with translated("append"):
-                await client.append_to_stream(
-                    one.stream_name, events=one.events, current_version=one.current_version
-                )
-            return
-        try:
-            with translated("append to several cases"):
-                await client.multi_append_to_stream(batches)
-        except StoreUnavailable as e:
-            if "UNIMPLEMENTED" in str(e.__cause__) or "Unimplemented" in str(e.__cause__):
-                raise MultiCaseBatchUnsupported(
-                    "a batch spanning several cases needs KurrentDB 25.1+ (multi-stream append)"
-                ) from e
-            raise
+        await self._writer.write(records, {self._stream(c): v for c, v in versions.items()})
 
     # --- reads ---------------------------------------------------------------------
 
@@ -214,6 +207,7 @@ class EventStoreDBEventStore:
                 break
         start, _ = self._index.commit_before(position - 1)
         subscription = await self._subscribe_all(start)
+        self._subscriptions.add(subscription)
         try:
             async for esdb_event in subscription:
                 rank = self._index.rank_of_key(key(esdb_event))
@@ -222,11 +216,14 @@ class EventStoreDBEventStore:
                 for event in await self.read_all(position, PAGE):
                     yield event
                     position = event.position + 1
+            if not self._closed:
+                raise StoreUnavailable("EventStoreDB ended the subscription")
         except KurrentDBClientError as e:
             if self._closed:
                 return
             raise StoreUnavailable(f"EventStoreDB subscription ended: {e!r}") from e
         finally:
+            self._subscriptions.discard(subscription)
             await subscription.stop()
 
     # --- internals -----------------------------------------------------------------
@@ -312,8 +309,3 @@ class EventStoreDBEventStore:
             return await self._open().subscribe_to_all(
                 commit_position=commit_position, **self._filter()
             )
-
-
-def _revision(version: int) -> int | StreamState:
-    """Our stream version (0 = no stream) as ESDB's expected revision."""
-    return StreamState.NO_STREAM if version == 0 else version - 1
