@@ -21,9 +21,22 @@ class SendOutcome:
 
 
 class HttpxWebhookSender:
-    def __init__(self, client: httpx.AsyncClient | None = None, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient | None = None,
+        *,
+        timeout: float = 10.0,
+        max_connections: int = 100,
+    ) -> None:
+        """Redirects are not followed: a 3xx is the receiver's misconfiguration,
+        and following it could carry a signed alert somewhere unintended."""
         self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
+        self._client = client or httpx.AsyncClient(
+            timeout=timeout, follow_redirects=False, limits=limits
+        )
         self._timeout = timeout
 
     async def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> SendOutcome:

@@ -34,7 +34,9 @@ async def build_notifier(
     ns = settings.notifier
     outbox = SQLiteOutbox(db_path or ns.outbox_path or settings.data_dir / "notifier.db")
     await outbox.start()
-    sender = HttpxWebhookSender(http_client, timeout=ns.request_timeout_seconds)
+    sender = HttpxWebhookSender(
+        http_client, timeout=ns.request_timeout_seconds, max_connections=ns.max_in_flight
+    )
     policies = {
         s.name: RetryPolicy.from_strings(
             s.retry_schedule or ns.default_retry_schedule, ns.horizon, ns.jitter

@@ -5,24 +5,31 @@ blocking the event loop, and every write is a single committed transaction.
 """
 
 import asyncio
+import functools
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
 
 from events.records import Submission
+from services.notifier.adapters.outbox_rows import (
+    INSERT,
+    add_audit,
+    alert_of,
+    dt,
+    row_of,
+    ts,
+    write_attempt,
+)
 from services.notifier.adapters.outbox_schema import SCHEMA, STATUS_WHERE
 from services.notifier.domain.alerts import Alert, AlertStatus, NewAlert
 from services.notifier.ports import AttemptRecord
 
 T = TypeVar("T")
-_INSERT = """INSERT OR IGNORE INTO alerts (alert_id, finding_id, case_id, rule, transition,
-    subscription, finding, created_at, delivery, next_attempt_at, escalate_at, escalation_of)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 _OPEN_ESCALATION = "escalate_at IS NOT NULL AND acknowledged_at IS NULL AND escalated_at IS NULL"
 
 _STOP_CHAIN = f"""WITH RECURSIVE chain(id) AS (
@@ -34,19 +41,15 @@ WHERE alert_id IN (SELECT id FROM chain) AND {_OPEN_ESCALATION}"""
 """An acknowledgement, however late, stops escalation further down its chain."""
 
 
-def _ts(value: datetime | None) -> float | None:
-    return None if value is None else value.timestamp()
-
-
-def _dt(value: float | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, UTC)
-
-
 class SQLiteOutbox:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
         self._db: sqlite3.Connection | None = None
+        self._attempts: list[AttemptRecord] = []
+        self._next_commit: asyncio.Future[None] | None = None
+        self._committing = False
+        self._commit_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._run(self._open)
@@ -61,6 +64,8 @@ class SQLiteOutbox:
         self._db = db
 
     async def close(self) -> None:
+        if self._commit_task is not None:
+            await asyncio.gather(self._commit_task, return_exceptions=True)
         if self._db is not None:
             await self._run(self._db.close)
             self._db = None
@@ -97,14 +102,14 @@ class SQLiteOutbox:
         findings: Sequence[Mapping[str, Any]] = (),
         cancel_escalations: Iterable[str] = (),
     ) -> int:
-        rows = [_row(a) for a in alerts]
+        rows = [row_of(a) for a in alerts]
         seen = [(f["finding_id"], f["case_id"], f["status"], orjson.dumps(dict(f)))
                 for f in findings]
         cancel = [(f,) for f in cancel_escalations]
 
         def work(db: sqlite3.Connection) -> int:
             before = db.total_changes
-            db.executemany(_INSERT, rows)
+            db.executemany(INSERT, rows)
             inserted = db.total_changes - before
             db.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?)", seen)
             db.executemany(
@@ -121,46 +126,54 @@ class SQLiteOutbox:
             "SELECT * FROM alerts WHERE delivery = 'pending' AND next_attempt_at <= ?"
             " ORDER BY next_attempt_at LIMIT ?", now.timestamp(), limit + len(skip),
         )
-        return [a for a in map(_alert, rows) if a.alert_id not in skip][:limit]
+        return [a for a in map(alert_of, rows) if a.alert_id not in skip][:limit]
 
     async def record_attempt(self, record: AttemptRecord) -> None:
-        r = record
+        """Group commit: attempts that finish while a commit is under way share the
+        next one, so many deliveries in flight do not queue behind one fsync each."""
+        loop = asyncio.get_running_loop()
+        if self._next_commit is None:
+            self._next_commit = loop.create_future()
+        waiter = self._next_commit
+        self._attempts.append(record)
+        if not self._committing:
+            self._committing = True
+            self._commit_task = loop.create_task(self._commit_attempts())
+        await asyncio.shield(waiter)  # a cancelled caller must not cancel the others' commit
 
-        def work(db: sqlite3.Connection) -> None:
-            db.execute(
-                "UPDATE alerts SET delivery = ?, attempts = ?, next_attempt_at = ?,"
-                " last_error = ?, last_status_code = ?,"
-                " delivered_at = COALESCE(delivered_at, ?) WHERE alert_id = ?",
-                (r.delivery, r.attempt, _ts(r.next_attempt_at), r.error, r.status_code,
-                 _ts(r.at) if r.delivery == "delivered" else None, r.alert_id),
-            )
-            if r.disable_subscription is not None:
-                db.execute(
-                    "INSERT OR IGNORE INTO disabled_subscriptions VALUES (?, ?, ?)",
-                    (r.disable_subscription, r.error or "410 Gone", _ts(r.at)),
-                )
-            _add_audit(db, r.audit)
-
-        await self._tx(work)
+    async def _commit_attempts(self) -> None:
+        try:
+            while self._attempts:
+                batch, done = self._attempts, self._next_commit
+                self._attempts, self._next_commit = [], None
+                assert done is not None
+                try:
+                    await self._tx(functools.partial(_write_attempts, batch=batch))
+                except Exception as e:  # handed to every waiter, not swallowed
+                    done.set_exception(e)
+                else:
+                    done.set_result(None)
+        finally:
+            self._committing = False
 
     async def due_escalations(self, now: datetime) -> list[Alert]:
         rows = await self._query(
             f"SELECT * FROM alerts WHERE {_OPEN_ESCALATION} AND escalate_at <= ?"
             " ORDER BY escalate_at", now.timestamp(),
         )
-        return [_alert(r) for r in rows]
+        return [alert_of(r) for r in rows]
 
     async def escalate(
         self, alert_id: str, escalation: NewAlert, at: datetime, audit: Submission
     ) -> None:
         def work(db: sqlite3.Connection) -> None:
-            db.execute(_INSERT, _row(escalation))
+            db.execute(INSERT, row_of(escalation))
             db.execute(
                 f"UPDATE alerts SET escalated_at = ?, escalated_alert_id = ?"
                 f" WHERE alert_id = ? AND {_OPEN_ESCALATION}",
-                (_ts(at), escalation.alert_id, alert_id),
+                (ts(at), escalation.alert_id, alert_id),
             )
-            _add_audit(db, audit)
+            add_audit(db, audit)
 
         await self._tx(work)
 
@@ -170,15 +183,15 @@ class SQLiteOutbox:
         def work(db: sqlite3.Connection) -> Alert | None:
             row = db.execute("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
             if row is None or row["acknowledged_at"] is not None:
-                return None if row is None else _alert(row)
+                return None if row is None else alert_of(row)
             db.execute(
                 "UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE alert_id = ?",
-                (_ts(at), by, alert_id),
+                (ts(at), by, alert_id),
             )
             db.execute(_STOP_CHAIN, (alert_id,))
-            _add_audit(db, audit)
+            add_audit(db, audit)
             row = db.execute("SELECT * FROM alerts WHERE alert_id = ?", (alert_id,)).fetchone()
-            return _alert(row)
+            return alert_of(row)
 
         return await self._tx(work)
 
@@ -192,18 +205,18 @@ class SQLiteOutbox:
             f" UNION ALL SELECT MIN(escalate_at) FROM alerts WHERE {_OPEN_ESCALATION})",
             *skip,
         )
-        return _dt(rows[0][0])
+        return dt(rows[0][0])
 
     async def get(self, alert_id: str) -> Alert | None:
         rows = await self._query("SELECT * FROM alerts WHERE alert_id = ?", alert_id)
-        return _alert(rows[0]) if rows else None
+        return alert_of(rows[0]) if rows else None
 
     async def list_alerts(self, status: AlertStatus | None, limit: int) -> list[Alert]:
         where = STATUS_WHERE[status] if status else "1"
         rows = await self._query(
             f"SELECT * FROM alerts WHERE {where} ORDER BY created_at DESC LIMIT ?", limit
         )
-        return [_alert(r) for r in rows]
+        return [alert_of(r) for r in rows]
 
     async def finding(self, finding_id: str) -> Mapping[str, Any] | None:
         rows = await self._query("SELECT finding FROM findings WHERE finding_id = ?", finding_id)
@@ -213,7 +226,7 @@ class SQLiteOutbox:
         rows = await self._query(
             "SELECT * FROM alerts WHERE finding_id = ? ORDER BY created_at", finding_id
         )
-        return [_alert(r) for r in rows]
+        return [alert_of(r) for r in rows]
 
     async def disabled_subscriptions(self) -> Mapping[str, str]:
         rows = await self._query("SELECT name, reason FROM disabled_subscriptions")
@@ -225,7 +238,7 @@ class SQLiteOutbox:
         )
 
     async def add_audit(self, audit: Submission) -> None:
-        await self._tx(lambda db: _add_audit(db, audit))
+        await self._tx(lambda db: add_audit(db, audit))
 
     async def pending_audit(self, limit: int) -> list[tuple[int, Submission]]:
         rows = await self._query(
@@ -245,35 +258,6 @@ class SQLiteOutbox:
         )
 
 
-def _add_audit(db: sqlite3.Connection, audit: Submission) -> None:
-    db.execute(
-        "INSERT OR IGNORE INTO audit_outbox (event_id, agency, envelope) VALUES (?, ?, ?)",
-        (audit.event_id, audit.agency, orjson.dumps(dict(audit.envelope))),
-    )
-
-
-def _row(a: NewAlert) -> tuple[Any, ...]:
-    return (
-        a.alert_id, a.finding_id, a.case_id, a.rule, a.transition, a.subscription,
-        orjson.dumps(dict(a.finding)), _ts(a.created_at),
-        "suppressed" if a.suppressed else "pending",
-        _ts(a.next_attempt_at), _ts(a.escalate_at), a.escalation_of,
-    )
-
-
-def _alert(r: sqlite3.Row) -> Alert:
-    created = _dt(r["created_at"])
-    assert created is not None
-    new = NewAlert(
-        alert_id=r["alert_id"], finding_id=r["finding_id"], case_id=r["case_id"],
-        rule=r["rule"], transition=r["transition"], subscription=r["subscription"],
-        finding=orjson.loads(r["finding"]), created_at=created,
-        next_attempt_at=_dt(r["next_attempt_at"]), escalate_at=_dt(r["escalate_at"]),
-        suppressed=r["delivery"] == "suppressed", escalation_of=r["escalation_of"],
-    )
-    return Alert(
-        alert=new, delivery=r["delivery"], attempts=r["attempts"], last_error=r["last_error"],
-        last_status_code=r["last_status_code"], delivered_at=_dt(r["delivered_at"]),
-        acknowledged_at=_dt(r["acknowledged_at"]), acknowledged_by=r["acknowledged_by"],
-        escalated_at=_dt(r["escalated_at"]), escalated_alert_id=r["escalated_alert_id"],
-    )
+def _write_attempts(db: sqlite3.Connection, batch: Sequence[AttemptRecord]) -> None:
+    for record in batch:
+        write_attempt(db, record)
