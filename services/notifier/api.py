@@ -41,6 +41,7 @@ def notifier_from_state(request: Request) -> Notifier:
 def alerts_router(
     notifier: Notifier | None = None,
     auth_dependency: AuthDependency | None = None,
+    admin_dependency: AuthDependency | None = None,
 ) -> APIRouter:
     """``notifier`` None reads it from ``app.state.notifier`` at request time."""
     get_notifier: Callable[..., Notifier] = (
@@ -50,6 +51,7 @@ def alerts_router(
     Caller = Annotated[
         Principal, Depends(auth_dependency or require_roles("duty_manager", "admin"))
     ]
+    Admin = Annotated[Principal, Depends(admin_dependency or require_roles("admin"))]
     router = APIRouter(tags=["alerts"])
 
     @router.get("/alerts")
@@ -93,6 +95,11 @@ def alerts_router(
         except FindingAlreadyResolved as e:
             raise Conflict(f"finding {e} was already resolved with another reason") from e
         return event.to_json()
+
+    @router.post("/subscriptions/{name}/enable", status_code=204)
+    async def enable(name: str, n: NotifierDep, _who: Admin) -> None:
+        """Re-enable a subscription its receiver disabled with 410 Gone."""
+        await n.enable_subscription(name)
 
     return router
 

@@ -70,7 +70,9 @@ async def notifier(
 async def api(notifier: Notifier) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
     install_problem_handlers(app)
-    app.include_router(alerts_router(notifier, auth_dependency=lambda: DUTY))
+    app.include_router(
+        alerts_router(notifier, auth_dependency=lambda: DUTY, admin_dependency=lambda: DUTY)
+    )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://safeguard") as client:
         yield client
@@ -209,3 +211,18 @@ async def test_alerts_list_filters_by_status(
     suppressed = (await api.get("/alerts?status=suppressed")).json()["alerts"]
     assert [a["case_id"] for a in suppressed] == ["case-2"]
     assert (await api.get("/alerts?status=bogus")).status_code == 422
+
+
+async def test_an_operator_re_enables_a_subscription_disabled_by_410(
+    notifier: Notifier, api: httpx.AsyncClient, duty: Receiver
+) -> None:
+    duty.fail_next(1, status=410)
+    await notifier.on_findings([make_finding(1)])
+    await notifier.deliver_due()
+    await notifier.on_findings([make_finding(2)])
+    await notifier.deliver_due()
+    assert len(duty.requests) == 1
+    assert (await api.post("/subscriptions/edt-duty-manager/enable")).status_code == 204
+    await notifier.on_findings([make_finding(3)])
+    await notifier.deliver_due()
+    assert [r.status for r in duty.requests] == [410, 200]
