@@ -1,0 +1,141 @@
+"""The swimlane timeline: one lane per agency, x = when things happened.
+
+Layout lives here (time scale, lanes, dots stacked so none hides another); the
+marks themselves are drawn by ``marks``. Returns SVG text; every string is escaped.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html import escape
+
+from services.projection.replay import marks
+from services.projection.replay.marks import AXIS, LEFT, RIGHT, STACK, WIDTH, Lane, Scale
+from services.projection.replay.view import (
+    MEETING_TYPES,
+    SHARING_TYPES,
+    EventView,
+    ReplayView,
+    local,
+)
+
+SPREAD, FINDING_ROW = 20, 22
+"""Dots closer than SPREAD px in one lane go on separate rows."""
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    scale: Scale
+    lanes: dict[str, Lane]
+    findings_top: float
+    bottom: float
+
+
+def render_timeline(view: ReplayView) -> str:
+    box = layout(view)
+    centre = {a: lane.centre for a, lane in box.lanes.items()}
+    placed = [(e, box.lanes[e.agency]) for e in view.events if e.agency in box.lanes]
+    scale = box.scale
+    parts = [
+        marks.defs(),
+        _axis(scale, box.bottom),
+        *(marks.lane(view, lane) for lane in box.lanes.values()),
+        *(marks.meeting(e, centre, scale) for e in view.events if e.type in MEETING_TYPES),
+        *(
+            marks.arrows(e, lane.y(e.number), centre, scale)
+            for e, lane in placed
+            if e.type in SHARING_TYPES
+        ),
+        *(marks.late(e, lane, scale) for e, lane in placed if e.recorded_late),
+        *(marks.dot(e, lane.y(e.number), scale) for e, lane in placed),
+        marks.findings(view, scale, box.findings_top, FINDING_ROW),
+        marks.as_of(view, scale, box.bottom),
+        marks.legend(box.bottom + 24),
+    ]
+    title = f"Swimlane timeline of case {view.case_id}"
+    return (
+        f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} '
+        f'{box.bottom + 40:.0f}" role="img" aria-label="{escape(title)}" '
+        f'font-family="Helvetica, Arial, sans-serif"><title>{escape(title)}</title>'
+        f"{''.join(parts)}</svg>"
+    )
+
+
+def layout(view: ReplayView) -> Layout:
+    scale = _scale(view)
+    lanes, top = {}, float(AXIS)
+    for agency in view.agencies:
+        rows = _stack([e for e in view.events if e.agency == agency], scale)
+        centre = top + 26 + max(rows.values(), default=0) * STACK
+        lanes[agency] = Lane(agency, top, centre, centre + 30, rows)
+        top = centre + 30
+    findings_top = top + 34
+    return Layout(scale, lanes, findings_top, findings_top + len(view.findings) * FINDING_ROW)
+
+
+def _scale(view: ReplayView) -> Scale:
+    times = [e.occurred_at for e in view.events]
+    times += [e.recorded_at for e in view.events if e.recorded_late]
+    times += [t for f in view.findings for t in (f.starts_at, f.due_at, f.met_at) if t]
+    if not times:
+        return Scale(view.as_of - timedelta(hours=12), view.as_of + timedelta(hours=1))
+    start = min(times).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    end = max(times) + timedelta(hours=2)
+    if end < view.as_of <= end + timedelta(days=1):
+        end = view.as_of + timedelta(hours=1)
+    return Scale(start, end)
+
+
+def _stack(events: list[EventView], scale: Scale) -> dict[int, int]:
+    """Put each dot on the lowest row where it clears the dot before it."""
+    row_end: list[float] = []
+    rows: dict[int, int] = {}
+    for e in sorted(events, key=lambda e: (e.occurred_at, e.number)):
+        x = scale.x(e.occurred_at)
+        row = next((i for i, end in enumerate(row_end) if end <= x - SPREAD), len(row_end))
+        if row == len(row_end):
+            row_end.append(0.0)
+        row_end[row] = x
+        rows[e.number] = row
+    return rows
+
+
+def _axis(scale: Scale, bottom: float) -> str:
+    out = ['<g class="axis" font-size="11" fill="#333">']
+    day = local(scale.start).replace(hour=0, minute=0, second=0, microsecond=0)
+    shade = True
+    while day < scale.end:
+        nxt = day + timedelta(days=1)
+        out.append(_day(scale, day, nxt, bottom, "#f5f5f1" if shade else "#ffffff"))
+        shade, day = not shade, nxt
+    out.append(_ticks(scale, bottom))
+    return "".join(out) + "</g>"
+
+
+def _day(scale: Scale, day: datetime, nxt: datetime, bottom: float, fill: str) -> str:
+    x0, x1 = max(scale.x(day), LEFT), min(scale.x(nxt), WIDTH - RIGHT)
+    if x1 <= x0:
+        return ""
+    name = day.strftime("%A %d %B %Y") if x1 - x0 > 170 else day.strftime("%a %d %b")
+    boundary = marks.vline(x0, 0, bottom, "#6f6f6a", "day-boundary", 1.2)
+    return (
+        f'<rect class="day" x="{x0:.1f}" y="0" width="{x1 - x0:.1f}" height="{bottom:.0f}" '
+        f'fill="{fill}"/><text class="day-label" x="{(x0 + x1) / 2:.1f}" y="15" '
+        f'text-anchor="middle" font-weight="700" font-size="12.5">{escape(name)}</text>'
+        + (boundary if scale.x(day) >= LEFT else "")
+    )
+
+
+def _ticks(scale: Scale, bottom: float) -> str:
+    step = next((h for h in (1, 2, 3, 6, 12) if h * scale.px_per_hour >= 30), 24)
+    t = local(scale.start).replace(minute=0, second=0, microsecond=0)
+    out = []
+    while t <= scale.end:
+        if t.hour % step == 0 and t.hour and scale.x(t) >= LEFT:
+            x = scale.x(t)
+            out.append(
+                f'<text x="{x:.1f}" y="{AXIS - 26}" text-anchor="middle" fill="#555" '
+                f'font-size="10">{t:%H}:00</text>'
+                + marks.vline(x, AXIS - 20, bottom, "#d5d5d0", "tick", 0.6)
+            )
+        t += timedelta(hours=1)
+    return "".join(out)
