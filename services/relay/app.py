@@ -1,8 +1,8 @@
-"""The relay's composition root: ``create_app(settings)`` serves ``/health`` and
+"""The relay's composition root: ``create_app(settings)`` serves ``/healthz`` and
 ``/metrics`` while a background task relays the store onto Kafka.
 
 Transient failures (broker or store down) restart the relay from its durable
-checkpoint after a back-off; anything else ends the task and turns ``/health``
+checkpoint after a back-off; anything else ends the task and turns ``/healthz``
 red, so the orchestrator restarts the process.
 """
 
@@ -82,7 +82,7 @@ def create_app(
     app = FastAPI(title="Safeguard relay", lifespan=lifespan)
     app.include_router(metrics_router(metrics))
 
-    @app.get("/health")
+    @app.get("/healthz")
     async def health() -> JSONResponse:
         task: asyncio.Task[None] = state["task"]
         relay: Relay = state["relay"]

@@ -153,7 +153,7 @@ def wait_for(condition: Callable[[], bool], deadline: float = 30) -> None:
 
 def healthy(port: int) -> bool:
     try:
-        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
 
