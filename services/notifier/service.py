@@ -49,6 +49,7 @@ class Notifier:
         self._max_in_flight = max_in_flight
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
+        self._starting = asyncio.Lock()
         self._closing = False
         self._stopped = asyncio.Event()
         self._stopped.set()
@@ -102,13 +103,15 @@ class Notifier:
         self._wake.set()
 
     async def _start_due(self) -> None:
-        free = self._max_in_flight - len(self._in_flight)
-        if free <= 0 or self._closing:
-            return
-        due = await self._outbox.due(self._clock.now(), free, exclude=self._in_flight)
-        if not due:
-            return
-        disabled = await self._outbox.disabled_subscriptions()
+        async with self._starting:  # ``run`` and ``deliver_due`` must not both start one
+            free = self._max_in_flight - len(self._in_flight)
+            if free <= 0 or self._closing:
+                return
+            due = await self._outbox.due(self._clock.now(), free, exclude=self._in_flight)
+            if due:
+                self._launch(due, await self._outbox.disabled_subscriptions())
+
+    def _launch(self, due: Sequence[Alert], disabled: Mapping[str, str]) -> None:
         for alert in due:
             task = asyncio.create_task(self._deliver(alert, disabled), name=alert.alert_id)
             self._in_flight[alert.alert_id] = task
