@@ -39,9 +39,15 @@ def run(args: argparse.Namespace) -> int:
 async def _rebuild(settings: Settings) -> RebuildReport:
     async with open_runtime(settings) as runtime:
         total = await runtime.store.head_position()
-        repository = ProjectionRepository(read_model_path(settings))
-        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn())
+        repository = ProjectionRepository(
+            read_model_path(settings), keep_events=settings.store.feed == "kafka"
+        )
+        columns = (
+            *Progress.get_default_columns()[:1],
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
         try:
             with Progress(*columns, console=Console(stderr=True)) as progress:
                 task = progress.add_task("rebuilding", total=total)

@@ -8,21 +8,11 @@ from fastapi import FastAPI
 
 from infra.clock import Clock
 from infra.config import Settings
-from infra.feed import EventFeed, StoreFeed
 from infra.store.port import EventStore
 from services.http.app import create_service_app
 from services.http.runtime import open_runtime
 from services.projection.api import projection_router
 from services.projection.bootstrap import running_projection
-
-
-def open_feed(settings: Settings, store: EventStore, *, group: str) -> tuple[EventFeed, str]:
-    """The configured feed and the checkpoint source name it uses."""
-    if settings.store.feed == "kafka":
-        from infra.kafka.feed import KafkaEventFeed  # only where Kafka is configured
-
-        return KafkaEventFeed(settings.kafka, group_id=group), "kafka"
-    return StoreFeed(store), "store"
 
 
 def create_app(
@@ -46,11 +36,21 @@ def create_app(
 async def _lifespan(
     app: FastAPI, settings: Settings, store: EventStore | None, clock: Clock | None
 ) -> AsyncIterator[None]:
-    async with open_runtime(settings, store=store, clock=clock) as runtime:
-        feed, source = open_feed(settings, runtime.store, group=settings.kafka.projection_group)
+    if settings.store.feed == "kafka":  # no store here: the topic is the source
+        from infra.kafka.feed import KafkaEventFeed
+
+        feed = KafkaEventFeed(settings.kafka, group_id=settings.kafka.projection_group)
         async with running_projection(
-            settings, feed=feed, clock=runtime.clock, source=source
+            settings, feed=feed, clock=clock, source="kafka"
         ) as projection:
             app.state.projection = projection
             yield
             app.state.projection = None
+        return
+    async with (
+        open_runtime(settings, store=store, clock=clock) as runtime,
+        running_projection(settings, store=runtime.store, clock=runtime.clock) as projection,
+    ):
+        app.state.projection = projection
+        yield
+        app.state.projection = None

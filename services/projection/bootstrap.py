@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from events.records import RecordedEvent
 from infra.clock import Clock, SystemClock
 from infra.config import Settings
 from infra.feed import EventFeed, StoreFeed
@@ -30,14 +31,27 @@ async def running_projection(
     sinks: Sequence[FindingSink] = (),
     source: str = "store",
 ) -> AsyncIterator[ProjectionService]:
-    """Start the projection (load, catch up, follow live) and stop it on exit."""
+    """Start the projection (load, catch up, follow live) and stop it on exit.
+
+    Fed from the store, it folds its history from the store; fed from anything
+    else (Kafka), it keeps its own copy of the events it has seen.
+    """
     if feed is None:
         if store is None:
             raise ValueError("the projection needs a store or a feed")
         feed = StoreFeed(store)
-    repository = ProjectionRepository(read_model_path(settings))
+    store_fed = isinstance(feed, StoreFeed) and store is not None
+    repository = ProjectionRepository(read_model_path(settings), keep_events=not store_fed)
+
+    async def history(checkpoint: int) -> list[RecordedEvent]:
+        if store_fed:
+            assert store is not None
+            return await read_up_to(store, checkpoint)
+        return await asyncio.to_thread(lambda: list(repository.load_all()))
+
     service = ProjectionService(
         feed=feed,
+        history=history,
         repository=repository,
         casebook=CaseBook(RulePolicy.from_settings(settings.rules)),
         clock=clock or SystemClock(),
@@ -56,3 +70,14 @@ async def running_projection(
     finally:
         await feed.close()
         repository.close()
+
+
+async def read_up_to(store: EventStore, last: int, page: int = 10_000) -> list[RecordedEvent]:
+    """Every event from position 1 to ``last``."""
+    events: list[RecordedEvent] = []
+    while len(events) < last:
+        batch = await store.read_all(len(events) + 1, min(page, last - len(events)))
+        if not batch:
+            break
+        events.extend(batch)
+    return events

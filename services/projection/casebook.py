@@ -32,10 +32,14 @@ class CaseBook:
     def state(self, case_id: str) -> CaseState | None:
         return self._states.get(case_id)
 
-    def apply(self, event: RecordedEvent) -> None:
-        """Fold one new event in (the fold refolds if it was recorded late)."""
+    def apply(self, event: RecordedEvent) -> bool:
+        """Fold one event in (the fold refolds if it was recorded late); False if
+        the case already had it (a redelivery)."""
         state = self._states.get(event.case_id) or initial_state(event.case_id, self.policy)
+        if event.event_id in state.by_id:
+            return False
         self._states[event.case_id] = evolve(state, event)
+        return True
 
     def load(self, events: Iterable[RecordedEvent]) -> None:
         """Start-up and rebuild: group by case, then fold each case once, in order."""

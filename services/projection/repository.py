@@ -1,11 +1,15 @@
-"""The projection's durable read model: a copy of each case's events, the
-checkpoint, and the last status announced for each finding, in one SQLite file.
+"""The projection's read model: the checkpoint, the last status announced for
+each finding and, when fed from Kafka, a copy of each case's events.
 
-Events and checkpoint are written in one transaction, so a redelivered event is
-a harmless no-op (``INSERT OR IGNORE`` on ``event_id``) and a crash between the
-write and a Kafka offset commit redelivers rather than loses. Keeping the events
-here (rather than re-reading the store) lets a Kafka-fed projection restart
-without the topic's full history.
+A Kafka-fed projection keeps the events here because it cannot re-read the store
+and the topic may not keep its full history; events and checkpoint are written in
+one transaction, so a redelivered event is a harmless no-op (``INSERT OR IGNORE``
+on ``event_id``) and a crash before the offset commit redelivers rather than
+loses. A store-fed projection keeps no copy: the store is the record, and the
+case picture is folded again from it at start-up.
+
+``synchronous=NORMAL``: losing the last announcement on power loss only makes the
+projection announce it again, and the notifier's outbox drops the repeat.
 """
 
 import sqlite3
@@ -39,11 +43,12 @@ class ProjectionRepository:
     """SQLite read model. Calls are short and synchronous; the service runs them
     in a worker thread so the event loop stays free."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, keep_events: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.keep_events = keep_events
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -56,13 +61,16 @@ class ProjectionRepository:
         return int(row[0]) if row else 0
 
     def save(self, events: Iterable[RecordedEvent], source: str = "store") -> list[RecordedEvent]:
-        """Store new events and advance the checkpoint atomically; returns the
-        events not seen before (redeliveries are dropped here)."""
+        """Advance the checkpoint (and keep the events, if this model keeps them)
+        atomically; returns the events not seen before, as far as it can tell."""
         fresh: list[RecordedEvent] = []
         top = 0
         with self._transaction():
             for event in events:
                 top = max(top, event.position)
+                if not self.keep_events:
+                    fresh.append(event)
+                    continue
                 cursor = self._db.execute(
                     "INSERT OR IGNORE INTO case_events VALUES (?, ?, ?, ?)",
                     (event.event_id, event.case_id, event.position, orjson.dumps(event.to_json())),

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import heapq
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -33,11 +33,16 @@ class FindingSink(Protocol):
         ...
 
 
+History = Callable[[int], Awaitable[list[RecordedEvent]]]
+"""Events up to a checkpoint, to fold at start-up."""
+
+
 class ProjectionService:
     def __init__(
         self,
         *,
         feed: EventFeed,
+        history: History,
         repository: ProjectionRepository,
         casebook: CaseBook,
         clock: Clock,
@@ -45,6 +50,7 @@ class ProjectionService:
         source: str = "store",
     ) -> None:
         self._feed = feed
+        self._history = history
         self._repo = repository
         self.cases = casebook
         self._clock = clock
@@ -64,11 +70,11 @@ class ProjectionService:
         self._sinks.append(sink)
 
     async def start(self) -> None:
-        """Load the read model and announce whatever changed while we were down."""
-        events = await asyncio.to_thread(lambda: list(self._repo.load_all()))
+        """Fold the history and announce whatever changed while we were down."""
+        self.position = self._repo.checkpoint(self._source)
+        events = await self._history(self.position)
         self.cases.load(events)
         self.seen = len(events)
-        self.position = self._repo.checkpoint(self._source)
         self._announced = self._repo.announced()
         await self._settle(list(self.cases.case_ids()))
 
@@ -79,10 +85,9 @@ class ProjectionService:
             group.create_task(self._timer())
 
     async def handle(self, batch: FeedBatch) -> None:
-        fresh = await asyncio.to_thread(self._repo.save, batch.events, self._source)
+        saved = await asyncio.to_thread(self._repo.save, batch.events, self._source)
         await batch.ack()
-        for event in fresh:
-            self.cases.apply(event)
+        fresh = [event for event in saved if self.cases.apply(event)]
         self.seen += len(fresh)
         await self._settle({event.case_id for event in fresh})
         await self._advance(batch.events)
@@ -144,8 +149,11 @@ class ProjectionService:
             log.info(
                 "finding %s",
                 finding.status,
-                extra={"finding_id": finding.finding_id, "rule": finding.rule,
-                       "case_id": finding.case_id},
+                extra={
+                    "finding_id": finding.finding_id,
+                    "rule": finding.rule,
+                    "case_id": finding.case_id,
+                },
             )
 
     def _schedule(self, case_id: str, now: datetime) -> None:

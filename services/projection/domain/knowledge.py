@@ -8,13 +8,13 @@ sharer cannot pass on what it did not know. Knowing an event means knowing the
 people it names.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 
 from events.records import RecordedEvent
 from services.projection.domain.obligations import meet
 from services.projection.domain.people import adults_of, children_of
-from services.projection.domain.state import CaseState, Since
+from services.projection.domain.state import CaseState
 
 
 def record_author(state: CaseState, event: RecordedEvent) -> None:
@@ -77,17 +77,13 @@ def attendee_agencies(event: RecordedEvent) -> tuple[str, ...]:
 
 
 def _know_people(state: CaseState, event: RecordedEvent, agency: str, since: datetime) -> None:
-    _since(state.children, children_of(event), agency, since)
-    _since(state.adults, adults_of(event), agency, since)
-
-
-def _since(people: dict[str, Since], refs: Sequence[str], agency: str, at: datetime) -> None:
-    for ref in refs:
-        known = people.get(ref)
-        if known is None:
-            people[ref] = {agency: at}
-        elif agency not in known:
-            known[agency] = at
+    for people, refs in ((state.children, children_of(event)), (state.adults, adults_of(event))):
+        for ref in refs:
+            known = people.get(ref)
+            if known is None:
+                people[ref] = {agency: since}
+            elif agency not in known:
+                known[agency] = since
 
 
 HANDLERS = {

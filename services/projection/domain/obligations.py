@@ -55,7 +55,7 @@ def open_obligation(
         due_at=due_at,
         severity=terms.severity,
         concerns_agencies=tuple(concerns),
-        historical=_historical(state, trigger, triggers),
+        historical=bool(trigger.metadata) and _historical(state, trigger, triggers),
         to_agency=to_agency,
         detail=detail,
     )

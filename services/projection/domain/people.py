@@ -61,18 +61,25 @@ _ADULTS: dict[str, AdultsOf] = {
 }
 
 
-def children_of(event: RecordedEvent) -> list[str]:
-    """The envelope's children plus every child field of the payload, first seen first."""
+def children_of(event: RecordedEvent) -> Sequence[str]:
+    """The envelope's children plus every child field of the payload, first seen first.
+
+    Hot path of every rebuild: a single source is returned as it is (refs within
+    one list are unique by contract), so callers must not mutate the result.
+    """
     data = event.data
-    found = list(event.children)
+    found: Sequence[str] = event.children
+    sources = 1 if found else 0
     child = data.get("child")
     if child:
-        found.append(child)
+        found = (*found, child)
+        sources += 1
     for key in _CHILD_FIELDS.get(event.type, _CHILD_LISTS):
         more = data.get(key)
         if more:
-            found.extend(more)
-    return list(dict.fromkeys(found)) if len(found) > 1 else found
+            found = (*found, *more) if sources else more
+            sources += 1
+    return tuple(dict.fromkeys(found)) if sources > 1 else found
 
 
 def adults_of(event: RecordedEvent) -> Sequence[str]:
@@ -86,5 +93,5 @@ def event_children(state: CaseState, event: RecordedEvent) -> list[str]:
     agreement_id = event.data.get("agreement_id")
     agreement = state.agreement_at(agreement_id, event) if agreement_id else None
     if agreement is not None:
-        found = list(dict.fromkeys([*agreement.children, *found]))
-    return found
+        return list(dict.fromkeys([*agreement.children, *found]))
+    return list(found)

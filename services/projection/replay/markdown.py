@@ -54,7 +54,7 @@ def _findings(view: ReplayView) -> list[str]:
         to = f" → {agency_name(f.to_agency)}" if f.to_agency else ""
         met = f", met {fmt_time(f.met_at)}" if f.met_at else ""
         out.append(
-            f"- **{f.label} {cell(f.rule)}{cell(to)}** — {finding_status(f.status)}, "
+            f"- **{f.label} {cell(f.rule + to)}** — {finding_status(f.status)}, "
             f"{cell(f.severity)}; due {fmt_time(f.due_at)}{met}; triggered by "
             f"{', '.join(f'#{n}' for n in f.triggers)}. {cell(f.explanation)}"
         )

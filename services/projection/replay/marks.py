@@ -208,7 +208,7 @@ def _finding_label(f: FindingView, x0: float, xd: float, xe: float, mid: float) 
     """Left of the bar if it fits, else after the end mark, else just after the deadline."""
     to = f" → {agency_name(f.to_agency)}" if f.to_agency else ""
     text = f"{f.label} {f.rule}{to}"
-    width = 5.4 * len(text) + 8
+    width = 5.2 * len(text) + 8
     if x0 - width > LEFT + 4:
         x, anchor = x0 - 6, "end"
     elif xe + 14 + width < WIDTH - RIGHT:

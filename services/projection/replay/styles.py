@@ -72,6 +72,10 @@ footer { margin-top: 28px; font-size: 11.5px; color: var(--muted);
 @page { size: A4 landscape; margin: 11mm 11mm 13mm; }
 @media print {
   html { font-size: 10.5px; } body { max-width: none; padding: 0; }
+  .cover { padding-bottom: 4px; gap: 10px; } h1 { font-size: 20px; margin: 0 0 2px; }
+  .lede { font-size: 11px; margin: 2px 0 4px; } dl.meta { font-size: 10px; }
+  .timeline-page h2 { margin: 6px 0 4px; font-size: 14px; }
+  svg.timeline { max-height: 138mm; } figcaption { font-size: 9px; margin-top: 2px; }
   .timeline-page { break-after: page; }
   section { break-before: auto; } h2 { break-after: avoid; }
   tr, .card { break-inside: avoid; } thead { display: table-header-group; }

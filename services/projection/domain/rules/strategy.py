@@ -156,9 +156,15 @@ def on_suspect(state: CaseState, event: RecordedEvent) -> None:
     person = data.get("alleged_perpetrator") or data.get("person")
     if not person:
         return
-    children = [data["child"]] if "child" in data else list(data.get("related_children") or ())
-    known = state.suspects.setdefault(person, [])
-    known.extend(c for c in children if c not in known)
+    child = data.get("child")
+    children = (child,) if child else (data.get("related_children") or ())
+    known = state.suspects.get(person)
+    if known is None:
+        state.suspects[person] = list(children)
+        return
+    for c in children:
+        if c not in known:
+            known.append(c)
 
 
 def _zone(state: CaseState) -> str:
