@@ -139,9 +139,10 @@ def scenario_document(
     recorded_by: datetime | None = None,
 ) -> dict[str, Any]:
     """The replay document for a scenario, built by the real domain."""
+    events = recorded_events(name)
     return review_document(
-        "child-k",
-        recorded_events(name),
+        events[0].case_id,
+        events,
         RulePolicy.default(),
         at=at,
         recorded_by=recorded_by,

@@ -42,10 +42,12 @@ def test_scenario_files_carry_no_unknown_keys(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_scenario_is_one_case_of_20_to_35_events_on_the_bank_holiday_weekend(name: str) -> None:
+def test_scenario_is_one_case_named_like_it_of_20_to_35_events_over_the_bank_holiday(
+    name: str,
+) -> None:
     events = load_scenario(name)
     assert 20 <= len(events) <= 35
-    assert {e.envelope["case_id"] for e in events} == {"child-k"}
+    assert {e.envelope["case_id"] for e in events} == {name}
     days = {e.occurred_at.date().isoformat() for e in events}
     assert days <= {"2016-12-31", "2017-01-01", "2017-01-02"}
 

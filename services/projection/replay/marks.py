@@ -171,8 +171,14 @@ def findings(view: ReplayView, scale: Scale, top: float, row: float) -> str:
     out = [
         f'<g class="findings"><text x="14" y="{top - 12:.1f}" font-size="14" font-weight="700" '
         f'fill="{DARK_RED}">Findings</text><text x="{LEFT}" y="{top - 12:.1f}" '
-        f'font-size="10.5" fill="{GREY}">solid red: from what triggered the duty to its '
-        "deadline · hatched: overdue, until met (○) or still open at the as-of moment (▶)</text>"
+        f'font-size="10.5" fill="{GREY}">'
+        + (
+            "solid red: from what triggered the duty to its deadline · hatched: overdue, until "
+            "met (○) or still open at the as-of moment (▶)"
+            if view.findings
+            else "None: every required step in this record was taken in time."
+        )
+        + "</text>"
     ]
     out += [_finding(f, scale, top + i * row, view.as_of) for i, f in enumerate(view.findings)]
     return "".join(out) + "</g>"

@@ -9,7 +9,8 @@ A scenario is a JSON list, in the order the agencies recorded the events, of::
 ``uuid5(SCENARIO_NAMESPACE, slug)`` so ids are stable across edits. ``recorded_at``
 is set by the server, so an event recorded late is placed late in the file and
 carries ``post_after``, the moment it was really recorded. ``source`` cites the
-review paragraph; ``note`` says what the data cannot.
+review paragraph; ``note`` says what the data cannot. Each scenario is its own
+case, named like the scenario, so both can live in one store.
 """
 
 import json
