@@ -31,8 +31,9 @@ from tests.support.receiver import Receiver, wait_until
 
 async def latency(findings: int, subs: int, batch: int, interval: float) -> list[float]:
     receivers = [await Receiver().start() for _ in range(subs)]
-    subscriptions = [subscription(f"dm-{i}", rx.url, case_ids=[f"case-{i}"])
-                     for i, rx in enumerate(receivers)]
+    subscriptions = [
+        subscription(f"dm-{i}", rx.url, case_ids=[f"case-{i}"]) for i, rx in enumerate(receivers)
+    ]
     all_findings = [make_finding(n, case_id=f"case-{n % subs}") for n in range(findings)]
     enqueued: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -15,8 +15,9 @@ def main() -> int:
     from services.http.server import run_server
     from services.notifier.app import create_app
 
-    run_server(create_app(settings), host=settings.host, port=settings.port,
-               log_level=settings.log_level)
+    run_server(
+        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level
+    )
     return 0
 
 

@@ -56,8 +56,10 @@ def alerts_router(
 
     @router.get("/alerts")
     async def list_alerts(
-        n: NotifierDep, _who: Caller,
-        status: AlertStatus | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        n: NotifierDep,
+        _who: Caller,
+        status: AlertStatus | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         """Alerts, newest first; ``status`` filters (failed ones need an operator)."""
         return {"alerts": [a.to_json() for a in await n.alerts(status, limit)]}
@@ -71,7 +73,9 @@ def alerts_router(
 
     @router.post("/alerts/{alert_id}/ack")
     async def acknowledge(
-        alert_id: str, n: NotifierDep, who: Caller,
+        alert_id: str,
+        n: NotifierDep,
+        who: Caller,
         body: Annotated[AckRequest | None, Body()] = None,
     ) -> dict[str, Any]:
         """Record that a duty manager has the alert; stops its escalation."""

@@ -43,8 +43,10 @@ def create_app(
         return _lifespan(app, settings, store, clock)
 
     app = create_service_app(
-        settings, title="Safeguard notifier",
-        description="Duty-manager alerts: list, acknowledge, resolve.", lifespan=lifespan,
+        settings,
+        title="Safeguard notifier",
+        description="Duty-manager alerts: list, acknowledge, resolve.",
+        lifespan=lifespan,
     )
     app.state.notifier = None
     app.include_router(alerts_router())

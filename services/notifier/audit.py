@@ -27,25 +27,38 @@ def _submission(
     actor: Mapping[str, Any] = ACTOR,
     correlation_id: str | None = None,
 ) -> Submission:
-    envelope = parse_envelope({
-        "event_id": event_id,
-        "case_id": finding["case_id"],
-        "type": type_,
-        "occurred_at": at.isoformat(),
-        "children": list(finding.get("children") or ()),
-        "actor": dict(actor),
-        "data": dict(data),
-        "correlation_id": correlation_id,
-    })
+    envelope = parse_envelope(
+        {
+            "event_id": event_id,
+            "case_id": finding["case_id"],
+            "type": type_,
+            "occurred_at": at.isoformat(),
+            "children": list(finding.get("children") or ()),
+            "actor": dict(actor),
+            "data": dict(data),
+            "correlation_id": correlation_id,
+        }
+    )
     return Submission(envelope=canonical(envelope), agency=agency)
 
 
-def _alert_event(alert: NewAlert, type_: str, what: str, extra: Mapping[str, Any],
-                 at: datetime) -> Submission:
-    data = {"alert_id": alert.alert_id, "finding_id": alert.finding_id,
-            "subscription": alert.subscription, **extra}
-    return _submission(type_, event_id_for(alert.alert_id, what), alert.finding, data, at,
-                       correlation_id=alert.alert_id)
+def _alert_event(
+    alert: NewAlert, type_: str, what: str, extra: Mapping[str, Any], at: datetime
+) -> Submission:
+    data = {
+        "alert_id": alert.alert_id,
+        "finding_id": alert.finding_id,
+        "subscription": alert.subscription,
+        **extra,
+    }
+    return _submission(
+        type_,
+        event_id_for(alert.alert_id, what),
+        alert.finding,
+        data,
+        at,
+        correlation_id=alert.alert_id,
+    )
 
 
 def sent(alert: NewAlert, attempt: int, status_code: int, at: datetime) -> Submission:
@@ -54,11 +67,19 @@ def sent(alert: NewAlert, attempt: int, status_code: int, at: datetime) -> Submi
 
 
 def failed(
-    alert: NewAlert, attempt: int, error: str, at: datetime, *,
-    status_code: int | None, permanent: bool, next_attempt_at: datetime | None,
+    alert: NewAlert,
+    attempt: int,
+    error: str,
+    at: datetime,
+    *,
+    status_code: int | None,
+    permanent: bool,
+    next_attempt_at: datetime | None,
 ) -> Submission:
     extra = {
-        "attempt": attempt, "error": error[:10_000], "status_code": status_code,
+        "attempt": attempt,
+        "error": error[:10_000],
+        "status_code": status_code,
         "permanent": permanent,
         "next_attempt_at": None if next_attempt_at is None else next_attempt_at.isoformat(),
     }
@@ -84,6 +105,11 @@ def finding_resolved(
 ) -> Submission:
     data = {"finding_id": finding["finding_id"], "by": by, "reason": reason}
     return _submission(
-        "finding.resolved", resolved_event_id(str(finding["finding_id"])), finding, data, at,
-        agency=agency, actor={"role": "duty_manager", "ref": by},
+        "finding.resolved",
+        resolved_event_id(str(finding["finding_id"])),
+        finding,
+        data,
+        at,
+        agency=agency,
+        actor={"role": "duty_manager", "ref": by},
     )

@@ -52,7 +52,11 @@ async def build_notifier(
         rng=rng or random.Random(),
     )
     return Notifier(
-        outbox=outbox, deliverer=deliverer, store=store, clock=clock,
-        subscriptions=settings.subscriptions, max_in_flight=ns.max_in_flight,
+        outbox=outbox,
+        deliverer=deliverer,
+        store=store,
+        clock=clock,
+        subscriptions=settings.subscriptions,
+        max_in_flight=ns.max_in_flight,
         resources=[sender.close, outbox.close],
     )

@@ -50,8 +50,13 @@ class Deliverer:
         outcome = await self.sender.send(sub.url, body, headers)
         now = self.clock.now()
         decision = decide(
-            outcome.status_code, attempt=attempt, now=now, created_at=alert.alert.created_at,
-            policy=self.policies[sub.name], rng=self.rng, retry_after=outcome.retry_after,
+            outcome.status_code,
+            attempt=attempt,
+            now=now,
+            created_at=alert.alert.created_at,
+            policy=self.policies[sub.name],
+            rng=self.rng,
+            retry_after=outcome.retry_after,
         )
         return self._record(alert, attempt, outcome, decision)
 
@@ -62,18 +67,36 @@ class Deliverer:
         if decision.verdict == "delivered":
             assert outcome.status_code is not None
             event = audit.sent(a, attempt, outcome.status_code, now)
-            return AttemptRecord(a.alert_id, attempt, "delivered", now, event,
-                                 status_code=outcome.status_code)
+            return AttemptRecord(
+                a.alert_id, attempt, "delivered", now, event, status_code=outcome.status_code
+            )
         retry = decision.verdict == "retry"
         error = ", ".join(filter(None, (outcome.error, decision.reason))) or "failed"
         if not retry:
-            log.error("alert %s to %s failed permanently: %s", a.alert_id, a.subscription, error,
-                      extra=_context(alert))
-        event = audit.failed(a, attempt, error, now, status_code=outcome.status_code,
-                             permanent=not retry, next_attempt_at=decision.next_attempt_at)
+            log.error(
+                "alert %s to %s failed permanently: %s",
+                a.alert_id,
+                a.subscription,
+                error,
+                extra=_context(alert),
+            )
+        event = audit.failed(
+            a,
+            attempt,
+            error,
+            now,
+            status_code=outcome.status_code,
+            permanent=not retry,
+            next_attempt_at=decision.next_attempt_at,
+        )
         return AttemptRecord(
-            a.alert_id, attempt, "pending" if retry else "failed", now, event,
-            next_attempt_at=decision.next_attempt_at, error=error,
+            a.alert_id,
+            attempt,
+            "pending" if retry else "failed",
+            now,
+            event,
+            next_attempt_at=decision.next_attempt_at,
+            error=error,
             status_code=outcome.status_code,
             disable_subscription=a.subscription if decision.verdict == "gone" else None,
         )
@@ -82,8 +105,15 @@ class Deliverer:
         """Fail without sending: an operator must re-enable or reconfigure."""
         now, a, attempt = self.clock.now(), alert.alert, alert.attempts + 1
         log.error("alert %s not sent: %s", a.alert_id, reason, extra=_context(alert))
-        event = audit.failed(a, attempt, "not sent: " + reason, now, status_code=None,
-                             permanent=True, next_attempt_at=None)
+        event = audit.failed(
+            a,
+            attempt,
+            "not sent: " + reason,
+            now,
+            status_code=None,
+            permanent=True,
+            next_attempt_at=None,
+        )
         return AttemptRecord(a.alert_id, attempt, "failed", now, event, error=reason)
 
 

@@ -145,8 +145,10 @@ class Notifier:
             source = self._by_name.get(alert.alert.subscription)
             target = self._by_name.get(source.escalate_to or "") if source else None
             if target is None:
-                log.error("alert %s cannot escalate: its escalation contact is not configured",
-                          alert.alert_id)
+                log.error(
+                    "alert %s cannot escalate: its escalation contact is not configured",
+                    alert.alert_id,
+                )
                 await self._outbox.enqueue([], (), [alert.alert.finding_id])
                 continue
             escalation = escalation_of(alert.alert, target, now)
@@ -221,5 +223,3 @@ def _same_resolution(existing: RecordedEvent, by: str, reason: str) -> RecordedE
     if data.get("reason") != reason or data.get("by") != by:
         raise FindingAlreadyResolved(str(data.get("finding_id")))
     return existing
-
-

@@ -25,7 +25,9 @@ class FlakyStore(SQLiteEventStore):
     failures = 0
 
     async def append(
-        self, submissions: Sequence[Submission], *,
+        self,
+        submissions: Sequence[Submission],
+        *,
         expected_versions: Mapping[str, int] | None = None,
     ) -> AppendResult:
         if self.failures:
@@ -72,8 +74,7 @@ async def test_a_lost_outbox_resends_with_the_same_id_and_keeps_the_streams_firs
 ) -> None:
     settings = make_settings(tmp_path, [make_subscription("edt", receiver.url)])
     for db in ("one.db", "two.db"):  # the second run has lost the first's outbox
-        n = await build_notifier(settings, store=store, clock=SystemClock(),
-                                 db_path=tmp_path / db)
+        n = await build_notifier(settings, store=store, clock=SystemClock(), db_path=tmp_path / db)
         findings = [make_finding(1)] if db == "one.db" else [make_finding(1), make_finding(2)]
         await n.on_findings(findings)
         await n.deliver_due()

@@ -27,8 +27,15 @@ REPO = Path(__file__).resolve().parents[2]
 
 class NotifierProcess:
     def __init__(self, tmp: Path, config: Path, findings: list[Finding] | None) -> None:
-        args = [sys.executable, "-m", "tests.support.notifier_process",
-                "--config", str(config), "--data", str(tmp)]
+        args = [
+            sys.executable,
+            "-m",
+            "tests.support.notifier_process",
+            "--config",
+            str(config),
+            "--data",
+            str(tmp),
+        ]
         if findings is not None:
             path = tmp / "findings.json"
             path.write_bytes(orjson.dumps([f.to_json() for f in findings]))
@@ -36,8 +43,9 @@ class NotifierProcess:
         self.log = (tmp / "notifier.log").open("ab")
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         env.pop("SAFEGUARD_CONFIG", None)
-        self.proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                     stderr=self.log)
+        self.proc = subprocess.Popen(
+            args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=self.log
+        )
 
     async def ready(self) -> None:
         assert self.proc.stdout is not None

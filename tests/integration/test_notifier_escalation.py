@@ -57,8 +57,13 @@ async def notifier(
     tmp_path: Path, store: SQLiteEventStore, duty: Receiver, group: Receiver, clock: FixedClock
 ) -> AsyncIterator[Notifier]:
     subs = [
-        make_subscription("edt-duty-manager", duty.url, agencies=["edt"],
-                          escalate_to="edt-group-manager", escalate_after="15m"),
+        make_subscription(
+            "edt-duty-manager",
+            duty.url,
+            agencies=["edt"],
+            escalate_to="edt-group-manager",
+            escalate_after="15m",
+        ),
         make_subscription("edt-group-manager", group.url, rules=[]),
     ]
     n = await build_notifier(make_settings(tmp_path, subs), store=store, clock=clock)
@@ -83,7 +88,10 @@ async def types(store: SQLiteEventStore) -> list[str]:
 
 
 async def test_unacknowledged_alert_escalates_to_the_contact_after_the_delay(
-    notifier: Notifier, clock: FixedClock, duty: Receiver, group: Receiver,
+    notifier: Notifier,
+    clock: FixedClock,
+    duty: Receiver,
+    group: Receiver,
     store: SQLiteEventStore,
 ) -> None:
     finding = make_finding()
@@ -105,7 +113,10 @@ async def test_unacknowledged_alert_escalates_to_the_contact_after_the_delay(
 
 
 async def test_acknowledged_alert_does_not_escalate(
-    notifier: Notifier, clock: FixedClock, group: Receiver, api: httpx.AsyncClient,
+    notifier: Notifier,
+    clock: FixedClock,
+    group: Receiver,
+    api: httpx.AsyncClient,
     store: SQLiteEventStore,
 ) -> None:
     finding = make_finding()
@@ -145,7 +156,10 @@ async def test_a_finding_met_late_before_the_delay_stops_its_escalation(
 
 
 async def test_late_acknowledgement_stops_escalation_further_down_the_chain(
-    tmp_path: Path, store: SQLiteEventStore, duty: Receiver, group: Receiver,
+    tmp_path: Path,
+    store: SQLiteEventStore,
+    duty: Receiver,
+    group: Receiver,
     clock: FixedClock,
 ) -> None:
     head = await Receiver().start()
@@ -172,7 +186,10 @@ async def test_late_acknowledgement_stops_escalation_further_down_the_chain(
 
 
 async def test_duty_manager_resolves_a_finding_with_a_reason(
-    notifier: Notifier, api: httpx.AsyncClient, store: SQLiteEventStore, clock: FixedClock,
+    notifier: Notifier,
+    api: httpx.AsyncClient,
+    store: SQLiteEventStore,
+    clock: FixedClock,
     group: Receiver,
 ) -> None:
     finding = make_finding()
@@ -182,8 +199,11 @@ async def test_duty_manager_resolves_a_finding_with_a_reason(
     assert response.status_code == 200
     [event] = [e for e in await store.read_all() if e.type == "finding.resolved"]
     assert event.agency == "edt" and event.case_id == finding.case_id
-    assert event.data == {"finding_id": finding.finding_id, "by": "edt-dm-1",
-                          "reason": "Strategy discussion held; recorded late."}
+    assert event.data == {
+        "finding_id": finding.finding_id,
+        "by": "edt-dm-1",
+        "reason": "Strategy discussion held; recorded late.",
+    }
     again = await api.post(url, json={"reason": "Strategy discussion held; recorded late."})
     assert again.status_code == 200 and again.json()["event_id"] == event.event_id
     other = await api.post(url, json={"reason": "Something else."})

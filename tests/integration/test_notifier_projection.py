@@ -44,8 +44,9 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 def expected() -> set[tuple[str, tuple[str, ...], str]]:
     slug = ids("child-k")
-    return {(e.rule, tuple(sorted(slug[t] for t in e.triggers)), e.status)
-            for e in CHILD_K_EXPECTED}
+    return {
+        (e.rule, tuple(sorted(slug[t] for t in e.triggers)), e.status) for e in CHILD_K_EXPECTED
+    }
 
 
 def received(rx: Receiver) -> set[tuple[str, tuple[str, ...], str]]:
@@ -58,8 +59,10 @@ async def test_child_k_findings_reach_the_duty_manager_once_and_a_rebuild_sends_
 ) -> None:
     settings = make_settings(tmp_path, [make_subscription("all", receiver.url)])
     clock = SystemClock()
-    scenario = [Submission(envelope=canonical(parse_envelope(e.envelope)), agency=e.agency)
-                for e in load_scenario("child-k")]
+    scenario = [
+        Submission(envelope=canonical(parse_envelope(e.envelope)), agency=e.agency)
+        for e in load_scenario("child-k")
+    ]
     async with SQLiteEventStore(tmp_path / "events.db") as store:
         await store.append(scenario)
         head = await store.head_position()

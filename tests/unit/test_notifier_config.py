@@ -23,9 +23,17 @@ def sub(**kw: object) -> Subscription:
     return Subscription.model_validate(fields)
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("50ms", 0.05), ("5s", 5), ("15m", 900), ("2h", 7200), ("1d", 86400), ("1.5h", 5400),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("50ms", 0.05),
+        ("5s", 5),
+        ("15m", 900),
+        ("2h", 7200),
+        ("1d", 86400),
+        ("1.5h", 5400),
+    ],
+)
 def test_durations_parse(text: str, seconds: float) -> None:
     assert parse_duration(text) == timedelta(seconds=seconds)
 
@@ -87,8 +95,10 @@ def test_escalation_needs_a_delay_and_may_not_loop() -> None:
     b = sub(name="b")
     with pytest.raises(ValueError, match="escalate_after"):
         check_subscriptions([a, b])
-    looped = [sub(escalate_to="b", escalate_after="1m"),
-              sub(name="b", escalate_to="edt-duty-manager", escalate_after="1m")]
+    looped = [
+        sub(escalate_to="b", escalate_after="1m"),
+        sub(name="b", escalate_to="edt-duty-manager", escalate_after="1m"),
+    ]
     with pytest.raises(ValueError, match="loops"):
         check_subscriptions(looped)
 

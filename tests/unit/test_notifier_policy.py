@@ -12,8 +12,15 @@ POLICY = RetryPolicy.from_strings(["5s", "5m", "30m"], "24h", jitter=0)
 
 
 def after(status: int | None, attempt: int = 1, created: datetime = NOW, **kw: object):  # type: ignore[no-untyped-def]
-    return decide(status, attempt=attempt, now=NOW, created_at=created, policy=POLICY,
-                  rng=random.Random(1), **kw)  # type: ignore[arg-type]
+    return decide(
+        status,
+        attempt=attempt,
+        now=NOW,
+        created_at=created,
+        policy=POLICY,
+        rng=random.Random(1),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("status", [200, 201, 202, 204])

@@ -14,8 +14,9 @@ BODY = b'{"type":"test"}'
 
 
 def doc_verify() -> Callable[..., bool]:
-    [code] = [b for b in re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
-              if "def verify(" in b]
+    [code] = [
+        b for b in re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S) if "def verify(" in b
+    ]
     namespace: dict[str, Any] = {}
     exec(code, namespace)
     verify: Callable[..., bool] = namespace["verify"]

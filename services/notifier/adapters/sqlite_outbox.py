@@ -103,8 +103,9 @@ class SQLiteOutbox:
         cancel_escalations: Iterable[str] = (),
     ) -> int:
         rows = [row_of(a) for a in alerts]
-        seen = [(f["finding_id"], f["case_id"], f["status"], orjson.dumps(dict(f)))
-                for f in findings]
+        seen = [
+            (f["finding_id"], f["case_id"], f["status"], orjson.dumps(dict(f))) for f in findings
+        ]
         cancel = [(f,) for f in cancel_escalations]
 
         def work(db: sqlite3.Connection) -> int:
@@ -124,7 +125,9 @@ class SQLiteOutbox:
         skip = set(exclude)
         rows = await self._query(
             "SELECT * FROM alerts WHERE delivery = 'pending' AND next_attempt_at <= ?"
-            " ORDER BY next_attempt_at LIMIT ?", now.timestamp(), limit + len(skip),
+            " ORDER BY next_attempt_at LIMIT ?",
+            now.timestamp(),
+            limit + len(skip),
         )
         return [a for a in map(alert_of, rows) if a.alert_id not in skip][:limit]
 
@@ -159,7 +162,8 @@ class SQLiteOutbox:
     async def due_escalations(self, now: datetime) -> list[Alert]:
         rows = await self._query(
             f"SELECT * FROM alerts WHERE {_OPEN_ESCALATION} AND escalate_at <= ?"
-            " ORDER BY escalate_at", now.timestamp(),
+            " ORDER BY escalate_at",
+            now.timestamp(),
         )
         return [alert_of(r) for r in rows]
 
@@ -243,7 +247,8 @@ class SQLiteOutbox:
     async def pending_audit(self, limit: int) -> list[tuple[int, Submission]]:
         rows = await self._query(
             "SELECT seq, agency, envelope FROM audit_outbox WHERE appended = 0"
-            " ORDER BY seq LIMIT ?", limit,
+            " ORDER BY seq LIMIT ?",
+            limit,
         )
         return [
             (r["seq"], Submission(envelope=orjson.loads(r["envelope"]), agency=r["agency"]))

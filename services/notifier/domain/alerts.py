@@ -15,7 +15,12 @@ Transition = Literal["open", "met_late", "resolved"]
 DeliveryState = Literal["pending", "delivered", "failed", "suppressed"]
 AlertStatus = Literal["pending", "delivered", "failed", "acknowledged", "escalated", "suppressed"]
 ALERT_STATUSES: tuple[AlertStatus, ...] = (
-    "pending", "delivered", "failed", "acknowledged", "escalated", "suppressed",
+    "pending",
+    "delivered",
+    "failed",
+    "acknowledged",
+    "escalated",
+    "suppressed",
 )
 
 NAMESPACE = uuid.UUID("6f1c9a4e-3c0b-5d1e-9a57-5afe6a4d0001")
