@@ -1,0 +1,132 @@
+"""Findings to duty managers through the whole embedded stack: agency posts →
+projection → notifier → a real webhook receiver on loopback."""
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from infra.config.notifier import NotifierSettings
+from services.projection.scenarios import load_scenario
+from tests.support.embedded import DUTY_MANAGER_KEY, KEYS, REVIEWER_KEY, auth, settings_for
+from tests.support.notifier_kit import make_subscription
+from tests.support.receiver import Receiver, wait_until
+from tests.support.server import serve_app
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    server = await Receiver().start()
+    yield server
+    await server.stop()
+
+
+def _settings(tmp_path: Path, receiver: Receiver) -> Any:
+    return settings_for(
+        tmp_path,
+        subscriptions=[make_subscription("edt-duty-manager", receiver.url)],
+        notifier=NotifierSettings(jitter=0),
+    )
+
+
+@contextmanager
+def _stack(settings: Any) -> Iterator[str]:
+    from services.embedded.app import create_embedded_app
+
+    with serve_app(lambda: create_embedded_app(settings)) as url:
+        yield url
+
+
+async def _post_child_k(client: httpx.AsyncClient, url: str, **params: str) -> None:
+    for item in load_scenario("child-k"):
+        response = await client.post(
+            f"{url}/{item.agency}/events",
+            json=item.envelope,
+            params=params,
+            headers=auth(KEYS[item.agency]),
+        )
+        assert response.status_code == 201, response.text
+
+
+async def _alerts(client: httpx.AsyncClient, url: str, status: str | None = None) -> list[Any]:
+    params = {"status": status, "limit": "1000"} if status else {"limit": "1000"}
+    response = await client.get(f"{url}/alerts", params=params, headers=auth(DUTY_MANAGER_KEY))
+    assert response.status_code == 200, response.text
+    alerts: list[Any] = response.json()["alerts"]
+    return alerts
+
+
+async def _findings(client: httpx.AsyncClient, url: str) -> list[Any]:
+    response = await client.get(f"{url}/cases/child-k/findings", headers=auth(REVIEWER_KEY))
+    return response.json()["findings"] if response.status_code == 200 else []
+
+
+async def _delivered_all(client: httpx.AsyncClient, url: str) -> int:
+    """Wait until every alert is out of the outbox; return how many there are."""
+    async def settled() -> bool:
+        alerts = await _alerts(client, url)
+        return bool(alerts) and all(a["status"] != "pending" for a in alerts)
+
+    for _ in range(500):
+        if await settled():
+            return len(await _alerts(client, url))
+        await asyncio.sleep(0.02)
+    raise AssertionError("alerts still pending after 10s")
+
+
+async def test_child_k_findings_reach_the_duty_manager_once_each(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    async with httpx.AsyncClient() as client:
+        with _stack(_settings(tmp_path, receiver)) as url:
+            await _post_child_k(client, url)
+            count = await _delivered_all(client, url)
+            findings = await _findings(client, url)
+        await wait_until(lambda: len(receiver.accepted) == count, what="every alert delivered")
+    assert all(n == 1 for n in receiver.accepted.values())
+    announced = {(f["finding_id"], f["status"]) for f in findings}
+    assert len(announced) <= count  # met_late findings were first announced open
+
+
+async def test_restart_and_rebuild_from_position_zero_send_nothing_again(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    settings = _settings(tmp_path, receiver)
+    async with httpx.AsyncClient() as client:
+        with _stack(settings) as url:
+            await _post_child_k(client, url)
+            before = await _delivered_all(client, url)
+            findings_before = await _findings(client, url)
+        await wait_until(lambda: len(receiver.accepted) == before, what="first deliveries")
+        (tmp_path / "projection.db").unlink()  # the read model rebuilt from position 0
+        for suffix in ("-wal", "-shm"):
+            shutil.rmtree(tmp_path / f"projection.db{suffix}", ignore_errors=True)
+        with _stack(settings) as url:
+            for _ in range(500):
+                if await _findings(client, url) == findings_before:
+                    break
+                await asyncio.sleep(0.02)
+            assert await _findings(client, url) == findings_before
+            after = await _alerts(client, url)
+    assert len(after) == before
+    assert len(receiver.requests) == before
+
+
+async def test_historical_import_pages_nobody(tmp_path: Path, receiver: Receiver) -> None:
+    async with httpx.AsyncClient() as client:
+        with _stack(_settings(tmp_path, receiver)) as url:
+            await _post_child_k(client, url, **{"import": "historical"})
+            for _ in range(500):
+                if await _findings(client, url):
+                    break
+                await asyncio.sleep(0.02)
+            alerts = await _alerts(client, url)
+            findings = await _findings(client, url)
+    assert findings and all(f["historical"] for f in findings)
+    assert alerts and {a["status"] for a in alerts} == {"suppressed"}
+    assert receiver.requests == []
