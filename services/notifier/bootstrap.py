@@ -8,6 +8,7 @@ import httpx
 from infra.clock import Clock
 from infra.config.notifier import check_subscriptions
 from infra.config.settings import Settings
+from infra.metrics import Metrics
 from infra.store.port import EventStore
 from infra.webhooks.httpx_sender import HttpxWebhookSender
 from services.notifier.adapters.sqlite_outbox import SQLiteOutbox
@@ -24,6 +25,7 @@ async def build_notifier(
     http_client: httpx.AsyncClient | None = None,
     db_path: Path | None = None,
     rng: random.Random | None = None,
+    metrics: Metrics | None = None,
 ) -> Notifier:
     """Open the outbox and build a ready ``Notifier`` (start it with ``run()``).
 
@@ -59,4 +61,5 @@ async def build_notifier(
         subscriptions=settings.subscriptions,
         max_in_flight=ns.max_in_flight,
         resources=[sender.close, outbox.close],
+        metrics=metrics,
     )

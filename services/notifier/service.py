@@ -16,6 +16,7 @@ from typing import Any
 from events.records import RecordedEvent
 from infra.clock import Clock
 from infra.config.notifier import Subscription
+from infra.metrics import Metrics
 from infra.store.port import EventStore
 from services.notifier import audit
 from services.notifier.audit_relay import AuditRelay
@@ -42,6 +43,7 @@ class Notifier:
         subscriptions: Sequence[Subscription],
         max_in_flight: int = 32,
         resources: Sequence[Callable[[], Awaitable[None]]] = (),
+        metrics: Metrics | None = None,
     ) -> None:
         self._outbox, self._deliverer, self._store, self._clock = outbox, deliverer, store, clock
         self._subs = list(subscriptions)
@@ -58,6 +60,7 @@ class Notifier:
         self._resources = list(resources)
         """Closers of what the composition root opened for us (outbox, HTTP client)."""
         self._failure: BaseException | None = None
+        self._metrics = metrics
 
     # --- called by the projection ------------------------------------------
 
@@ -129,6 +132,8 @@ class Notifier:
     async def _deliver(self, alert: Alert, disabled: Mapping[str, str]) -> None:
         record = await self._deliverer.attempt(alert, disabled)
         await self._outbox.record_attempt(record)
+        if self._metrics is not None:
+            self._metrics.delivered(record.delivery == "delivered")
 
     async def _wait_for_work(self) -> None:
         timeout = AUDIT_RETRY if self._audit.backlog else IDLE

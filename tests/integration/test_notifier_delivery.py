@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -204,3 +205,29 @@ async def wait_until_audited(store: SQLiteEventStore, type_: str, count: int) ->
     while len(await audit(store, type_)) < count:
         assert asyncio.get_running_loop().time() < deadline, f"{count} {type_} not appended"
         await asyncio.sleep(0.01)
+
+
+async def test_the_running_loop_escalates_when_the_delay_passes_unless_acknowledged(
+    tmp_path: Path, store: SQLiteEventStore, receiver: Receiver
+) -> None:
+    group = await Receiver().start()
+    subs = [
+        make_subscription("dm", receiver.url, escalate_to="gm", escalate_after="300ms"),
+        make_subscription("gm", group.url, rules=[]),
+    ]
+    acked, ignored = make_finding(1), make_finding(2)
+    try:
+        async with running(tmp_path, store, subs) as n:
+            await n.on_findings([acked])
+            acked_id = alert_id_for(acked.finding_id, "open", "dm")
+            await wait_until(lambda: acked_id in receiver.accepted)
+            await n.acknowledge(acked_id, by="dm-1")
+            started = time.monotonic()
+            await n.on_findings([ignored])
+            await wait_until(lambda: len(group.requests) == 1, what="the escalation")
+            waited = time.monotonic() - started
+    finally:
+        await group.stop()
+    escalation = orjson.loads(group.requests[0].body)
+    assert escalation["escalation_of"] == alert_id_for(ignored.finding_id, "open", "dm")
+    assert waited >= 0.3
