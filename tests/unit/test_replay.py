@@ -2,7 +2,7 @@
 sharing and finding, escapes every word, and needs nothing from outside the file."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -198,3 +198,27 @@ def _tiny(text: str) -> dict[str, Any]:
         "obligations": [],
     }
     return {"picture": picture, "generated_at": at, "as_of": picture["as_of"], "recorded_by": None}
+
+
+def test_a_long_busy_case_keeps_the_timeline_a_readable_size() -> None:
+    doc = _tiny("x")
+    start = datetime(2017, 1, 1, tzinfo=UTC)
+    rows = []
+    for i in range(300):
+        at = (start + timedelta(hours=7 * i)).isoformat()
+        rows.append(
+            {
+                **doc["picture"]["chronology"][0],
+                "event_id": f"e{i}",
+                "position": i,
+                "occurred_at": at,
+                "recorded_at": at,
+                "finding_ids": [],
+            }
+        )
+    burst = [{**rows[0], "event_id": f"b{i}", "position": 400 + i} for i in range(40)]
+    doc["picture"] = {**doc["picture"], "chronology": rows + burst, "findings": []}
+    tags = parse(render_html(doc))
+    assert len(tags.having("event-mark")) == 340
+    svg = next(a for t, a in tags.starts if t == "svg")
+    assert float(str(svg["viewbox"]).split()[3]) < 900

@@ -18,8 +18,8 @@ from services.projection.replay.view import (
     local,
 )
 
-SPREAD, FINDING_ROW = 20, 22
-"""Dots closer than SPREAD px in one lane go on separate rows."""
+SPREAD, FINDING_ROW, MAX_ROWS = 20, 22, 6
+"""Dots closer than SPREAD px in one lane go on separate rows, at most MAX_ROWS of them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,9 @@ def _stack(events: list[EventView], scale: Scale) -> dict[int, int]:
     for e in sorted(events, key=lambda e: (e.occurred_at, e.number)):
         x = scale.x(e.occurred_at)
         row = next((i for i, end in enumerate(row_end) if end <= x - SPREAD), len(row_end))
-        if row == len(row_end):
+        if row == MAX_ROWS:
+            row = min(range(MAX_ROWS), key=row_end.__getitem__)
+        elif row == len(row_end):
             row_end.append(0.0)
         row_end[row] = x
         rows[e.number] = row
@@ -100,22 +102,33 @@ def _stack(events: list[EventView], scale: Scale) -> dict[int, int]:
 
 
 def _axis(scale: Scale, bottom: float) -> str:
+    """Day bands (or month bands for a long case) with their names, then hour ticks."""
+    monthly = scale.px_per_hour * 24 < 30
     out = ['<g class="axis" font-size="11" fill="#333">']
     day = local(scale.start).replace(hour=0, minute=0, second=0, microsecond=0)
+    if monthly:
+        day = day.replace(day=1)
     shade = True
     while day < scale.end:
-        nxt = day + timedelta(days=1)
-        out.append(_day(scale, day, nxt, bottom, "#f5f5f1" if shade else "#ffffff"))
+        nxt = _next_month(day) if monthly else day + timedelta(days=1)
+        out.append(_band(scale, day, nxt, bottom, "#f5f5f1" if shade else "#ffffff", monthly))
         shade, day = not shade, nxt
     out.append(_ticks(scale, bottom))
     return "".join(out) + "</g>"
 
 
-def _day(scale: Scale, day: datetime, nxt: datetime, bottom: float, fill: str) -> str:
+def _next_month(day: datetime) -> datetime:
+    return day.replace(year=day.year + day.month // 12, month=day.month % 12 + 1)
+
+
+def _band(
+    scale: Scale, day: datetime, nxt: datetime, bottom: float, fill: str, monthly: bool
+) -> str:
     x0, x1 = max(scale.x(day), LEFT), min(scale.x(nxt), WIDTH - RIGHT)
     if x1 <= x0:
         return ""
-    name = day.strftime("%A %d %B %Y") if x1 - x0 > 170 else day.strftime("%a %d %b")
+    wide, short = ("%B %Y", "%b") if monthly else ("%A %d %B %Y", "%a %d %b")
+    name = day.strftime(wide if x1 - x0 > 170 else short) if x1 - x0 > 40 else ""
     boundary = marks.vline(x0, 0, bottom, "#6f6f6a", "day-boundary", 1.2)
     return (
         f'<rect class="day" x="{x0:.1f}" y="0" width="{x1 - x0:.1f}" height="{bottom:.0f}" '
