@@ -8,9 +8,12 @@ from typing import Any
 from fastapi import FastAPI
 
 from infra.config import Settings
+from services.http.audit import audit_router, with_access_audit
 from services.http.auth import KeyRing
 from services.http.limits import BodyLimitMiddleware
 from services.http.problems import install_problem_handlers
+from services.http.ratelimit import FailedAuthLimiter
+from services.http.reload import config_file_of, with_key_reload
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
 
@@ -18,13 +21,21 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
 def create_service_app(
     settings: Settings, *, title: str, description: str, lifespan: Lifespan
 ) -> FastAPI:
-    """Checks the credentials now, so a bad config stops start-up at once."""
+    """Checks the credentials now, so a bad config stops start-up at once.
+
+    Every service also gets the read audit (``GET /audit``), the failed-auth
+    limit and key rotation from its config file (see ``docs/security.md``)."""
+    reload_from = config_file_of(settings.credentials)
+    lifespan = with_key_reload(reload_from, with_access_audit(settings, lifespan))
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.keyring = KeyRing(settings.credentials)
+    app.state.auth_limiter = FailedAuthLimiter(settings.trust.auth_failures_per_minute)
+    app.state.access_audit = None
     app.state.runtime = None
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
     app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["health"])
+    app.include_router(audit_router())
     return app
 
 

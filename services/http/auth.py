@@ -23,6 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from events.agencies import Agency
 from infra.config.credentials import Credential, Role, hash_key
 from services.http.problems import Forbidden, Unauthorized
+from services.http.ratelimit import note_failed_auth, refuse_if_limited
 
 READER_ROLES: tuple[Role, ...] = ("reviewer", "duty_manager", "admin")
 PLACEHOLDERS = frozenset(
@@ -122,13 +123,16 @@ def get_keyring(request: Request) -> KeyRing:
 
 
 async def authenticate(
+    request: Request,
     keyring: Annotated[KeyRing, Depends(get_keyring)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    refuse_if_limited(request)
     if credentials is None:
         raise Unauthorized()
     principal = keyring.identify(credentials.credentials)
     if principal is None:
+        note_failed_auth(request)
         raise Unauthorized("the bearer key is not recognised")
     return principal
 

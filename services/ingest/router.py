@@ -16,6 +16,7 @@ from fastapi.responses import Response
 
 from events import MAX_BATCH, Agency, RecordedEvent, Submission
 from infra.store.port import AppendResult
+from services.http.audit import CaseReadsDep
 from services.http.auth import READER_ROLES, Authenticated, Principal, require_agency
 from services.http.limits import parse_json
 from services.http.problems import Forbidden, NotFound, Unprocessable
@@ -79,7 +80,9 @@ def ingest_router(agency: Agency) -> APIRouter:
         responses=GET_RESPONSES,
         response_class=Response,
     )
-    async def get_event(event_id: UUID, principal: Authenticated, runtime: RuntimeDep) -> Response:
+    async def get_event(
+        event_id: UUID, principal: Authenticated, runtime: RuntimeDep, reads: CaseReadsDep
+    ) -> Response:
         if principal.role == "agency" and principal.agency != agency:
             raise Forbidden(f"a {principal.agency} key may not read the {agency} service")
         if principal.role not in ("agency", *READER_ROLES):
@@ -87,6 +90,7 @@ def ingest_router(agency: Agency) -> APIRouter:
         event = await runtime.store.get(str(event_id))
         if event is None or event.agency != agency:
             raise NotFound(f"no {agency} event {event_id}")
+        await reads.record(case_id=event.case_id, event_id=event.event_id)
         return _json(event.to_json(), 200)
 
     return router

@@ -1,0 +1,95 @@
+"""Failed-authentication limit per source address: brute-forcing keys gets 429.
+
+After ``per_minute`` wrong keys from one address inside a sliding minute, every
+request from it that needs a key is refused with 429 and ``Retry-After`` until
+the oldest failure ages out, even with a right key, so the limit is no oracle.
+A failure is logged with the address and path, never the key presented.
+"""
+
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+
+from fastapi import Request
+
+from services.http.problems import Problem
+
+log = logging.getLogger("safeguard.auth")
+
+WINDOW_SECONDS = 60.0
+MAX_SOURCES = 10_000
+"""Addresses tracked at once; beyond it the stalest are forgotten (bounded memory)."""
+
+
+class TooManyRequests(Problem):
+    status, title, slug = 429, "Too Many Requests", "too-many-requests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"too many failed authentications from this address; retry in {retry_after}s",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+class FailedAuthLimiter:
+    def __init__(
+        self,
+        per_minute: int,
+        *,
+        window: float = WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        max_sources: int = MAX_SOURCES,
+    ) -> None:
+        self.per_minute, self.window, self._clock = per_minute, window, clock
+        self.max_sources = max_sources
+        self._failures: dict[str, deque[float]] = {}
+
+    def retry_after(self, source: str) -> int | None:
+        """Seconds until ``source`` may try again, or None if it may now."""
+        failures = self._recent(source)
+        if len(failures) < self.per_minute:
+            return None
+        return max(1, math.ceil(failures[0] + self.window - self._clock()))
+
+    def failed(self, source: str) -> None:
+        failures = self._recent(source)
+        failures.append(self._clock())
+        self._failures.pop(source, None)
+        self._failures[source] = failures  # most recently failed last
+        if len(self._failures) > self.max_sources:
+            del self._failures[next(iter(self._failures))]
+
+    def _recent(self, source: str) -> deque[float]:
+        failures = self._failures.get(source, deque())
+        horizon = self._clock() - self.window
+        while failures and failures[0] <= horizon:
+            failures.popleft()
+        return failures
+
+
+def _source(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _limiter(request: Request) -> FailedAuthLimiter | None:
+    limiter: FailedAuthLimiter | None = getattr(request.app.state, "auth_limiter", None)
+    return limiter
+
+
+def refuse_if_limited(request: Request) -> None:
+    """Called before a key is checked: 429 if this address failed too often."""
+    limiter = _limiter(request)
+    wait = None if limiter is None else limiter.retry_after(_source(request))
+    if wait is not None:
+        raise TooManyRequests(wait)
+
+
+def note_failed_auth(request: Request) -> None:
+    """Count and log a wrong key (without it)."""
+    source = _source(request)
+    log.warning("authentication failed", extra={"client": source, "path": request.url.path})
+    limiter = _limiter(request)
+    if limiter is not None:
+        limiter.failed(source)
