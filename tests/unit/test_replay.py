@@ -222,3 +222,11 @@ def test_a_long_busy_case_keeps_the_timeline_a_readable_size() -> None:
     assert len(tags.having("event-mark")) == 340
     svg = next(a for t, a in tags.starts if t == "svg")
     assert float(str(svg["viewbox"]).split()[3]) < 900
+
+
+def test_html_chronology_has_a_row_per_event_and_per_finding(child_k: dict[str, Any]) -> None:
+    tags = parse(render_html(child_k))
+    rows = [a["id"] for t, a in tags.starts if t == "tr" and (a.get("id") or "").startswith("e")]
+    assert rows == [f"e{n}" for n in range(1, 27)]
+    assert len(tags.having("finding-row")) == 14
+    assert len(tags.having("card")) == 14

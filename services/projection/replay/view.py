@@ -18,7 +18,12 @@ from events.agencies import Agency
 
 LONDON = ZoneInfo("Europe/London")
 AGENCY_ORDER: tuple[str, ...] = tuple(a.value for a in Agency)
-AGENCY_NAMES = {"police": "Police", "edt": "EDT (social care)", "health": "Health"}
+AGENCY_NAMES = {
+    "police": "Police",
+    "edt": "EDT (social care)",
+    "health": "Health",
+    "safeguard": "Safeguard alerts",
+}
 SHARING_TYPES = frozenset({"information.shared", "request.made"})
 MEETING_TYPES = frozenset({"strategy_discussion.held"})
 LATE_RECORDING = timedelta(hours=1)
