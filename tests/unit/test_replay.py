@@ -230,3 +230,17 @@ def test_html_chronology_has_a_row_per_event_and_per_finding(child_k: dict[str, 
     assert rows == [f"e{n}" for n in range(1, 27)]
     assert len(tags.having("finding-row")) == 14
     assert len(tags.having("card")) == 14
+
+
+def test_a_resolved_finding_ends_where_it_was_resolved_and_says_why() -> None:
+    doc = _tiny("x")
+    finding = doc["picture"]["findings"][0]
+    finding.update(
+        status="resolved",
+        resolved_at="2017-01-01T16:00:00+00:00",
+        resolved_by="duty-manager-1",
+        resolution_reason="Told EDT by phone",
+    )
+    html = render_html(doc)
+    assert [a["data-status"] for a in parse(html).having("finding")] == ["resolved"]
+    assert "duty-manager-1: Told EDT by phone" in html

@@ -105,6 +105,8 @@ def _findings(view: ReplayView) -> str:
 def _card(f: FindingView) -> str:
     to = f" → {agency_name(f.to_agency)}" if f.to_agency else ""
     met = f"; met {esc(fmt_time(f.met_at))}" if f.met_at else ""
+    if f.resolved_at:
+        met += f"; resolved {esc(fmt_time(f.resolved_at))} ({esc(f.resolution)})"
     met_by = f" by #{f.met_by}" if f.met_by else ""
     return (
         f'<article class="card {esc(f.status)}" id="{esc(f.label)}"><h3><span class="label">'

@@ -186,12 +186,13 @@ def findings(view: ReplayView, scale: Scale, top: float, row: float) -> str:
 
 def _finding(f: FindingView, scale: Scale, y: float, as_of: datetime) -> str:
     x0, xd = scale.x(f.starts_at), scale.x(f.due_at)
-    xe = max(scale.x(f.met_at or min(as_of, scale.end)), xd)
+    closed = f.met_at or f.resolved_at
+    xe = max(scale.x(closed or min(as_of, scale.end)), xd)
     mid = y + 8
     end = (
-        f'<circle cx="{xe:.1f}" cy="{mid:.1f}" r="4" fill="#fff" stroke="{AMBER}" '
-        'stroke-width="2"/>'
-        if f.met_at
+        f'<circle cx="{xe:.1f}" cy="{mid:.1f}" r="4" fill="#fff" '
+        f'stroke="{AMBER if f.met_at else GREY}" stroke-width="2"/>'
+        if closed
         else f'<path d="M{xe:.1f},{mid - 5:.1f} l7,5 l-7,5 z" fill="{RED}"/>'
     )
     return (

@@ -68,6 +68,9 @@ class FindingView:
     concerns: tuple[str, ...]
     due_at: datetime
     met_at: datetime | None
+    resolved_at: datetime | None
+    resolution: str
+    """Who closed the finding and why, if a duty manager did."""
     starts_at: datetime
     """When the earliest trigger occurred: the obligation's window opens here."""
     triggers: tuple[int, ...]
@@ -187,6 +190,10 @@ def _findings(
                 concerns=tuple(f.get("concerns_agencies", ())),
                 due_at=due,
                 met_at=when(f.get("met_at")),
+                resolved_at=when(f.get("resolved_at")),
+                resolution=": ".join(
+                    str(f[k]) for k in ("resolved_by", "resolution_reason") if f.get(k)
+                ),
                 starts_at=min(starts, default=due),
                 triggers=tuple(sorted(numbers[t] for t in f["trigger_event_ids"] if t in numbers)),
                 met_by=numbers.get(f.get("met_by_event_id") or ""),
