@@ -15,8 +15,8 @@ from services.projection.domain.calendar import Duration, WorkingCalendar, add, 
 from services.projection.domain.evaluate import evaluate, next_deadline
 from services.projection.domain.findings import Finding, finding_id_for
 from services.projection.domain.fold import (
-    SAFEGUARD_TYPES,
     as_of,
+    collector_paused,
     evolve,
     fold,
     fold_cases,
@@ -25,7 +25,7 @@ from services.projection.domain.fold import (
 from services.projection.domain.picture import picture
 from services.projection.domain.policy import RulePolicy
 from services.projection.domain.rules import RULES
-from services.projection.domain.state import CaseState, Obligation
+from services.projection.domain.state import SAFEGUARD_TYPES, CaseState, Obligation
 
 __all__ = [
     "RULES",
@@ -38,6 +38,7 @@ __all__ = [
     "WorkingCalendar",
     "add",
     "as_of",
+    "collector_paused",
     "evaluate",
     "evolve",
     "finding_id_for",

@@ -12,20 +12,18 @@ state): a rebuild folds millions of events and cannot copy a case per event.
 Always use the returned state.
 """
 
+import gc
 from bisect import insort
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from events.records import RecordedEvent
 from services.projection.domain import knowledge
 from services.projection.domain.policy import RulePolicy
 from services.projection.domain.rules import RULE_HANDLERS
+from services.projection.domain.state import SAFEGUARD_TYPES as SAFEGUARD_TYPES
 from services.projection.domain.state import CaseState, order_key
-
-SAFEGUARD_TYPES = frozenset(
-    {"alert.sent", "alert.failed", "alert.acknowledged", "alert.escalated", "finding.resolved"}
-)
-"""Safeguard's own audit events: in the chronology, never a trigger for a rule."""
 
 Handler = Callable[[CaseState, RecordedEvent], None]
 _DISPATCH: dict[str, tuple[Handler, ...]] = {
@@ -61,8 +59,12 @@ def fold(
     if case_id is None and not ordered:
         raise ValueError("fold of no events needs a case_id")
     state = initial_state(case_id or ordered[0].case_id, policy)
+    seen = state.by_id
     for event in ordered:
-        state = evolve(state, event)
+        if event.case_id != state.case_id:
+            raise ValueError(f"event {event.event_id} is for case {event.case_id}")
+        if event.event_id not in seen:
+            _apply(state, event)
     return state
 
 
@@ -71,7 +73,8 @@ def fold_cases(events: Iterable[RecordedEvent], policy: RulePolicy) -> dict[str,
     by_case: dict[str, list[RecordedEvent]] = {}
     for event in events:
         by_case.setdefault(event.case_id, []).append(event)
-    return {case_id: fold(evs, policy) for case_id, evs in by_case.items()}
+    with collector_paused():
+        return {case_id: fold(evs, policy) for case_id, evs in by_case.items()}
 
 
 def as_of(
@@ -87,6 +90,25 @@ def as_of(
         for e in events
         if e.occurred_at <= at and (recorded_by is None or e.recorded_at <= recorded_by)
     ]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector for a bulk fold (a rebuild).
+
+    The fold makes no reference cycles — reference counting frees everything it
+    drops — but it allocates many long-lived objects, and the collector keeps
+    re-scanning every event already in memory: about a third of a rebuild's
+    time. Pausing it per case does not help (it catches up between cases), so
+    wrap the whole rebuild. The previous setting is always restored.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _replay(state: CaseState, ordered: list[RecordedEvent]) -> CaseState:

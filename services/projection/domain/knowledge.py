@@ -13,24 +13,23 @@ from datetime import datetime
 
 from events.records import RecordedEvent
 from services.projection.domain.obligations import meet
-from services.projection.domain.people import adults_of, children_of
-from services.projection.domain.state import CaseState
+from services.projection.domain.people import ADULT_TYPES, adults_of, children_of
+from services.projection.domain.state import SAFEGUARD_TYPES, CaseState, Since
 
 
 def record_author(state: CaseState, event: RecordedEvent) -> None:
     """The author knows its event, and the people it names, from when it occurred."""
-    state.knowledge[event.event_id] = {event.agency: event.occurred_at}
     _know_people(state, event, event.agency, event.occurred_at)
 
 
 def learn(state: CaseState, event_id: str, agency: str, since: datetime, by: str) -> None:
     """``agency`` comes to know ``event_id`` at ``since`` through event ``by``."""
-    known = state.knowledge.get(event_id)
-    if known is None or agency in known:
+    event = state.by_id.get(event_id)
+    if event is None or event.type in SAFEGUARD_TYPES or state.knows(event, agency):
         return
-    known[agency] = since
+    state.knowledge.setdefault(event_id, {})[agency] = since
     meet(state, ("know", event_id, agency), since, by)
-    _know_people(state, state.by_id[event_id], agency, since)
+    _know_people(state, event, agency, since)
 
 
 def pass_on(
@@ -44,8 +43,8 @@ def pass_on(
     senders = tuple(sources)
     targets = tuple(recipients)
     for event_id in about:
-        known = state.knowledge.get(str(event_id))
-        if known is None or not any(s in known for s in senders):
+        event = state.by_id.get(str(event_id))
+        if event is None or not any(state.knows(event, s) for s in senders):
             continue
         for agency in targets:
             learn(state, str(event_id), agency, via.occurred_at, via.event_id)
@@ -77,13 +76,18 @@ def attendee_agencies(event: RecordedEvent) -> tuple[str, ...]:
 
 
 def _know_people(state: CaseState, event: RecordedEvent, agency: str, since: datetime) -> None:
-    for people, refs in ((state.children, children_of(event)), (state.adults, adults_of(event))):
-        for ref in refs:
-            known = people.get(ref)
-            if known is None:
-                people[ref] = {agency: since}
-            elif agency not in known:
-                known[agency] = since
+    _know(state.children, children_of(event), agency, since)
+    if event.type in ADULT_TYPES:
+        _know(state.adults, adults_of(event), agency, since)
+
+
+def _know(people: dict[str, Since], refs: Iterable[str], agency: str, since: datetime) -> None:
+    for ref in refs:
+        known = people.get(ref)
+        if known is None:
+            people[ref] = {agency: since}
+        elif agency not in known:
+            known[agency] = since
 
 
 HANDLERS = {

@@ -60,6 +60,8 @@ _ADULTS: dict[str, AdultsOf] = {
     "medical.attended": _brought_by,
 }
 
+ADULT_TYPES = frozenset(_ADULTS)
+
 
 def children_of(event: RecordedEvent) -> Sequence[str]:
     """The envelope's children plus every child field of the payload, first seen first.

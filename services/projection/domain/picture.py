@@ -12,7 +12,7 @@ from events.records import RecordedEvent
 from services.projection.domain.evaluate import evaluate, obligation_state
 from services.projection.domain.findings import Finding
 from services.projection.domain.people import event_children
-from services.projection.domain.state import Agreement, CaseState, Since
+from services.projection.domain.state import SAFEGUARD_TYPES, Agreement, CaseState, Since
 from services.projection.domain.summaries import summary
 
 Json = dict[str, Any]
@@ -36,11 +36,9 @@ def picture(state: CaseState, at: datetime) -> Json:
         "chronology": _chronology(state, events, findings),
         "knowledge": _knowledge(state, events, at),
         "knowledge_since": {
-            e.event_id: {
-                a: iso(s) for a, s in state.knowledge.get(e.event_id, {}).items() if s <= at
-            }
+            e.event_id: {a: iso(s) for a, s in state.known_by(e).items() if s <= at}
             for e in events
-            if e.event_id in state.knowledge
+            if e.type not in SAFEGUARD_TYPES
         },
         "legal_status": _legal_status(state, at),
         "agreements": [_agreement(a, at) for a in state.agreements_made if a.made_at <= at],
@@ -99,7 +97,7 @@ def _chronology(
 def _knowledge(state: CaseState, events: list[RecordedEvent], at: datetime) -> Json:
     by_agency: dict[str, list[str]] = {}
     for e in events:
-        for agency, since in state.knowledge.get(e.event_id, {}).items():
+        for agency, since in state.known_by(e).items():
             if since <= at:
                 by_agency.setdefault(agency, []).append(e.event_id)
     return {agency: by_agency[agency] for agency in sorted(by_agency)}

@@ -16,6 +16,11 @@ from services.projection.domain.findings import Severity, finding_id_for
 if TYPE_CHECKING:
     from services.projection.domain.policy import RulePolicy
 
+SAFEGUARD_TYPES = frozenset(
+    {"alert.sent", "alert.failed", "alert.acknowledged", "alert.escalated", "finding.resolved"}
+)
+"""Safeguard's own audit events: in the chronology, never a trigger, never shared."""
+
 Since = dict[str, datetime]
 """agency -> when it came to know."""
 
@@ -95,7 +100,8 @@ class CaseState:
     children: dict[str, Since] = field(default_factory=dict)
     adults: dict[str, Since] = field(default_factory=dict)
     knowledge: dict[str, Since] = field(default_factory=dict)
-    """event_id -> agency -> since."""
+    """event_id -> agency told of it -> since. The author is implicit (see ``known_by``):
+    one dict per event would cost a rebuild dearly."""
     legal: dict[str, dict[str, list[tuple[datetime, str, str]]]] = field(default_factory=dict)
     """child -> agency -> history of (at, basis, event_id), oldest first."""
     agreements: dict[str, Agreement] = field(default_factory=dict)
@@ -118,6 +124,15 @@ class CaseState:
     @property
     def last(self) -> RecordedEvent | None:
         return self.events[-1] if self.events else None
+
+    def known_by(self, event: RecordedEvent) -> Since:
+        """Every agency that knows ``event``, since when: its author, then those told."""
+        if event.type in SAFEGUARD_TYPES:
+            return {}
+        return {event.agency: event.occurred_at, **self.knowledge.get(event.event_id, {})}
+
+    def knows(self, event: RecordedEvent, agency: str) -> bool:
+        return event.agency == agency or agency in self.knowledge.get(event.event_id, ())
 
     def agreement_at(self, agreement_id: str, event: RecordedEvent) -> Agreement | None:
         """The agreement ``agreement_id`` as it stood when ``event`` occurred."""
