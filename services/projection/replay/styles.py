@@ -79,7 +79,8 @@ footer { margin-top: 28px; font-size: 11.5px; color: var(--muted);
   .timeline-page { break-after: page; }
   section { break-before: auto; } h2 { break-after: avoid; }
   tr, .card { break-inside: avoid; } thead { display: table-header-group; }
-  .cards { grid-template-columns: 1fr 1fr; }
+  .cards { grid-template-columns: 1fr 1fr 1fr; gap: 6px; } .card { padding: 4px 8px; }
+  .card h3 { font-size: 12px; } .card p { margin: 2px 0; } .card .facts { font-size: 9.5px; }
   section.chronology, section.knowledge { break-before: page; }
 }
 """
