@@ -1,0 +1,100 @@
+"""Rules as data a safeguarding lead can check, and per-area overrides of their terms."""
+
+import pytest
+
+from infra.config.rules import RuleOverride, RuleSettings
+from services.projection.domain import RULES, RulePolicy
+from services.projection.domain.findings import SEVERITY_ORDER
+from tests.support.picture import Story, when
+
+FIXED_IDS = {
+    "not-shared",
+    "strategy-discussion-missing",
+    "investigation-before-strategy-discussion",
+    "strategy-discussion-incomplete",
+    "child-not-considered",
+    "protective-adult-unconfirmed",
+    "review-discussion-due",
+    "placement-without-legal-basis",
+    "legal-status-conflict",
+    "delayed-medical-attention",
+    "request-declined",
+    "request-unanswered",
+}
+
+
+def test_every_public_rule_id_is_implemented():
+    assert set(RULES) == FIXED_IDS
+
+
+@pytest.mark.parametrize("rule_id", sorted(FIXED_IDS))
+def test_every_rule_says_what_why_how_soon_and_who(rule_id):
+    rule = RULES[rule_id]
+    assert len(rule.description) > 40 and rule.description.endswith(".")
+    assert "SCR Child K" in rule.source or "Children Act" in rule.source or "WT" in rule.source
+    assert rule.severity in SEVERITY_ORDER
+    assert set(rule.concerns_agencies) <= {"police", "edt", "health"}
+
+
+def _policy(**overrides: RuleOverride) -> RulePolicy:
+    return RulePolicy.from_settings(RuleSettings(overrides=overrides))
+
+
+def test_area_can_give_concerns_a_two_hour_sharing_deadline():
+    story = Story(
+        policy=_policy(**{"not-shared": RuleOverride(deadlines={"concern.observed": "2h"})})
+    )
+    story.add("concern.observed", "police", at="31 Dec 08:00")
+    [finding] = story.findings("31 Dec 10:00", "not-shared")
+    assert finding.due_at == when("31 Dec 10:00")
+
+
+def test_area_wide_sharing_deadline_replaces_every_default_but_per_type_still_wins():
+    story = Story(
+        policy=_policy(
+            **{"not-shared": RuleOverride(deadline="30m", deadlines={"disclosure.made": "15m"})}
+        )
+    )
+    story.add("concern.observed", "police", at="31 Dec 08:00")
+    story.add("disclosure.made", "police", at="31 Dec 08:00")
+    due = sorted(f.due_at for f in story.findings("31 Dec 09:00", "not-shared"))
+    assert due == [when("31 Dec 08:15"), when("31 Dec 08:30")]
+
+
+def test_strategy_discussion_deadline_in_working_days_skips_the_bank_holiday():
+    story = Story(
+        policy=_policy(**{"strategy-discussion-missing": RuleOverride(deadline="1 working day")})
+    )
+    story.add("disclosure.made", "police", at="31 Dec 08:00", child="sibling")
+    assert story.findings("3 Jan 23:59", "strategy-discussion-missing") == []
+    [finding] = story.findings("4 Jan 00:00", "strategy-discussion-missing")
+    assert finding.due_at == when("4 Jan 00:00")
+
+
+def test_disabled_rule_raises_nothing():
+    story = Story(policy=_policy(**{"strategy-discussion-incomplete": RuleOverride(enabled=False)}))
+    story.add("strategy_discussion.held", "edt", at="31 Dec 10:00")
+    assert story.findings("1 Jan 10:00", "strategy-discussion-incomplete") == []
+
+
+def test_area_can_raise_a_rules_severity():
+    story = Story(policy=_policy(**{"request-declined": RuleOverride(severity="high")}))
+    story.add("request.made", "police", at="31 Dec 12:00", to_agency="edt", about=[])
+    story.add("request.responded", "edt", at="31 Dec 12:10", outcome="declined")
+    [finding] = story.findings("31 Dec 13:00", "request-declined")
+    assert finding.severity == "high"
+
+
+def test_override_of_an_unknown_rule_fails_at_start_up():
+    with pytest.raises(ValueError, match="unknown rules"):
+        _policy(**{"not-a-rule": RuleOverride()})
+
+
+def test_unparseable_deadline_fails_at_start_up():
+    with pytest.raises(ValueError, match="not a duration"):
+        _policy(**{"not-shared": RuleOverride(deadline="soonish")})
+
+
+def test_unknown_severity_fails_at_start_up():
+    with pytest.raises(ValueError, match="severity"):
+        _policy(**{"not-shared": RuleOverride(severity="urgent")})
