@@ -51,7 +51,7 @@ def _stream(cases: int, events_per_case: int) -> list[RecordedEvent]:
         case_id = f"case-{c}"
         for e in template:
             data = e.data
-            if "about" in data and data["about"]:
+            if data.get("about"):
                 data = {**data, "about": [f"{case_id}/{a}" for a in data["about"]]}
             out.append(replace(e, case_id=case_id, event_id=f"{case_id}/{e.event_id}", data=data))
     return out
