@@ -14,6 +14,7 @@ from infra.webhooks.httpx_sender import HttpxWebhookSender
 from services.notifier.adapters.sqlite_outbox import SQLiteOutbox
 from services.notifier.delivery import Deliverer
 from services.notifier.domain.policy import RetryPolicy
+from services.notifier.recovery import restore_outbox
 from services.notifier.service import Notifier
 
 
@@ -36,6 +37,7 @@ async def build_notifier(
     ns = settings.notifier
     outbox = SQLiteOutbox(db_path or ns.outbox_path or settings.data_dir / "notifier.db")
     await outbox.start()
+    await restore_outbox(outbox, store)
     sender = HttpxWebhookSender(
         http_client, timeout=ns.request_timeout_seconds, max_connections=ns.max_in_flight
     )

@@ -88,6 +88,14 @@ class Outbox(Protocol):
 
     async def enable_subscription(self, name: str) -> None: ...
 
+    async def needs_restore(self) -> bool:
+        """True for a new, empty outbox never restored from the stream."""
+        ...
+
+    async def restore(self, alerts: Sequence[Alert]) -> None:
+        """Insert alerts rebuilt from the audit stream, once, and remember it."""
+        ...
+
     async def add_audit(self, audit: Submission) -> None: ...
 
     async def pending_audit(self, limit: int) -> list[tuple[int, Submission]]:

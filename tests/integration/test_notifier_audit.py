@@ -8,15 +8,23 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 
 from events.records import Submission
 from infra.clock import FixedClock, SystemClock
 from infra.store.port import AppendResult, StoreUnavailable
 from infra.store.sqlite import SQLiteEventStore
+from services.notifier import audit
+from services.notifier.adapters.sqlite_outbox import SQLiteOutbox
+from services.notifier.audit_relay import AuditRelay
 from services.notifier.bootstrap import build_notifier
+from services.notifier.domain.alerts import alert_id_for
+from services.notifier.domain.routing import plan_alerts
 from tests.support.notifier_kit import make_finding, make_settings, make_subscription
 from tests.support.receiver import Receiver
+
+NOW = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
 
 
 class FlakyStore(SQLiteEventStore):
@@ -69,17 +77,64 @@ async def test_audit_events_wait_out_a_store_outage_and_then_land_once(
     assert [(e.type, e.data["attempt"]) for e in events] == [("alert.failed", 1), ("alert.sent", 2)]
 
 
-async def test_a_lost_outbox_resends_with_the_same_id_and_keeps_the_streams_first_record(
-    tmp_path: Path, store: FlakyStore, receiver: Receiver, caplog: pytest.LogCaptureFixture
+async def test_a_lost_outbox_is_restored_from_the_stream_so_nothing_is_sent_again(
+    tmp_path: Path, store: FlakyStore, receiver: Receiver
 ) -> None:
     settings = make_settings(tmp_path, [make_subscription("edt", receiver.url)])
-    for db in ("one.db", "two.db"):  # the second run has lost the first's outbox
-        n = await build_notifier(settings, store=store, clock=SystemClock(), db_path=tmp_path / db)
-        findings = [make_finding(1)] if db == "one.db" else [make_finding(1), make_finding(2)]
-        await n.on_findings(findings)
+    one, two = make_finding(1), make_finding(2)
+    n = await build_notifier(settings, store=store, clock=SystemClock(), db_path=tmp_path / "a.db")
+    await n.on_findings([one])
+    await n.deliver_due()
+    await n.close()
+    # the outbox file is lost; the projection is rebuilt and announces everything again
+    n = await build_notifier(settings, store=store, clock=SystemClock(), db_path=tmp_path / "b.db")
+    await n.on_findings([one, two])
+    await n.deliver_due()
+    restored = await n.alert(alert_id_for(one.finding_id, "open", "edt"))
+    await n.close()
+    assert sorted(receiver.accepted.values()) == [1, 1]
+    assert restored.delivery == "delivered" and restored.alert.rule == "not-shared"
+
+
+async def test_retries_pending_when_the_outbox_was_lost_resume_with_the_next_attempt(
+    tmp_path: Path, store: FlakyStore
+) -> None:
+    rx = Receiver()  # down
+    settings = make_settings(tmp_path, [make_subscription("edt", rx.url)])
+    finding = make_finding()
+    n = await build_notifier(settings, store=store, clock=SystemClock(), db_path=tmp_path / "a.db")
+    await n.on_findings([finding])
+    await n.deliver_due()
+    await n.close()
+    await rx.start()
+    try:
+        n = await build_notifier(
+            settings, store=store, clock=SystemClock(), db_path=tmp_path / "b.db"
+        )
+        await n.on_findings([finding])
         await n.deliver_due()
         await n.close()
-    assert len(receiver.accepted) == 2 and sorted(receiver.accepted.values()) == [1, 2]
-    sent = [e for e in await store.read_all() if e.type == "alert.sent"]
-    assert len(sent) == 2  # one per alert: the resend's record conflicted and was dropped
+    finally:
+        await rx.stop()
+    [request] = rx.requests
+    body = orjson.loads(request.body)
+    assert body["attempt"] == 2 and body["finding"]["explanation"] == finding.explanation
+    attempts = [(e.type, e.data["attempt"]) for e in await store.read_all()]
+    assert attempts == [("alert.failed", 1), ("alert.sent", 2)]
+
+
+async def test_an_audit_event_the_stream_holds_otherwise_is_dropped_loudly_not_jammed(
+    tmp_path: Path, store: FlakyStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    [alert] = plan_alerts([make_finding()], [make_subscription("edt", "https://x.org")], NOW)
+    await store.append([audit.sent(alert, 1, 200, NOW)])
+    outbox = SQLiteOutbox(tmp_path / "outbox.db")
+    await outbox.start()
+    await outbox.add_audit(audit.sent(alert, 1, 200, NOW + timedelta(seconds=1)))
+    await outbox.add_audit(audit.acknowledged(alert, "dm-1", None, NOW))
+    await AuditRelay(outbox, store).flush()
+    assert await outbox.pending_audit(10) == []
+    await outbox.close()
+    types = [e.type for e in await store.read_all()]
+    assert types == ["alert.sent", "alert.acknowledged"]
     assert any("conflicts" in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)

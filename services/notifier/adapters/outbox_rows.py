@@ -10,9 +10,19 @@ from events.records import Submission
 from services.notifier.domain.alerts import Alert, NewAlert
 from services.notifier.ports import AttemptRecord
 
-INSERT = """INSERT OR IGNORE INTO alerts (alert_id, finding_id, case_id, rule, transition,
+INSERT = """INSERT INTO alerts (alert_id, finding_id, case_id, rule, transition,
     subscription, finding, created_at, delivery, next_attempt_at, escalate_at, escalation_of)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (alert_id) DO UPDATE SET rule = excluded.rule, finding = excluded.finding
+    WHERE alerts.rule = ''"""
+"""Idempotent by ``alert_id``; only a row restored from the stream (which lacks
+the finding's details, ``rule = ''``) takes the details of a later enqueue."""
+
+RESTORE = """INSERT OR IGNORE INTO alerts (alert_id, finding_id, case_id, rule, transition,
+    subscription, finding, created_at, delivery, next_attempt_at, escalate_at, escalation_of,
+    attempts, last_error, last_status_code, delivered_at, acknowledged_at, acknowledged_by,
+    escalated_at, escalated_alert_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 def ts(value: datetime | None) -> float | None:
@@ -98,4 +108,22 @@ def alert_of(r: sqlite3.Row) -> Alert:
         acknowledged_by=r["acknowledged_by"],
         escalated_at=dt(r["escalated_at"]),
         escalated_alert_id=r["escalated_alert_id"],
+    )
+
+
+def restored_row(a: Alert) -> tuple[Any, ...]:
+    return (
+        *row_of(a.alert)[:8],
+        a.delivery,
+        ts(a.alert.next_attempt_at),
+        ts(a.alert.escalate_at),
+        a.alert.escalation_of,
+        a.attempts,
+        a.last_error,
+        a.last_status_code,
+        ts(a.delivered_at),
+        ts(a.acknowledged_at),
+        a.acknowledged_by,
+        ts(a.escalated_at),
+        a.escalated_alert_id,
     )

@@ -46,6 +46,10 @@ CREATE TABLE IF NOT EXISTS audit_outbox (
     appended INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS audit_pending ON audit_outbox(seq) WHERE appended = 0;
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS disabled_subscriptions (
     name TEXT PRIMARY KEY,
     reason TEXT NOT NULL,

@@ -18,9 +18,11 @@ import orjson
 from events.records import Submission
 from services.notifier.adapters.outbox_rows import (
     INSERT,
+    RESTORE,
     add_audit,
     alert_of,
     dt,
+    restored_row,
     row_of,
     ts,
     write_attempt,
@@ -240,6 +242,22 @@ class SQLiteOutbox:
         await self._tx(
             lambda db: db.execute("DELETE FROM disabled_subscriptions WHERE name = ?", (name,))
         )
+
+    async def needs_restore(self) -> bool:
+        rows = await self._query(
+            "SELECT (SELECT count(*) FROM meta WHERE key = 'restored')"
+            " + (SELECT count(*) FROM (SELECT 1 FROM alerts LIMIT 1))"
+        )
+        return bool(rows[0][0] == 0)
+
+    async def restore(self, alerts: Sequence[Alert]) -> None:
+        rows = [restored_row(a) for a in alerts]
+
+        def work(db: sqlite3.Connection) -> None:
+            db.executemany(RESTORE, rows)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('restored', 'yes')")
+
+        await self._tx(work)
 
     async def add_audit(self, audit: Submission) -> None:
         await self._tx(lambda db: add_audit(db, audit))
