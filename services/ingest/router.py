@@ -22,6 +22,7 @@ from services.http.limits import parse_json
 from services.http.problems import Forbidden, NotFound, Unprocessable
 from services.http.runtime import RuntimeDep
 from services.ingest.docs import GET_RESPONSES, POST_DESCRIPTION, POST_RESPONSES, REQUEST_BODY
+from services.ingest.references import flag_unresolved
 from services.ingest.submissions import build_submissions
 
 log = logging.getLogger("safeguard.ingest")
@@ -69,6 +70,7 @@ def ingest_router(agency: Agency) -> APIRouter:
             metadata={"import": historical} if historical else {},
         )
         _check_batch_size(submissions, limits.max_batch)
+        submissions = await flag_unresolved(submissions, runtime.store)
         expected = _expected_versions(submissions, expected_version)
         result = await runtime.store.append(submissions, expected_versions=expected)
         _log_recorded(agency, principal, result)
