@@ -98,3 +98,13 @@ def test_unparseable_deadline_fails_at_start_up():
 def test_unknown_severity_fails_at_start_up():
     with pytest.raises(ValueError, match="severity"):
         _policy(**{"not-shared": RuleOverride(severity="urgent")})
+
+
+def test_rules_document_is_generated_from_the_rules():
+    """Regenerate with ``rules_markdown()`` when a rule changes."""
+    from pathlib import Path
+
+    from services.projection.domain.rules.document import rules_markdown
+
+    path = Path(__file__).resolve().parents[2] / "services/projection/domain/RULES.md"
+    assert path.read_text() == rules_markdown()

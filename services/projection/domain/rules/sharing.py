@@ -38,8 +38,8 @@ SHARING_POLICY: tuple[SharingDuty, ...] = (
         ("edt",),
         "24h",
         "when children were present",
-        "SCR Child K 3.1.8, 3.1.18; WT2018 ch.1 para 58 (referral within one working "
-        "day, tightened locally)",
+        "SCR Child K 3.1.8, 3.1.14 (domestic abuse with children present); WT2018 ch.1 "
+        "para 58 (referral decision within one working day), tightened locally",
         lambda d: bool(d.get("children_present")),
     ),
     SharingDuty(
@@ -47,8 +47,8 @@ SHARING_POLICY: tuple[SharingDuty, ...] = (
         ("police", "edt"),
         "1h",
         "always",
-        "SCR Child K 3.1.16, 3.1.21-3.1.25; WT2018 strategy discussion (police and "
-        "social care must both know)",
+        "SCR Child K 3.1.14, 3.1.18, 3.1.25 (Sibling's disclosure handled without EDT); "
+        "WT strategy discussion: police and social care must both know",
     ),
     SharingDuty(
         "concern.observed",
@@ -62,7 +62,8 @@ SHARING_POLICY: tuple[SharingDuty, ...] = (
         ("police", "edt"),
         "1h",
         "when non-accidental injury is suspected",
-        "SCR Child K 3.1.14 (2.1.17); WT2018 (reasonable cause to suspect significant harm)",
+        "SCR Child K 3.1.14 (2.1.17 injury); WT strategy discussion: reasonable cause to "
+        "suspect significant harm",
         lambda d: bool(d.get("non_accidental_suspected")),
     ),
     SharingDuty(
@@ -71,7 +72,7 @@ SHARING_POLICY: tuple[SharingDuty, ...] = (
         "1h",
         "always",
         "Children Act 1989 s46(3): inform the local authority 'as soon as is reasonably "
-        "practicable'; SCR Child K 3.1.32",
+        "practicable'; SCR Child K 3.1.32, Recommendation 3",
     ),
     SharingDuty(
         "agreement.party_refused",
@@ -100,7 +101,8 @@ RULE = Rule(
         )
         + ". The agency that recorded the event owes nothing to itself."
     ),
-    source="; ".join(sorted({d.source for d in SHARING_POLICY})),
+    source="SCR Child K 3.1.30, 3.1.35 (breach not shared with the police); Children Act "
+    "1989 s46(3); WT strategy discussion - per line of the sharing policy",
     default_deadline=None,
     severity="high",
     concerns_agencies=("police", "edt", "health"),

@@ -1,0 +1,48 @@
+"""The rules as a table a safeguarding lead can check (``RULES.md`` is generated from it)."""
+
+from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import RULES
+from services.projection.domain.rules.sharing import SHARING_POLICY
+
+
+def rules_markdown(policy: RulePolicy | None = None) -> str:
+    """Every rule with its terms in ``policy`` (the national defaults if none)."""
+    terms = (policy or RulePolicy.default()).terms
+    lines = [
+        "# Safeguard rules",
+        "",
+        "Generated from `services/projection/domain/rules/` by `rules_markdown()`; "
+        "do not edit by hand.",
+        "",
+        "| rule | what is required | deadline | severity | concerns | source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rule_id, rule in RULES.items():
+        t = terms[rule_id]
+        deadline = (
+            t.deadline.text
+            if t.deadline
+            else "per event type"
+            if t.deadlines_by_type
+            else ("at once")
+        )
+        state = "" if t.enabled else " (disabled)"
+        lines.append(
+            f"| `{rule_id}`{state} | {rule.description} | {deadline} | {t.severity} | "
+            f"{', '.join(rule.concerns_agencies)} | {rule.source} |"
+        )
+    lines += [
+        "",
+        "## Sharing policy (`not-shared`)",
+        "",
+        "| event | when | must reach | within | source |",
+        "|---|---|---|---|---|",
+    ]
+    sharing = terms["not-shared"]
+    for duty in SHARING_POLICY:
+        within = sharing.deadline_for(duty.event_type)
+        lines.append(
+            f"| `{duty.event_type}` | {duty.condition} | {' and '.join(duty.to)} | "
+            f"{within.text if within else duty.deadline} | {duty.source} |"
+        )
+    return "\n".join(lines) + "\n"
