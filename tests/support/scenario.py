@@ -13,7 +13,8 @@ when daytime services returned), checked against the domain in
 | # | rule                           | trigger(s)         | to     | due         | expected        |
 |---|--------------------------------|--------------------|--------|-------------|-----------------|
 | 1 | not-shared                     | ck-03 disclosure   | edt    | 31.12 09:20 | met_late 11:00  |
-| 2 | strategy-discussion-missing    | ck-03 disclosure   | -      | 01.01 08:20 | met_late ck-23  |
+| 2 | child-not-considered (child-k) | ck-11 discussion   | -      | 31.12 15:30 | open            |
+|2b | strategy-discussion-incomplete | ck-11 (no health)  | -      | 31.12 15:30 | open            |
 | 3 | investigation-before-strategy- | ck-10 ABE interview| -      | 31.12 14:30 | open            |
 |   | discussion                     |                    |        |             |                 |
 | 4 | protective-adult-unconfirmed   | ck-12 agreement    | -      | 31.12 18:30 | open            |
@@ -29,7 +30,10 @@ when daytime services returned), checked against the domain in
 |14 | not-shared                     | ck-26 head (late)  | edt    | 31.12 12:15 | open; overdue   |
 |   |                                |                    |        |             | when recorded   |
 
-ck-23 is the strategy discussion of 02.01 19:00 (EDT and police only).
+ck-11 is the reflective discussion after the ABE interview (EDT and police, Sibling
+only): it met the disclosure's strategy-discussion duty in time, but left out Child K
+(SCR 3.1.26) and health. ck-23 is the strategy discussion of 02.01 19:00 (EDT and
+police only).
 
 Not expected: not-shared for the incident (ck-09, 14:00) or the coaching concern
 (ck-09), the injury to edt (ck-19) or police (ck-20); strategy-discussion-missing
@@ -104,7 +108,14 @@ CHILD_K_EXPECTED: tuple[Expected, ...] = (
         "ck-06-request-edt-abe",
     ),
     Expected(
-        "strategy-discussion-missing", ("ck-03-disclosure",), None, _t(1, 8, 20), "met_late", _SD
+        "child-not-considered", ("ck-11-reflective-discussion",), None, _t(31, 15, 30), "open"
+    ),
+    Expected(
+        "strategy-discussion-incomplete",
+        ("ck-11-reflective-discussion",),
+        None,
+        _t(31, 15, 30),
+        "open",
     ),
     Expected(
         "investigation-before-strategy-discussion",

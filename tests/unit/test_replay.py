@@ -73,7 +73,7 @@ def test_timeline_has_a_mark_per_event(child_k: dict[str, Any]) -> None:
 
 def test_timeline_has_a_red_bar_per_finding(child_k: dict[str, Any]) -> None:
     tags = parse(render_html(child_k))
-    assert len(tags.having("finding-bar")) == len(child_k["picture"]["findings"]) == 14
+    assert len(tags.having("finding-bar")) == len(child_k["picture"]["findings"]) == 15
     assert {a["fill"] for a in tags.having("finding-bar")} == {"#c62828"}
 
 
@@ -86,13 +86,13 @@ def test_timeline_has_an_arrow_per_sharing_from_author_to_recipient(
         for r in child_k["picture"]["chronology"]
         if r["type"] in ("information.shared", "request.made")
     ]
-    assert len(arrows) == len(sharing) == 5
-    assert [a["data-to"] for a in arrows] == ["edt", "edt", "police", "edt", "police"]
+    assert len(arrows) == len(sharing) == 4
+    assert [a["data-to"] for a in arrows] == ["edt", "edt", "edt", "police"]
 
 
-def test_strategy_discussion_without_health_shows_health_absent(child_k: dict[str, Any]) -> None:
+def test_strategy_discussions_without_health_show_health_absent(child_k: dict[str, Any]) -> None:
     tags = parse(render_html(child_k))
-    assert [a["data-agency"] for a in tags.having("absent")] == ["health"]
+    assert [a["data-agency"] for a in tags.having("absent")] == ["health", "health"]
 
 
 def test_late_recording_is_drawn_only_when_the_replay_includes_it() -> None:
@@ -228,8 +228,8 @@ def test_html_chronology_has_a_row_per_event_and_per_finding(child_k: dict[str, 
     tags = parse(render_html(child_k))
     rows = [a["id"] for t, a in tags.starts if t == "tr" and (a.get("id") or "").startswith("e")]
     assert rows == [f"e{n}" for n in range(1, 27)]
-    assert len(tags.having("finding-row")) == 14
-    assert len(tags.having("card")) == 14
+    assert len(tags.having("finding-row")) == 15
+    assert len(tags.having("card")) == 15
 
 
 def test_a_resolved_finding_ends_where_it_was_resolved_and_says_why() -> None:
