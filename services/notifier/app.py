@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from infra.clock import Clock
 from infra.config import Settings
+from infra.metrics import Metrics
 from infra.store.port import EventStore
 from services.http.app import create_service_app
 from services.http.runtime import open_runtime
@@ -24,10 +25,10 @@ from services.notifier.service import Notifier
 
 @asynccontextmanager
 async def running_notifier(
-    settings: Settings, *, store: EventStore, clock: Clock
+    settings: Settings, *, store: EventStore, clock: Clock, metrics: Metrics | None = None
 ) -> AsyncIterator[Notifier]:
     """Build, run in the background, and close on exit; a crashed loop is re-raised."""
-    notifier = await build_notifier(settings, store=store, clock=clock)
+    notifier = await build_notifier(settings, store=store, clock=clock, metrics=metrics)
     task = asyncio.create_task(notifier.run(), name="notifier")
     try:
         yield notifier
