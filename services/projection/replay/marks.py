@@ -29,6 +29,8 @@ class Scale:
     end: datetime
 
     def x(self, t: datetime) -> float:
+        """Position on the axis; a time off either end sits at that end."""
+        t = min(max(t, self.start), self.end)
         span = (self.end - self.start).total_seconds() or 1.0
         return LEFT + (t - self.start).total_seconds() / span * (WIDTH - LEFT - RIGHT)
 

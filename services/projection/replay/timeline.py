@@ -60,6 +60,10 @@ def render_timeline(view: ReplayView) -> str:
     )
 
 
+REACH = timedelta(days=3)
+"""How far past the last event or deadline the axis may stretch for later marks."""
+
+
 def layout(view: ReplayView) -> Layout:
     scale = _scale(view)
     lanes, top = {}, float(AXIS)
@@ -73,13 +77,19 @@ def layout(view: ReplayView) -> Layout:
 
 
 def _scale(view: ReplayView) -> Scale:
-    times = [e.occurred_at for e in view.events]
-    times += [e.recorded_at for e in view.events if e.recorded_late]
-    times += [t for f in view.findings for t in (f.starts_at, f.due_at, f.met_at) if t]
-    if not times:
+    """Fit what happened and what fell due; a late recording or a late meeting of a
+    duty stretches the axis only up to ``REACH`` beyond that, so a case posted years
+    after the fact (a demo, a bulk import) still reads at the scale of its events.
+    Marks beyond the axis are drawn at its edge."""
+    core = [e.occurred_at for e in view.events]
+    core += [t for f in view.findings for t in (f.starts_at, f.due_at) if t]
+    if not core:
         return Scale(view.as_of - timedelta(hours=12), view.as_of + timedelta(hours=1))
-    start = min(times).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
-    end = max(times) + timedelta(hours=2)
+    last = max(core)
+    later = [e.recorded_at for e in view.events if e.recorded_late]
+    later += [f.met_at for f in view.findings if f.met_at]
+    start = min(core).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    end = max([last, *(t for t in later if t <= last + REACH)]) + timedelta(hours=2)
     if end < view.as_of <= end + timedelta(days=1):
         end = view.as_of + timedelta(hours=1)
     return Scale(start, end)
