@@ -13,6 +13,7 @@ from services.projection.domain.rules import (
     legal,
     medical,
     requests,
+    review,
     sharing,
     strategy,
 )
@@ -27,6 +28,7 @@ RULES: dict[str, Rule] = {
     for rule in (
         *sharing.RULES,
         *strategy.RULES,
+        *review.RULES,
         *agreements.RULES,
         *legal.RULES,
         *medical.RULES,
@@ -37,6 +39,7 @@ RULES: dict[str, Rule] = {
 EXPLAIN: dict[str, Explainer] = {
     **sharing.EXPLAIN,
     **strategy.EXPLAIN,
+    **review.EXPLAIN,
     **agreements.EXPLAIN,
     **legal.EXPLAIN,
     **medical.EXPLAIN,
@@ -57,6 +60,7 @@ RULE_HANDLERS: dict[str, tuple[Handler, ...]] = _merge(
     agreements.HANDLERS,
     legal.HANDLERS,
     sharing.HANDLERS,
+    review.HANDLERS,
     strategy.HANDLERS,
     medical.HANDLERS,
     requests.HANDLERS,

@@ -18,7 +18,6 @@ MISSING = "strategy-discussion-missing"
 BEFORE = "investigation-before-strategy-discussion"
 INCOMPLETE = "strategy-discussion-incomplete"
 LEFT_OUT = "child-not-considered"
-REVIEW = "review-discussion-due"
 REQUIRED_ATTENDEES = ("police", "edt", "health")
 
 _WT = "WT2018/2023 strategy discussion (statutory-timescales #3, #3b)"
@@ -61,15 +60,6 @@ RULES = (
         "high",
         ("edt", "police"),
     ),
-    Rule(
-        REVIEW,
-        "After a party refused or breached an agreement, or an alleged perpetrator or arrested "
-        "person was released, a further strategy discussion must be held.",
-        "SCR Child K 3.1.22, 3.1.27; WT2023 'when new information is received' (#3b)",
-        "24h",
-        "high",
-        ("edt", "police"),
-    ),
 )
 
 
@@ -105,6 +95,8 @@ def on_interview(state: CaseState, event: RecordedEvent) -> None:
 
 
 def on_discussion(state: CaseState, event: RecordedEvent) -> None:
+    """Meets every obligation waiting for a discussion of a considered child (including
+    ``review-discussion-due``), then checks who attended and who was left out."""
     considered = event.data.get("children_considered") or ()
     for child in considered:
         meet(state, ("discussion", child), event.occurred_at, event.event_id)
@@ -135,36 +127,6 @@ def _check_left_out(state: CaseState, event: RecordedEvent, included: object) ->
         open_obligation(
             state, LEFT_OUT, event, children=left_out, concerns=(event.agency, "police")
         )
-
-
-def on_review_trigger(state: CaseState, event: RecordedEvent) -> None:
-    if event.type == "person.released":
-        children = state.suspects.get(event.data["person"])
-        if children is None:
-            return
-    else:
-        agreement = state.agreements.get(event.data["agreement_id"])
-        children = list(agreement.children) if agreement else list(event.children)
-    keys = [("discussion", c) for c in children] or [("discussion", "*")]
-    open_obligation(
-        state, REVIEW, event, children=children, concerns=("edt", "police"), waits_for=keys
-    )
-
-
-def on_suspect(state: CaseState, event: RecordedEvent) -> None:
-    data = event.data
-    person = data.get("alleged_perpetrator") or data.get("person")
-    if not person:
-        return
-    child = data.get("child")
-    children = (child,) if child else (data.get("related_children") or ())
-    known = state.suspects.get(person)
-    if known is None:
-        state.suspects[person] = list(children)
-        return
-    for c in children:
-        if c not in known:
-            known.append(c)
 
 
 def _zone(state: CaseState) -> str:
@@ -211,32 +173,17 @@ def explain_left_out(ob: Obligation, state: CaseState) -> Wording:
     )
 
 
-def explain_review(ob: Obligation, state: CaseState) -> Wording:
-    event = ob.trigger
-    return Wording(
-        what=f"{agency(event.agency, start=True)} recorded at "
-        f"{when(event.occurred_at, _zone(state))} that {clause(event, state)}",
-        missing="no further strategy discussion has been held",
-        done="a further strategy discussion was held",
-    )
-
-
 HANDLERS = {
-    "disclosure.made": (on_suspect, on_harm_suspected),
+    "disclosure.made": (on_harm_suspected,),
     "injury.identified": (on_harm_suspected,),
     "concern.observed": (on_harm_suspected,),
     "interview.conducted": (on_interview,),
     "strategy_discussion.held": (on_discussion,),
     "agreement.made": (on_agreement,),
-    "agreement.party_refused": (on_review_trigger,),
-    "agreement.breached": (on_review_trigger,),
-    "person.arrested": (on_suspect,),
-    "person.released": (on_review_trigger,),
 }
 EXPLAIN = {
     MISSING: explain_missing,
     BEFORE: explain_before,
     INCOMPLETE: explain_incomplete,
     LEFT_OUT: explain_left_out,
-    REVIEW: explain_review,
 }
