@@ -1,7 +1,8 @@
 """How a submission is stored as an EventStoreDB event, and read back.
 
 The ESDB event id *is* the envelope's ``event_id``. Its data holds what only we
-know (envelope, agency, metadata, recorded_at, digest); ``stream_version`` and
+know (envelope, agency, metadata, recorded_at, digest, and the id of the append
+that wrote it); ``stream_version`` and
 ``position`` are derived on read (stream revision + 1; rank in ``$all``), so they
 are never written and can never disagree with the log.
 """
@@ -31,13 +32,11 @@ def to_new_event(sub: Submission, *, recorded_at: datetime, append_id: str) -> N
         "metadata": dict(sub.metadata),
         "recorded_at": recorded_at.isoformat(),
         "digest": sub.digest(),
+        "append_id": append_id,
     }
-    return NewEvent(
-        type=str(sub.envelope["type"]),
-        data=orjson.dumps(data),
-        metadata=orjson.dumps({"append_id": append_id}),
-        id=UUID(sub.event_id),
-    )
+    # In the data, not the ESDB metadata: the v2 append APIs turn metadata into
+    # typed properties, and our read-back must see exactly what we wrote.
+    return NewEvent(type=str(sub.envelope["type"]), data=orjson.dumps(data), id=UUID(sub.event_id))
 
 
 class Stored:
@@ -55,7 +54,7 @@ class Stored:
             recorded_at=datetime.fromisoformat(data["recorded_at"]),
         )
         self.digest: str = data["digest"]
-        self.append_id: str = orjson.loads(event.metadata or b"{}").get("append_id", "")
+        self.append_id: str = data.get("append_id", "")
         self.event_id = sub.event_id
         self.key = key(event)
 

@@ -24,6 +24,7 @@ from typing import Any, Self
 from uuid import uuid4
 
 from kurrentdbclient import AsyncKurrentDBClient, StreamState
+from kurrentdbclient import RecordedEvent as ESDBEvent
 from kurrentdbclient.exceptions import (
     KurrentDBClientError,
     NotFoundError,
@@ -256,7 +257,7 @@ class EventStoreDBEventStore:
                 start, overlap = self._index.commit_before(self._index.head)
                 limit = PAGE + overlap + extra
                 seen = added = 0
-                async for event in self._scan(start, limit):
+                for event in await self._scan(start, limit):
                     seen += 1
                     added += self._index.add(key(event), *index_fields(event))
                 if seen < limit:
@@ -270,7 +271,7 @@ class EventStoreDBEventStore:
             return []
         first, out = self._index.key_at(position), list[Stored]()
         start, overlap = self._index.commit_before(position)
-        async for event in self._scan(start, limit + overlap):
+        for event in await self._scan(start, limit + overlap):
             if key(event) < first:
                 continue
             if position > self._index.head or len(out) == limit:
@@ -279,14 +280,14 @@ class EventStoreDBEventStore:
             position += 1
         return out
 
-    async def _scan(self, commit_position: int | None, limit: int) -> AsyncIterator[Any]:
-        """Case events of ``$all`` in order, from ``commit_position`` (None: start)."""
+    async def _scan(self, commit_position: int | None, limit: int) -> list[ESDBEvent]:
+        """Up to ``limit`` case events of ``$all`` in order, from ``commit_position``
+        (None: the start), read in full so the gRPC stream is closed on return."""
         with translated("read $all"):
             async with await self._open().read_all(
                 commit_position=commit_position, limit=limit, **self._filter()
             ) as events:
-                async for event in events:
-                    yield event
+                return [event async for event in events]
 
     async def _stored(self, event_ids: Sequence[str]) -> dict[str, Stored]:
         """The stored events among ``event_ids``, by id (after catching up)."""
