@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -14,7 +14,7 @@ from pydantic_settings import (
 
 from infra.config.credentials import Credential
 from infra.config.limits import LimitSettings
-from infra.config.notifier import NotifierSettings, Subscription
+from infra.config.notifier import NotifierSettings, Subscription, check_subscriptions
 from infra.config.rules import RuleSettings
 from infra.config.stream import KafkaSettings, StoreSettings
 from infra.config.trust import TrustSettings
@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     notifier: NotifierSettings = Field(default_factory=NotifierSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     trust: TrustSettings = Field(default_factory=TrustSettings)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "Settings":
+        """Checks no single section can make, so a bad config stops start-up."""
+        check_subscriptions(self.subscriptions)
+        return self
 
     @classmethod
     def settings_customise_sources(
