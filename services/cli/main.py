@@ -14,6 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("services.cli.demo", "post the Child K scenario to a running server"),
     "replay": ("services.cli.replay", "write a case review document as of any moment"),
     "rebuild": ("services.cli.rebuild", "rebuild the joint picture from position 0"),
+    "rules": ("services.cli.rules", "print every rule's effective terms in this area"),
     "webhook-test": ("services.cli.webhook_test", "send a signed test alert to a URL"),
     "verify": ("services.cli.verify", "verify the tamper-evident hash chain of the store"),
     "export-schemas": ("services.cli.export_schemas", "write one JSON Schema per event type"),
