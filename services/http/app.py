@@ -11,6 +11,7 @@ from infra.config import Settings
 from services.http.audit import audit_router, with_access_audit
 from services.http.auth import KeyRing
 from services.http.limits import BodyLimitMiddleware
+from services.http.problem_docs import PROBLEM_RESPONSES
 from services.http.problems import install_problem_handlers
 from services.http.ratelimit import FailedAuthLimiter
 from services.http.reload import config_file_of, with_key_reload
@@ -27,7 +28,13 @@ def create_service_app(
     limit and key rotation from its config file (see ``docs/security.md``)."""
     reload_from = config_file_of(settings.credentials)
     lifespan = with_key_reload(reload_from, with_access_audit(settings, lifespan))
-    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1",
+        lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
+    )
     app.state.keyring = KeyRing(settings.credentials)
     app.state.auth_limiter = FailedAuthLimiter(settings.trust.auth_failures_per_minute)
     app.state.access_audit = None

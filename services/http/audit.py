@@ -121,7 +121,7 @@ def audit_router() -> APIRouter:
         admin: AdminPrincipal,
         reads: CaseReadsDep,
         case_id: Annotated[str | None, Query(max_length=64)] = None,
-        after: Annotated[int, Query(ge=0, description="Only records after this seq")] = 0,
+        after: Annotated[int, Query(ge=0, le=2**62, description="Only records after this seq")] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         audit = get_access_audit(request)

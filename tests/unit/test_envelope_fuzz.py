@@ -1,0 +1,105 @@
+"""Hypothesis against the envelope validator: whatever JSON arrives, it answers
+with a result or a ``ValidationError``, never another exception; and a valid
+envelope survives canonical form, the JSON wire and the store unchanged."""
+
+import unicodedata
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from events import CATALOG, RecordedEvent, Submission, canonical, parse_envelope, parse_submission
+from events.envelope import EnvelopeBase
+from tests.support.factories import DEFAULT_DATA
+
+FIELDS = [*EnvelopeBase.model_fields, "events", "agency", "position"]
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40)
+json_values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=12), inner, max_size=5)
+    ),
+    max_leaves=30,
+)
+envelope_like = st.fixed_dictionaries(
+    {"type": st.sampled_from(sorted(CATALOG)) | st.text(max_size=20)},
+    optional={name: json_values for name in FIELDS if name != "type"}
+    | {"data": st.dictionaries(st.text(max_size=20), json_values, max_size=6)},
+)
+bodies = (
+    json_values
+    | envelope_like
+    | st.builds(lambda e: {"events": e}, st.lists(envelope_like, max_size=4))
+)
+
+
+@FUZZ
+@given(body=bodies)
+def test_parse_submission_raises_nothing_but_validation_error(body: Any) -> None:
+    try:
+        parsed = parse_submission(body)
+    except ValidationError:
+        return
+    assert all(isinstance(e, EnvelopeBase) for e in parsed)
+
+
+refs = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")),
+    min_size=1,
+    max_size=24,
+)
+moments = st.datetimes(
+    min_value=datetime(1990, 1, 1),
+    max_value=datetime(2030, 1, 1),
+    timezones=st.sampled_from(
+        [UTC, timezone(timedelta(hours=1)), timezone(timedelta(hours=-5, minutes=-30))]
+    ),
+)
+
+
+@st.composite
+def valid_envelopes(draw: st.DrawFn) -> dict[str, Any]:
+    type_name = draw(st.sampled_from(sorted(DEFAULT_DATA)))
+    envelope: dict[str, Any] = {
+        "event_id": str(draw(st.uuids())),
+        "case_id": draw(st.from_regex(r"\A[A-Za-z0-9._-]{1,64}\Z")),
+        "type": type_name,
+        "occurred_at": draw(moments).isoformat(),
+        "children": draw(st.lists(refs, max_size=4, unique_by=_nfc)),
+        "actor": {
+            "role": draw(st.text(min_size=1, max_size=50).filter(str.strip)),
+            "ref": draw(st.none() | refs),
+        },
+        "data": DEFAULT_DATA[type_name],
+    }
+    if draw(st.booleans()):
+        envelope["correlation_id"] = str(uuid.UUID(int=draw(st.integers(0, 2**128 - 1))))
+    return envelope
+
+
+def _nfc(value: str) -> str:
+    return unicodedata.normalize("NFC", value.strip())
+
+
+@FUZZ
+@given(envelope=valid_envelopes())
+def test_a_valid_envelope_round_trips_through_canonical_form_the_wire_and_the_store(
+    envelope: dict[str, Any],
+) -> None:
+    form = canonical(parse_envelope(envelope))
+
+    again = canonical(parse_envelope(orjson.loads(orjson.dumps(form))))
+    stored = RecordedEvent.from_submission(
+        Submission(form, "police"), position=1, stream_version=1, recorded_at=datetime.now(UTC)
+    )
+    served = RecordedEvent.from_json(orjson.loads(orjson.dumps(stored.to_json())))
+
+    assert again == form
+    assert canonical(parse_envelope(served.envelope())) == form
+    assert Submission(again, "police").digest() == Submission(form, "police").digest()
