@@ -1,6 +1,7 @@
 """Structured JSON logs: one object per line, with ``event_id`` and ``correlation_id``.
 
-Fields come from ``extra={...}`` on a call or from ``log_context(...)`` around a
+Fields come from ``extra={...}`` on a call (any key: ``event_id``,
+``correlation_id``, ``case_id``, ``finding_id``...) or from ``log_context(...)`` around a
 block (e.g. the handling of one request or one event), so code deep down need
 not pass ids along just to log them.
 """
@@ -15,7 +16,8 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import IO, Any
 
-FIELDS = ("event_id", "correlation_id", "case_id", "agency", "service")
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+"""Attributes every record has; anything else on a record came from ``extra``."""
 _context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
     "safeguard_log_context", default=MappingProxyType({})
 )
@@ -40,9 +42,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             **_context.get(),
         }
-        for name in FIELDS:
-            value = getattr(record, name, None)
-            if value is not None:
+        for name, value in record.__dict__.items():
+            if name not in _STANDARD and value is not None:
                 entry[name] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
