@@ -54,12 +54,27 @@ def parse_duration(text: str) -> Duration:
     raise ValueError(f"not a duration: {text!r} (try '30m', '24h' or '1 working day')")
 
 
+@lru_cache(maxsize=64)
+def _bank_holidays(subdivision: str, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("GB", subdiv=subdivision, years=year))
+
+
 @dataclass(frozen=True, slots=True)
 class WorkingCalendar:
     """Where working days are counted: a timezone and a bank-holiday subdivision."""
 
     timezone: str = "Europe/London"
     subdivision: str = "ENG"
+
+    def __post_init__(self) -> None:
+        """Fail at start-up, naming the bad value, not at the first working-day deadline."""
+        try:
+            ZoneInfo(self.timezone)
+            _bank_holidays(self.subdivision, 2017)
+        except (LookupError, ValueError, NotImplementedError) as e:
+            raise ValueError(
+                f"bad working calendar {self.timezone!r}/{self.subdivision!r}: {e}"
+            ) from e
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in _bank_holidays(self.subdivision, day.year)
@@ -90,8 +105,3 @@ def add(start: datetime, duration: Duration | str, calendar: WorkingCalendar = E
     """``start`` plus a duration (parsed if given as text), on ``calendar``."""
     parsed = parse_duration(duration) if isinstance(duration, str) else duration
     return calendar.add(start, parsed)
-
-
-@lru_cache(maxsize=64)
-def _bank_holidays(subdivision: str, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("GB", subdiv=subdivision, years=year))
