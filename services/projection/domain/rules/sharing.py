@@ -114,14 +114,14 @@ def on_event(state: CaseState, event: RecordedEvent) -> None:
     duty = DUTIES[event.type]
     if not duty.applies(event.data):
         return
-    for target in duty.to:
-        if target == event.agency:
-            continue
+    targets = [t for t in duty.to if t != event.agency]
+    children = event_children(state, event) if targets else ()
+    for target in targets:
         open_obligation(
             state,
             RULE_ID,
             event,
-            children=event_children(state, event),
+            children=children,
             concerns=(event.agency, target),
             qualifier=target,
             to_agency=target,
