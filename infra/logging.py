@@ -16,8 +16,12 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import IO, Any
 
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
-"""Attributes every record has; anything else on a record came from ``extra``."""
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",  # uvicorn's copy of the message with terminal colour codes
+}
+"""Attributes every record has (or that we drop); the rest came from ``extra``."""
 _context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
     "safeguard_log_context", default=MappingProxyType({})
 )

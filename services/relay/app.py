@@ -29,12 +29,14 @@ BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0)
 
 
 async def relay_forever(relay: Relay, publisher: EventPublisher) -> None:
-    failures = 0
+    failures, position = 0, relay.position
     while True:
         try:
             await publisher.start()
             await relay.run()
         except (KafkaUnavailable, StoreUnavailable) as e:
+            if relay.position > position:  # it made progress since the last failure
+                failures, position = 0, relay.position
             delay = BACKOFF_SECONDS[min(failures, len(BACKOFF_SECONDS) - 1)]
             log.warning("relay interrupted, resuming from checkpoint in %.1fs: %s", delay, e)
             failures += 1
@@ -88,6 +90,8 @@ def create_app(
         relay: Relay = state["relay"]
         if task.done():
             return JSONResponse({"status": "failed"}, status_code=503)
+        if not relay.live:
+            return JSONResponse({"status": "connecting", "position": relay.position}, 503)
         try:
             head = await state["store"].head_position()
         except StoreUnavailable:

@@ -29,15 +29,22 @@ class Relay:
         self._on_relayed = on_relayed or (lambda position, count: None)
         self.position = 0
         """The last position confirmed published, as of the last checkpoint."""
+        self.live = False
+        """True while relaying: the store read and the publisher started."""
 
     async def run(self) -> None:
-        """Relay forever: page through the store, then follow live appends."""
+        """Relay forever: page through the store, then follow live appends.
+        Start the publisher first; any failure ends the run (resume by calling again)."""
         self.position = await self._checkpoint.load()
         log.info("relay resuming after position %d", self.position)
         feed = StoreFeed(self._store, max_batch=self._batch)
-        async for batch in feed.batches(self.position + 1):
-            await self._publisher.publish(batch.events)
-            last = batch.events[-1].position
-            await self._checkpoint.save(last)
-            self.position = last
-            self._on_relayed(last, len(batch.events))
+        self.live = True
+        try:
+            async for batch in feed.batches(self.position + 1):
+                await self._publisher.publish(batch.events)
+                last = batch.events[-1].position
+                await self._checkpoint.save(last)
+                self.position = last
+                self._on_relayed(last, len(batch.events))
+        finally:
+            self.live = False
