@@ -1,16 +1,16 @@
 """The SQLite event table, its connections and the one insert statement.
 
 Kept apart from the writer so a schema change (e.g. the ``chain_hash`` column
-of the tamper-evident chain) touches this file and ``insert_event`` only.
+of the tamper-evident chain) touches this file, ``row`` and ``insert_rows`` only.
 """
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
 
 from events.records import RecordedEvent
-from infra.store import chain
 
 SCHEMA_VERSION = 1
 
@@ -34,10 +34,15 @@ CREATE TABLE IF NOT EXISTS events (
 # case_id alone would only cost every insert another b-tree write.
 # chain_hash (hex) is NULL only where the chain was switched off (trust.hash_chain).
 
-_INSERT = (
-    "INSERT INTO events (position, event_id, case_id, stream_version, type, agency,"
-    " occurred_at, recorded_at, digest, body, chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_COLUMNS = (
+    "position, event_id, case_id, stream_version, type, agency,"
+    " occurred_at, recorded_at, digest, body, chain_hash"
 )
+_ROW = "(" + ", ".join("?" * len(_COLUMNS.split(","))) + ")"
+ROWS_PER_INSERT = 500
+"""Rows per multi-row INSERT (5,500 variables, within SQLite's default 32,766)."""
+
+Row = tuple[int, str, str, int, str, str, str, str, str, bytes, str | None]
 
 BUSY_TIMEOUT_MS = 5_000
 
@@ -84,27 +89,30 @@ def decode(body: bytes) -> RecordedEvent:
     return RecordedEvent.from_json(orjson.loads(body))
 
 
-def insert_event(
-    conn: sqlite3.Connection, record: RecordedEvent, digest: str, prev: bytes | None = None
-) -> bytes | None:
-    """Insert one event; with ``prev`` (the chain value before it), chain it over
-    the very bytes stored and return the new chain value."""
-    body = encode(record)
-    chain_hash = None if prev is None else chain.link(prev, body)
-    conn.execute(
-        _INSERT,
-        (
-            record.position,
-            record.event_id,
-            record.case_id,
-            record.stream_version,
-            record.type,
-            record.agency,
-            record.occurred_at.isoformat(),
-            record.recorded_at.isoformat(),
-            digest,
-            body,
-            None if chain_hash is None else chain_hash.hex(),
-        ),
+def row(record: RecordedEvent, digest: str, body: bytes, chain_hash: bytes | None) -> Row:
+    """The stored row of ``record``: ``body`` is ``encode(record)``, ``chain_hash``
+    the chain value after it (None where the chain is off)."""
+    return (
+        record.position,
+        record.event_id,
+        record.case_id,
+        record.stream_version,
+        record.type,
+        record.agency,
+        record.occurred_at.isoformat(),
+        record.recorded_at.isoformat(),
+        digest,
+        body,
+        None if chain_hash is None else chain_hash.hex(),
     )
-    return chain_hash
+
+
+def insert_rows(conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
+    """Insert rows in order, many per statement: one statement is one
+    ``sqlite3_step``, so the writer gives up and retakes the GIL once per
+    statement rather than once per event, which the event loop would make it
+    wait for."""
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        chunk = rows[start : start + ROWS_PER_INSERT]
+        sql = f"INSERT INTO events ({_COLUMNS}) VALUES " + ", ".join([_ROW] * len(chunk))
+        conn.execute(sql, [value for r in chunk for value in r])

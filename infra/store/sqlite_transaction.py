@@ -6,17 +6,23 @@ any insert; the per-request SAVEPOINT still undoes a request that fails part
 way (e.g. metadata that cannot be encoded), leaving the rest of the group.
 The hash chain (``infra.store.chain``) is extended here too, over the exact
 bytes inserted, so it costs one SHA-256 per event and no extra read.
+
+Reads and inserts go by the request, not by the event: the ``sqlite3`` module
+releases the GIL around every step, and under load each release can cost the
+writer a wait for the event loop to hand the GIL back.
 """
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
+
 from events.records import RecordedEvent, Submission
-from infra.store.chain import GENESIS
+from infra.store.chain import GENESIS, link
 from infra.store.port import AppendResult, ConcurrencyError, IdempotencyConflict
-from infra.store.sqlite_schema import decode, insert_event
+from infra.store.sqlite_schema import Row, decode, encode, insert_rows, row
 
 Outcome = AppendResult | Exception
 """What one request gets back: its result, or the error to raise to its caller."""
@@ -27,14 +33,14 @@ class Transaction:
 
     def __init__(self, conn: sqlite3.Connection, now: datetime, *, chain: bool = True) -> None:
         self._conn = conn
-        row = conn.execute(
+        top = conn.execute(
             "SELECT position, recorded_at, chain_hash FROM events ORDER BY position DESC LIMIT 1"
         ).fetchone()
-        self._head = row[0] if row else 0
+        self._head = top[0] if top else 0
         self._chain: bytes | None = None
         if chain:  # a head without a hash (chain was off) cannot be continued: restart
-            self._chain = bytes.fromhex(row[2]) if row and row[2] else GENESIS
-        last = datetime.fromisoformat(row[1]) if row else None
+            self._chain = bytes.fromhex(top[2]) if top and top[2] else GENESIS
+        last = datetime.fromisoformat(top[1]) if top else None
         self._recorded_at = max(now, last) if last else now
         self._versions: dict[str, int] = {}
 
@@ -57,45 +63,64 @@ class Transaction:
         self, submissions: Sequence[Submission], expected: Mapping[str, int]
     ) -> tuple[AppendResult, dict[str, int], int, bytes | None]:
         plan = _Plan(submissions)
+        stored = self._stored({sub.event_id for sub in submissions})
         for i, sub in enumerate(submissions):
-            plan.classify(i, sub, self._stored(sub.event_id))
+            plan.classify(i, sub, stored.get(sub.event_id))
         self._check_versions(expected, plan)
+        new = plan.new()
+        self._load_versions({sub.case_id for _, sub in new})
         versions: dict[str, int] = {}
         head, chain_hash = self._head, self._chain
-        for i, sub in plan.new():
+        rows: list[Row] = []
+        for i, sub in new:
             head += 1
-            versions[sub.case_id] = versions.get(sub.case_id, self._version(sub.case_id)) + 1
+            versions[sub.case_id] = versions.get(sub.case_id, self._versions[sub.case_id]) + 1
             record = RecordedEvent.from_submission(
                 sub,
                 position=head,
                 stream_version=versions[sub.case_id],
                 recorded_at=self._recorded_at,
             )
-            chain_hash = insert_event(self._conn, record, plan.digests[i], chain_hash)
+            body = encode(record)
+            chain_hash = None if chain_hash is None else link(chain_hash, body)
+            rows.append(row(record, plan.digests[i], body, chain_hash))
             plan.record(i, record)
+        insert_rows(self._conn, rows)
         return plan.result(), versions, head, chain_hash
 
     def _check_versions(self, expected: Mapping[str, int], plan: "_Plan") -> None:
+        retried = plan.retried_cases()
+        self._load_versions(set(expected) - retried)
         for case_id, version in expected.items():
-            if case_id in plan.retried_cases():
+            if case_id in retried:
                 continue
-            actual = self._version(case_id)
+            actual = self._versions[case_id]
             if actual != version:
                 raise ConcurrencyError(case_id, version, actual)
 
-    def _stored(self, event_id: str) -> tuple[str, bytes] | None:
-        row = self._conn.execute(
-            "SELECT digest, body FROM events WHERE event_id = ?", (event_id,)
-        ).fetchone()
-        return (row[0], row[1]) if row else None
+    def _stored(self, event_ids: Collection[str]) -> dict[str, tuple[str, bytes]]:
+        """Digest and body of each id already stored: one query per request."""
+        rows = self._conn.execute(
+            "SELECT event_id, digest, body FROM events"
+            " WHERE event_id IN (SELECT value FROM json_each(?))",
+            (orjson.dumps(list(event_ids)),),
+        ).fetchall()
+        return {event_id: (digest, body) for event_id, digest, body in rows}
 
-    def _version(self, case_id: str) -> int:
-        if case_id not in self._versions:
-            row = self._conn.execute(
-                "SELECT max(stream_version) FROM events WHERE case_id = ?", (case_id,)
-            ).fetchone()
-            self._versions[case_id] = row[0] or 0
-        return self._versions[case_id]
+    def _load_versions(self, case_ids: Collection[str]) -> None:
+        """Each case's current version into ``self._versions``, for the cases this
+        transaction has not seen yet: one query, one row (a JSON object). A
+        scalar ``max`` per case reads one index entry; ``GROUP BY`` would read all."""
+        missing = [case_id for case_id in case_ids if case_id not in self._versions]
+        if not missing:
+            return
+        (found,) = self._conn.execute(
+            "SELECT json_group_object(value, (SELECT max(stream_version) FROM events"
+            " WHERE case_id = value)) FROM json_each(?)",
+            (orjson.dumps(missing),),
+        ).fetchone()
+        versions: dict[str, int | None] = orjson.loads(found)
+        self._versions.update({case_id: versions.get(case_id) or 0 for case_id in missing})
 
 
 @dataclass(slots=True)
