@@ -17,7 +17,7 @@ def test_child_k_seen_three_days_after_the_reported_injury_is_delayed_attention(
     [finding] = story.findings("2 Jan 10:00", "delayed-medical-attention")
     assert (finding.status, finding.due_at) == ("open", seen.occurred_at)
     assert finding.explanation == (
-        "child-k was seen at 2 Jan 10:00, 2 days 7h after the injury reported at 31 Dec 03:00."
+        "Child-k was seen at 2 Jan 10:00, 2 days 7h after the injury reported at 31 Dec 03:00."
     )
 
 

@@ -93,6 +93,7 @@ def explain(
         text = f"{what}; {words.missing}{due}."
     else:
         text = f"{what}."
+    text = text[:1].upper() + text[1:]
     if resolution is not None:
         text += f" Resolved by {resolution.get('by')}: {resolution.get('reason')}"
     return text

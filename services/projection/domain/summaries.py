@@ -25,6 +25,10 @@ def interview_kind(kind: str) -> str:
     return "ABE" if kind == "abe" else kind.replace("_", " ")
 
 
+def _a(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def _kids(refs: Any) -> str:
     return join(refs or ()) or "no child named"
 
@@ -60,7 +64,7 @@ _CLAUSES: dict[str, Clause] = {
         f"{join(a['person'] for a in d['adults']) or 'none'}"
     ),
     "incident.reported": lambda d, s: (
-        f"a {d['kind'].replace('_', ' ')} incident was reported with "
+        f"{_a(d['kind'])} {d['kind'].replace('_', ' ')} incident was reported with "
         f"{join(d['children_present']) or 'no children'} present"
     ),
     "disclosure.made": lambda d, s: (
@@ -68,7 +72,7 @@ _CLAUSES: dict[str, Clause] = {
         + (f", naming {d['alleged_perpetrator']}" if d.get("alleged_perpetrator") else "")
     ),
     "concern.observed": lambda d, s: (
-        f"a {d['category']} concern about {d['child']} was observed"
+        f"{_a(d['category'])} {d['category']} concern about {d['child']} was observed"
         + (" (significant harm suspected)" if d.get("significant_harm_suspected") else "")
     ),
     "person.arrested": lambda d, s: f"{d['person']} was arrested ({d['offence']})",
