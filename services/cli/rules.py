@@ -1,11 +1,12 @@
-"""``safeguard rules``: every rule's effective terms in this area, as Markdown."""
+"""``safeguard rules``: every rule's effective terms in this area, as Markdown
+(``docs/rules.md`` is the same page for the national defaults)."""
 
 import argparse
 import sys
 
 from services.cli.options import add_settings_arguments, settings_from
 from services.projection.domain.policy import RulePolicy
-from services.projection.rulebook import rulebook
+from services.projection.domain.rules.document import rules_markdown
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,5 +16,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     policy = RulePolicy.from_settings(settings.rules)
-    sys.stdout.write(rulebook(policy, settings.rules.area))
+    sys.stdout.write(f"<!-- area: {settings.rules.area} -->\n")
+    sys.stdout.write(rules_markdown(policy))
     return 0

@@ -106,5 +106,5 @@ def test_rules_document_is_generated_from_the_rules():
 
     from services.projection.domain.rules.document import rules_markdown
 
-    path = Path(__file__).resolve().parents[2] / "services/projection/domain/RULES.md"
+    path = Path(__file__).resolve().parents[2] / "docs/rules.md"
     assert path.read_text() == rules_markdown()

@@ -1,4 +1,4 @@
-"""The rules as a table a safeguarding lead can check (``RULES.md`` is generated from it)."""
+"""The rules as a table a safeguarding lead can check (``docs/rules.md`` is generated from it)."""
 
 from services.projection.domain.policy import RulePolicy
 from services.projection.domain.rules import RULES
