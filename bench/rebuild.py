@@ -31,6 +31,7 @@ from events.records import RecordedEvent
 from infra.store.sqlite import SQLiteEventStore
 from infra.store.sqlite_schema import decode
 from services.projection.casebook import CaseBook
+from services.projection.domain.fold import collector_paused
 from services.projection.domain.policy import RulePolicy
 from services.projection.replay import render_html
 from services.projection.review import review_document
@@ -64,8 +65,9 @@ def bare_decode(store: SQLiteEventStore) -> tuple[int, float]:
 def rebuild(store: SQLiteEventStore, policy: RulePolicy) -> tuple[CaseBook, int, float]:
     started = time.perf_counter()
     book = CaseBook(policy)
-    events = [decode(body) for body in store.iter_bodies_sync()]
-    book.load(events)
+    with collector_paused():  # as the rebuild command does
+        events = [decode(body) for body in store.iter_bodies_sync()]
+        book.load(events)
     return book, len(events), time.perf_counter() - started
 
 

@@ -16,6 +16,7 @@ from infra.config import Settings
 from services.cli.options import add_settings_arguments, settings_from
 from services.http.runtime import open_runtime
 from services.projection.bootstrap import read_model_path
+from services.projection.domain.fold import collector_paused
 from services.projection.domain.policy import RulePolicy
 from services.projection.rebuild import RebuildReport, rebuild
 from services.projection.repository import ProjectionRepository
@@ -49,7 +50,10 @@ async def _rebuild(settings: Settings) -> RebuildReport:
             TimeRemainingColumn(),
         )
         try:
-            with Progress(*columns, console=Console(stderr=True)) as progress:
+            with (
+                Progress(*columns, console=Console(stderr=True)) as progress,
+                collector_paused(),
+            ):
                 task = progress.add_task("rebuilding", total=total)
                 return await rebuild(
                     runtime.store,

@@ -10,7 +10,13 @@ from datetime import datetime
 from events.records import RecordedEvent
 from services.projection.domain.evaluate import evaluate, next_deadline
 from services.projection.domain.findings import Finding
-from services.projection.domain.fold import as_of, evolve, fold, initial_state
+from services.projection.domain.fold import (
+    as_of,
+    collector_paused,
+    evolve,
+    fold,
+    initial_state,
+)
 from services.projection.domain.policy import RulePolicy
 from services.projection.domain.state import CaseState
 
@@ -43,14 +49,15 @@ class CaseBook:
 
     def load(self, events: Iterable[RecordedEvent]) -> None:
         """Start-up and rebuild: group by case, then fold each case once, in order."""
-        by_case: dict[str, list[RecordedEvent]] = {}
-        for event in events:
-            by_case.setdefault(event.case_id, []).append(event)
-        for case_id, case_events in by_case.items():
-            known = self._states.get(case_id)
-            if known is not None:
-                case_events.extend(known.events)
-            self._states[case_id] = fold(case_events, self.policy, case_id=case_id)
+        with collector_paused():
+            by_case: dict[str, list[RecordedEvent]] = {}
+            for event in events:
+                by_case.setdefault(event.case_id, []).append(event)
+            for case_id, case_events in by_case.items():
+                known = self._states.get(case_id)
+                if known is not None:
+                    case_events.extend(known.events)
+                self._states[case_id] = fold(case_events, self.policy, case_id=case_id)
 
     def findings(self, case_id: str, at: datetime) -> list[Finding]:
         state = self._states.get(case_id)
