@@ -37,6 +37,18 @@ def verify_file(path: Path, *, start: int = 1, until: int | None = None) -> chai
         conn.close()
 
 
+def verify_audit_file(path: Path) -> chain.Verified:
+    """Recompute the access audit's own chain (``infra.audit.sqlite``)."""
+    conn = _open(path)
+    try:
+        rows = conn.execute("SELECT seq, body, chain_hash FROM access ORDER BY seq")
+        return chain.verify(chain.StoredLink(s, _bytes(b), h) for s, b, h in rows)
+    except sqlite3.Error as e:
+        raise StoreUnavailable(f"cannot read {path}: {e}") from e
+    finally:
+        conn.close()
+
+
 def head_position(path: Path) -> int:
     conn = _open(path)
     try:
@@ -63,10 +75,16 @@ def _stored_hash(conn: sqlite3.Connection, position: int) -> bytes:
 
 def _links(conn: sqlite3.Connection, start: int, until: int | None) -> Iterator[chain.StoredLink]:
     last = until if until is not None else 2**63 - 1
-    for position, body, chain_hash, *columns in conn.execute(_SELECT, (start, last)):
-        yield chain.StoredLink(
-            position, bytes(body), chain_hash, _consistent(body, columns, position)
-        )
+    for position, stored, chain_hash, *columns in conn.execute(_SELECT, (start, last)):
+        body = _bytes(stored)
+        yield chain.StoredLink(position, body, chain_hash, _consistent(body, columns, position))
+
+
+def _bytes(value: object) -> bytes:
+    """A tampered row may hold TEXT (or NULL) where a BLOB was stored: still bytes to hash."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return b"" if value is None else str(value).encode("utf-8", "surrogatepass")
 
 
 def _consistent(body: bytes, columns: list[object], position: int) -> bool:

@@ -16,10 +16,11 @@ from pydantic import ValidationError
 
 from infra.config import Settings
 from infra.integrity import checkpoint as checkpoints
-from infra.integrity.sqlite_links import verify_file
+from infra.integrity.sqlite_links import verify_audit_file, verify_file
 from infra.store.chain import Verified
 from infra.store.port import StoreUnavailable
 from services.cli.options import add_settings_arguments, settings_from
+from services.http.audit import audit_path
 from services.http.runtime import sqlite_path
 
 INTACT, BROKEN, CANNOT_RUN = 0, 1, 2
@@ -40,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="FILE",
         help="also prove the store matches this signed checkpoint",
+    )
+    parser.add_argument(
+        "--audit", action="store_true", help="also verify the access audit's own chain"
     )
     parser.add_argument(
         "--export-checkpoint",
@@ -75,6 +79,8 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
     print(f"  head chain hash {result.chain_hash.hex()}")
     if args.checkpoint is not None and _check(settings, path, args.checkpoint) != INTACT:
         return BROKEN
+    if args.audit and _check_audit(settings) != INTACT:
+        return BROKEN
     if args.export_checkpoint is not None:
         return _export(settings, result, args.export_checkpoint)
     return INTACT
@@ -97,6 +103,15 @@ def _check(settings: Settings, path: Path, file: Path) -> int:
         )
         return BROKEN
     print(f"checkpoint holds: position {cp.position}, signed {cp.created_at}")
+    return INTACT
+
+
+def _check_audit(settings: Settings) -> int:
+    result = verify_audit_file(audit_path(settings))
+    if result.broken is not None:
+        print(f"BROKEN access audit at seq {result.broken.position}: {result.broken.reason}")
+        return BROKEN
+    print(f"access audit intact: {result.checked} records")
     return INTACT
 
 

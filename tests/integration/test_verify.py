@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from infra.audit import ReadAccess
+from infra.audit.sqlite import SQLiteAccessAudit
 from infra.store import chain
 from infra.store.sqlite import SQLiteEventStore
 from tests.support.factories import make_submission
@@ -174,3 +176,49 @@ def rewrite_history(store: Path, *, position: int) -> None:
                 conn.execute("UPDATE events SET body = ? WHERE position = ?", (data, pos))
             prev = chain.link(prev, data)
             conn.execute("UPDATE events SET chain_hash = ? WHERE position = ?", (prev.hex(), pos))
+
+
+def _fill_audit(path: Path, reads: int) -> None:
+    async def fill() -> None:
+        audit = SQLiteAccessAudit(path)
+        await audit.start()
+        try:
+            for i in range(reads):
+                await audit.record(
+                    ReadAccess(
+                        "k1", "reviewer", "reviewer", None, "GET /x", f"case-{i}", None, None
+                    )
+                )
+        finally:
+            await audit.close()
+
+    asyncio.run(fill())
+
+
+def test_the_access_audit_chain_verifies_and_an_edit_made_around_its_triggers_is_found(
+    store: Path,
+) -> None:
+    audit_db = store.parent / "audit.db"
+    _fill_audit(audit_db, 4)
+    assert verify(store, "--audit").returncode == 0
+
+    tamper(
+        audit_db,
+        ("DROP TRIGGER access_no_update", ()),
+        ("UPDATE access SET body = replace(body, 'case-2', 'case-9') WHERE seq = 3", ()),
+    )
+    done = verify(store, "--audit")
+
+    assert done.returncode == 1
+    assert "BROKEN access audit at seq 3" in done.stdout
+
+
+def test_a_body_rewritten_as_text_is_still_reported_not_crashed_on(store: Path) -> None:
+    tamper(
+        store, ("UPDATE events SET body = replace(body, 'case-', 'kase-') WHERE position = 2", ())
+    )
+
+    done = verify(store)
+
+    assert done.returncode == 1
+    assert "BROKEN at position 2" in done.stdout
