@@ -37,15 +37,21 @@ def create_embedded_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             runtime = await stack.enter_async_context(
-                open_runtime(settings, store=store, clock=clock)
+                open_runtime(settings, store=store, clock=clock, metrics=app.state.metrics)
             )
             app.state.runtime = runtime
             notifier = await stack.enter_async_context(
-                running_notifier(settings, store=runtime.store, clock=runtime.clock)
+                running_notifier(
+                    settings, store=runtime.store, clock=runtime.clock, metrics=app.state.metrics
+                )
             )
             projection = await stack.enter_async_context(
                 running_projection(
-                    settings, store=runtime.store, clock=runtime.clock, sinks=[notifier]
+                    settings,
+                    store=runtime.store,
+                    clock=runtime.clock,
+                    sinks=[notifier],
+                    metrics=app.state.metrics,
                 )
             )
             app.state.notifier, app.state.projection = notifier, projection

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from infra.config import Settings
+from infra.metrics import Metrics, metrics_router
 from services.http.audit import audit_router, with_access_audit
 from services.http.auth import KeyRing
 from services.http.limits import BodyLimitMiddleware
@@ -36,6 +37,8 @@ def create_service_app(
         responses=PROBLEM_RESPONSES,
     )
     app.state.keyring = KeyRing(settings.credentials)
+    app.state.metrics = Metrics()
+    app.include_router(metrics_router(app.state.metrics))
     app.state.auth_limiter = FailedAuthLimiter(settings.trust.auth_failures_per_minute)
     app.state.access_audit = None
     app.state.runtime = None

@@ -16,6 +16,8 @@ from fastapi import Depends, Request
 
 from infra.clock import Clock, SystemClock
 from infra.config import Settings
+from infra.metrics import Metrics
+from infra.store.metered import MeteredEventStore
 from infra.store.port import EventStore
 from services.http.problems import ServiceUnavailable
 
@@ -33,11 +35,16 @@ def sqlite_path(settings: Settings) -> Path:
 
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings, *, store: EventStore | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    store: EventStore | None = None,
+    clock: Clock | None = None,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[Runtime]:
+    """``metrics`` given: appends through this runtime are counted."""
     clock = clock or SystemClock()
     if store is not None:
-        yield Runtime(settings, store, clock)
+        yield Runtime(settings, _metered(store, metrics), clock)
         return
     if settings.store.backend != "sqlite":
         raise NotImplementedError(f"store backend {settings.store.backend!r} is not wired yet")
@@ -48,9 +55,13 @@ async def open_runtime(
     sqlite = SQLiteEventStore(path, clock=clock, hash_chain=settings.trust.hash_chain)
     await sqlite.start()
     try:
-        yield Runtime(settings, sqlite, clock)
+        yield Runtime(settings, _metered(sqlite, metrics), clock)
     finally:
         await sqlite.close()
+
+
+def _metered(store: EventStore, metrics: Metrics | None) -> EventStore:
+    return store if metrics is None else MeteredEventStore(store, metrics)
 
 
 def get_runtime(request: Request) -> Runtime:

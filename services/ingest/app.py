@@ -29,7 +29,9 @@ def create_agency_app(
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(settings, store=store, clock=clock) as runtime:
+        async with open_runtime(
+            settings, store=store, clock=clock, metrics=app.state.metrics
+        ) as runtime:
             app.state.runtime = runtime
             yield
             app.state.runtime = None

@@ -10,9 +10,11 @@ from events.records import RecordedEvent
 from infra.clock import Clock, SystemClock
 from infra.config import Settings
 from infra.feed import EventFeed, StoreFeed
+from infra.metrics import Metrics
 from infra.store.port import EventStore
 from services.projection.casebook import CaseBook
 from services.projection.domain.policy import RulePolicy
+from services.projection.gauges import ProjectionGauges
 from services.projection.repository import ProjectionRepository
 from services.projection.service import FindingSink, ProjectionService
 
@@ -30,6 +32,7 @@ async def running_projection(
     clock: Clock | None = None,
     sinks: Sequence[FindingSink] = (),
     source: str = "store",
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[ProjectionService]:
     """Start the projection (load, catch up, follow live) and stop it on exit.
 
@@ -57,6 +60,7 @@ async def running_projection(
         clock=clock or SystemClock(),
         sinks=sinks,
         source=source,
+        gauges=None if metrics is None else ProjectionGauges(metrics, store if store_fed else None),
     )
     try:
         await service.start()

@@ -12,7 +12,7 @@ import heapq
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from events.records import RecordedEvent
 from infra.clock import Clock
@@ -20,6 +20,9 @@ from infra.feed import EventFeed, FeedBatch
 from services.projection.casebook import CaseBook
 from services.projection.domain.findings import Finding
 from services.projection.repository import ProjectionRepository
+
+if TYPE_CHECKING:
+    from services.projection.gauges import ProjectionGauges
 
 log = logging.getLogger("safeguard.projection")
 
@@ -48,6 +51,7 @@ class ProjectionService:
         clock: Clock,
         sinks: Sequence[FindingSink] = (),
         source: str = "store",
+        gauges: "ProjectionGauges | None" = None,
     ) -> None:
         self._feed = feed
         self._history = history
@@ -56,6 +60,7 @@ class ProjectionService:
         self._clock = clock
         self._sinks = list(sinks)
         self._source = source
+        self._gauges = gauges
         self._announced: dict[str, str] = {}
         self._deadlines: list[tuple[datetime, str]] = []
         self._timer_wake = asyncio.Event()
@@ -77,6 +82,11 @@ class ProjectionService:
         self.seen = len(events)
         self._announced = self._repo.announced()
         await self._settle(list(self.cases.case_ids()))
+        if self._gauges is not None:
+            now = self._clock.now()
+            self._gauges.changed(
+                f for case_id in self.cases.case_ids() for f in self.cases.findings(case_id, now)
+            )
 
     async def run(self) -> None:
         """Consume the feed and the clock until cancelled."""
@@ -91,6 +101,8 @@ class ProjectionService:
         self.seen += len(fresh)
         await self._settle({event.case_id for event in fresh})
         await self._advance(batch.events)
+        if self._gauges is not None:
+            await self._gauges.caught_up_to(self.position)
 
     async def wait_for(self, position: int) -> None:
         """Block until events up to ``position`` are in the picture; callers bound
@@ -145,6 +157,8 @@ class ProjectionService:
         statuses: dict[str, str] = {f.finding_id: f.status for f in changed}
         await asyncio.to_thread(self._repo.mark_announced, statuses)
         self._announced.update(statuses)
+        if self._gauges is not None:
+            self._gauges.changed(changed)
         for finding in changed:
             log.info(
                 "finding %s",

@@ -40,8 +40,10 @@ def test_each_child_k_finding_appears_within_one_second_of_its_triggering_post(
                     what=f"a finding triggered by {item.slug}",
                 )
         final = findings(url, "child-k")
-    got = {(f["rule"], tuple(sorted(f["trigger_event_ids"])), f["to_agency"], f["status"])
-           for f in final}
+    got = {
+        (f["rule"], tuple(sorted(f["trigger_event_ids"])), f["to_agency"], f["status"])
+        for f in final
+    }
     expected = {
         (e.rule, tuple(sorted(slug_to_id[t] for t in e.triggers)), e.to_agency, e.status)
         for e in CHILD_K_EXPECTED
@@ -95,9 +97,7 @@ def test_picture_as_of_before_a_trigger_has_no_finding_for_it(tmp_path: Path) ->
         before = findings(url, "child-k", as_of="2017-01-01T11:59:00+00:00")
         after = findings(url, "child-k", as_of="2017-01-01T13:01:00+00:00")
     assert not any(breach_id in f["trigger_event_ids"] for f in before)
-    assert any(
-        breach_id in f["trigger_event_ids"] and f["to_agency"] == "police" for f in after
-    )
+    assert any(breach_id in f["trigger_event_ids"] and f["to_agency"] == "police" for f in after)
 
 
 def test_unknown_case_is_a_problem_404_and_readers_need_a_reader_key(tmp_path: Path) -> None:
@@ -109,3 +109,22 @@ def test_unknown_case_is_a_problem_404_and_readers_need_a_reader_key(tmp_path: P
     assert missing.headers["content-type"].startswith("application/problem+json")
     assert as_agency.status_code == 403
     assert anonymous.status_code == 401
+
+
+def test_metrics_show_ingest_open_findings_and_no_lag_once_caught_up(tmp_path: Path) -> None:
+    with embedded(settings_for(tmp_path)) as url:
+        post_scenario(url, KEYS, "child-k")
+        wait_for(
+            lambda: len(findings(url, "child-k")) == len(CHILD_K_EXPECTED),
+            timeout=5,
+            what="the demo's findings",
+        )
+        text = httpx.get(f"{url}/metrics").text
+    assert 'safeguard_events_ingested_total{agency="police",type="disclosure.made"} 1.0' in text
+    open_high = next(
+        line
+        for line in text.splitlines()
+        if line.startswith('safeguard_open_findings{severity="high"}')
+    )
+    assert float(open_high.split()[-1]) > 0
+    assert 'safeguard_subscription_lag_events{consumer="projection"} 0.0' in text
