@@ -166,7 +166,7 @@ def wait_for(condition: Callable[[], bool], deadline: float = 60) -> None:
 async def test_consumer_killed_mid_stream_resumes_with_no_lost_events(
     tansu: str, tmp_path: Path
 ) -> None:
-    events = recorded(4_000, cases=9)
+    events = recorded(8_000, cases=9)
     await publish(tansu, events)
     out = tmp_path / "processed.txt"
 
@@ -180,7 +180,7 @@ async def test_consumer_killed_mid_stream_resumes_with_no_lost_events(
         await asyncio.to_thread(wait_for, lambda: set(lines(out)) >= expected)
 
     processed = lines(out)
-    assert 300 <= at_kill < 4_000  # killed mid-stream
+    assert 300 <= at_kill < 8_000  # killed mid-stream
     assert set(processed) == expected
     assert len(processed) - len(expected) <= 3 * 25  # at most the unacked batch per partition
 
