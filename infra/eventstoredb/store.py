@@ -133,7 +133,10 @@ class EventStoreDBEventStore:
     async def _try_append(self, plan: Plan, expected: dict[str, int]) -> AppendResult | None:
         """One attempt; None when a version we read ourselves went stale."""
         cases = {s.case_id for s in plan.submissions} | set(expected)
-        versions = {c: await self._version(c) for c in sorted(cases)}
+        ordered = sorted(cases)  # read concurrently: one round trip, not one per case
+        versions = dict(
+            zip(ordered, await asyncio.gather(*map(self._version, ordered)), strict=True)
+        )
         stored = await self._stored(list(plan.first))
         plan.check_stored({i: (s.digest, s.record) for i, s in stored.items()})
         retried = plan.retried_cases(stored)
@@ -292,11 +295,12 @@ class EventStoreDBEventStore:
     async def _stored(self, event_ids: Sequence[str]) -> dict[str, Stored]:
         """The stored events among ``event_ids``, by id (after catching up)."""
         await self._catch_up()
+        wanted = {r: e for e in event_ids if (r := self._index.rank_of_event(e)) is not None}
         found: dict[str, Stored] = {}
-        for event_id in event_ids:
-            rank = self._index.rank_of_event(event_id)
-            if rank is not None:
-                (found[event_id],) = await self._read_indexed(rank, 1)
+        for first, last in _runs(sorted(wanted)):
+            for stored in await self._read_indexed(first, last - first + 1):
+                if wanted.get(stored.record.position) == stored.event_id:
+                    found[stored.event_id] = stored
         return found
 
     def _rank(self, event_key: tuple[int, int]) -> int:
@@ -310,3 +314,15 @@ class EventStoreDBEventStore:
             return await self._open().subscribe_to_all(
                 commit_position=commit_position, **self._filter()
             )
+
+
+def _runs(ranks: list[int], gap: int = 64) -> list[tuple[int, int]]:
+    """Sorted ranks as (first, last) ranges, merging near neighbours: one read per
+    range instead of one per event (a batch's events are usually contiguous)."""
+    runs: list[tuple[int, int]] = []
+    for rank in ranks:
+        if runs and rank - runs[-1][1] <= gap:
+            runs[-1] = (runs[-1][0], rank)
+        else:
+            runs.append((rank, rank))
+    return runs
