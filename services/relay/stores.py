@@ -1,14 +1,21 @@
-"""Opening the configured event store, for processes that only read it."""
+"""Opening the configured event store, for the relay (which only reads it).
+
+Mirrors ``services.http.runtime.open_runtime`` and adds the EventStoreDB backend;
+once ``open_runtime`` opens EventStoreDB too, the relay can use it instead.
+"""
 
 import contextlib
 from collections.abc import AsyncIterator
 
+from infra.clock import Clock
 from infra.config import Settings
 from infra.store.port import EventStore
 
 
 @contextlib.asynccontextmanager
-async def open_store(settings: Settings) -> AsyncIterator[EventStore]:
+async def open_store(
+    settings: Settings, *, clock: Clock | None = None
+) -> AsyncIterator[EventStore]:
     """The store ``settings.store.backend`` names, started, closed on exit.
 
     Adapters are imported here, not at module top, so a SQLite-only deployment
@@ -17,15 +24,12 @@ async def open_store(settings: Settings) -> AsyncIterator[EventStore]:
     if settings.store.backend == "eventstoredb":
         from infra.eventstoredb import EventStoreDBEventStore
 
-        esdb = EventStoreDBEventStore(settings.store.eventstoredb_uri)
-        await esdb.start()
-        try:
+        async with EventStoreDBEventStore(settings.store.eventstoredb_uri, clock=clock) as esdb:
             yield esdb
-        finally:
-            await esdb.close()
         return
     from infra.store.sqlite import SQLiteEventStore
 
     path = settings.store.sqlite_path or settings.data_dir / "events.db"
-    async with SQLiteEventStore(path) as sqlite:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    async with SQLiteEventStore(path, clock=clock, hash_chain=settings.trust.hash_chain) as sqlite:
         yield sqlite
