@@ -126,7 +126,7 @@ def _export(settings: Settings, result: Verified, file: Path) -> int:
     )
     fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     with os.fdopen(fd, "wb") as out:
-        out.write(cp.to_json())
+        out.write(cp.to_json() + b"\n")
     print(f"checkpoint written to {file}: position {cp.position}")
     return INTACT
 
