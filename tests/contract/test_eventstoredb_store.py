@@ -44,10 +44,13 @@ from tests.support.docker import kurrentdb_uri
 class FakeLog:
     """The server: one ``$all`` log shared by every client opened on it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, shared_commit: bool = True) -> None:
         self.events: list[RecordedEvent] = []
         self.position = 1_000
         self.appended = asyncio.Event()
+        self.shared_commit = shared_commit
+        """True: one commit position per append, after its prepares (the v1 log);
+        False: each event's commit position is its own prepare position."""
 
     def commit(self, records: list[tuple[str, Any]]) -> int:
         """Write (stream, event) pairs as one transaction, in the order given."""
@@ -70,7 +73,7 @@ class FakeLog:
                     id=event.id,
                     stream_name=stream,
                     stream_position=revision,
-                    commit_position=commit,
+                    commit_position=commit if self.shared_commit else prepare,
                     prepare_position=prepare,
                 )
             )
@@ -252,8 +255,10 @@ class OldestEventStoreDB(OlderKurrentDB):
 
 
 class FakeStoreFactory:
-    def __init__(self, server: type[FakeKurrentDB] = FakeKurrentDB) -> None:
-        self.log, self.server = FakeLog(), server
+    def __init__(
+        self, server: type[FakeKurrentDB] = FakeKurrentDB, *, shared_commit: bool = True
+    ) -> None:
+        self.log, self.server = FakeLog(shared_commit=shared_commit), server
 
     @asynccontextmanager
     async def open(self, *, clock: Clock | None = None) -> AsyncIterator[EventStoreDBEventStore]:
@@ -263,9 +268,9 @@ class FakeStoreFactory:
 
 
 class TestEventStoreDBEventStoreOnAFakeDriver(EventStoreContract):
-    @pytest.fixture
-    def store_factory(self) -> FakeStoreFactory:
-        return FakeStoreFactory()
+    @pytest.fixture(params=[True, False], ids=["shared-commit", "own-commit"])
+    def store_factory(self, request: pytest.FixtureRequest) -> FakeStoreFactory:
+        return FakeStoreFactory(shared_commit=request.param)
 
 
 # --- a real KurrentDB -------------------------------------------------------------------
