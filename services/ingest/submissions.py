@@ -11,7 +11,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from events import CATALOG, Agency, EnvelopeBase, Submission, canonical, may_post, parse_submission
+from events import CATALOG, Agency, EnvelopeBase, Submission, may_post, parse_submission
+from events.envelope import canonical_all
 from services.http.problems import FieldError, Forbidden, Unprocessable, field_error
 
 
@@ -26,7 +27,7 @@ def build_submissions(
     _check_types(body, agency)
     envelopes = _parse(body, agency)
     _check_occurred_at(envelopes, now + max_skew, batch=_is_batch(body))
-    return [Submission(canonical(e), agency, dict(metadata)) for e in envelopes]
+    return [Submission(e, agency, dict(metadata)) for e in canonical_all(envelopes)]
 
 
 def _is_batch(body: Any) -> bool:
