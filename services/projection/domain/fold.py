@@ -17,6 +17,7 @@ from bisect import insort
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from itertools import pairwise
 
 from events.records import RecordedEvent
 from services.projection.domain import knowledge
@@ -55,7 +56,7 @@ def fold(
     events: Iterable[RecordedEvent], policy: RulePolicy, *, case_id: str | None = None
 ) -> CaseState:
     """Fold one case's events, in any order, into its state."""
-    ordered = sorted(events, key=order_key)
+    ordered = in_order(events)
     if case_id is None and not ordered:
         raise ValueError("fold of no events needs a case_id")
     state = initial_state(case_id or ordered[0].case_id, policy)
@@ -111,6 +112,19 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def in_order(events: Iterable[RecordedEvent]) -> list[RecordedEvent]:
+    """``events`` in ``order_key`` order, not sorted again if they already are.
+
+    One case's events from the store almost always are (they are recorded as they
+    happen), and checking is cheaper than building a sort key for every event.
+    """
+    listed = list(events)
+    for before, after in pairwise(listed):
+        if after.occurred_at <= before.occurred_at and order_key(after) < order_key(before):
+            return sorted(listed, key=order_key)
+    return listed
+
+
 def _replay(state: CaseState, ordered: list[RecordedEvent]) -> CaseState:
     for event in ordered:
         _apply(state, event)
@@ -119,12 +133,12 @@ def _replay(state: CaseState, ordered: list[RecordedEvent]) -> CaseState:
 
 def _apply(state: CaseState, event: RecordedEvent) -> None:
     state.events.append(event)
-    state.last_key = (event.occurred_at, event.position)
     state.by_id[event.event_id] = event
-    if event.type in SAFEGUARD_TYPES:
-        if event.type == "finding.resolved":
+    kind = event.type
+    if kind in SAFEGUARD_TYPES:
+        if kind == "finding.resolved":
             state.resolutions.setdefault(str(event.data["finding_id"]), event)
         return
     knowledge.record_author(state, event)
-    for handler in _DISPATCH.get(event.type, ()):
+    for handler in _DISPATCH.get(kind, ()):
         handler(state, event)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from events.records import RecordedEvent
 from services.projection.domain.obligations import meet
-from services.projection.domain.people import ADULT_TYPES, adults_of, children_of
+from services.projection.domain.people import adults_of, children_of
 from services.projection.domain.state import SAFEGUARD_TYPES, CaseState, Since
 
 
@@ -25,9 +25,15 @@ def record_author(state: CaseState, event: RecordedEvent) -> None:
 def learn(state: CaseState, event_id: str, agency: str, since: datetime, by: str) -> None:
     """``agency`` comes to know ``event_id`` at ``since`` through event ``by``."""
     event = state.by_id.get(event_id)
-    if event is None or event.type in SAFEGUARD_TYPES or state.knows(event, agency):
+    if event is None or event.agency == agency or event.type in SAFEGUARD_TYPES:
         return
-    state.knowledge.setdefault(event_id, {})[agency] = since
+    told = state.knowledge.get(event_id)
+    if told is None:
+        state.knowledge[event_id] = {agency: since}
+    elif agency in told:
+        return
+    else:
+        told[agency] = since
     meet(state, ("know", event_id, agency), since, by)
     _know_people(state, event, agency, since)
 
@@ -36,18 +42,22 @@ def pass_on(
     state: CaseState,
     via: RecordedEvent,
     about: Iterable[str],
-    sources: Iterable[str],
-    recipients: Iterable[str],
+    sources: tuple[str, ...],
+    recipients: tuple[str, ...],
 ) -> None:
     """Recipients learn each ``about`` event that one of ``sources`` already knew."""
-    senders = tuple(sources)
-    targets = tuple(recipients)
-    for event_id in about:
-        event = state.by_id.get(str(event_id))
-        if event is None or not any(state.knows(event, s) for s in senders):
-            continue
-        for agency in targets:
-            learn(state, str(event_id), agency, via.occurred_at, via.event_id)
+    for ref in about:
+        event_id = str(ref)
+        event = state.by_id.get(event_id)
+        if event is not None and _known_to_any(state, event, sources):
+            for agency in recipients:
+                learn(state, event_id, agency, via.occurred_at, via.event_id)
+
+
+def _known_to_any(state: CaseState, event: RecordedEvent, agencies: tuple[str, ...]) -> bool:
+    """``any(state.knows(event, a) for a in agencies)``, without a generator per event."""
+    told = state.knowledge.get(event.event_id)
+    return event.agency in agencies or (told is not None and not told.keys().isdisjoint(agencies))
 
 
 def on_information_shared(state: CaseState, event: RecordedEvent) -> None:
@@ -71,17 +81,19 @@ def on_strategy_discussion(state: CaseState, event: RecordedEvent) -> None:
 
 def attendee_agencies(event: RecordedEvent) -> tuple[str, ...]:
     """Agencies represented at a strategy discussion (not "other"), in listed order."""
-    found = (a["agency"] for a in event.data.get("attendees") or ())
-    return tuple(dict.fromkeys(a for a in found if a != "other"))
+    found = [a["agency"] for a in event.data.get("attendees") or ()]
+    return tuple(dict.fromkeys([a for a in found if a != "other"]))
 
 
 def _know_people(state: CaseState, event: RecordedEvent, agency: str, since: datetime) -> None:
     _know(state.children, children_of(event), agency, since)
-    if event.type in ADULT_TYPES:
-        _know(state.adults, adults_of(event), agency, since)
+    adults = adults_of(event)
+    if adults:
+        _know(state.adults, adults, agency, since)
 
 
 def _know(people: dict[str, Since], refs: Iterable[str], agency: str, since: datetime) -> None:
+    """First knowledge wins: a person named again, or learnt again, changes nothing."""
     for ref in refs:
         known = people.get(ref)
         if known is None:

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from events.records import RecordedEvent
+from services.projection.domain.policy import RuleTerms
 from services.projection.domain.state import CaseState, Obligation, WaitKey
 
 
@@ -34,35 +35,44 @@ def open_obligation(
     duration after the trigger occurred; a rule without one is an instant
     violation, due the moment its trigger occurred.
     """
-    policy = state.policy
-    terms = policy.terms[rule]
+    terms = state.policy.terms[rule]
     if not terms.enabled:
         return None
-    ids = triggers or (trigger.event_id,)
     if due_at is None:
-        duration = terms.deadlines_by_type.get(deadline_type or trigger.type) or terms.deadline
-        due_at = trigger.occurred_at
-        if duration is not None:
-            due_at = policy.calendar.add(trigger.occurred_at, duration)
-    ob = Obligation(
-        rule=rule,
-        case_id=state.case_id,
-        qualifier=qualifier,
-        trigger=trigger,
-        trigger_event_ids=ids,
-        children=tuple(children),
-        opened_at=trigger.occurred_at,
-        due_at=due_at,
-        severity=terms.severity,
-        concerns_agencies=tuple(concerns),
-        historical=bool(trigger.metadata) and _historical(state, trigger, triggers),
-        to_agency=to_agency,
-        detail=detail,
+        due_at = _due(state, terms, trigger, deadline_type)
+    ob = Obligation(  # positional, in field order: keywords cost a rebuild several percent
+        rule,
+        state.case_id,
+        qualifier,
+        trigger,
+        triggers or (trigger.event_id,),
+        tuple(children),
+        trigger.occurred_at,
+        due_at,
+        terms.severity,
+        tuple(concerns),
+        bool(trigger.metadata) and _historical(state, trigger, triggers),
+        to_agency,
+        detail,
     )
     state.obligations.append(ob)
+    waiting = state.waiting
     for key in waits_for:
-        state.waiting.setdefault(key, []).append(ob)
+        queue = waiting.get(key)
+        if queue is None:
+            waiting[key] = [ob]
+        else:
+            queue.append(ob)
     return ob
+
+
+def _due(
+    state: CaseState, terms: RuleTerms, trigger: RecordedEvent, deadline_type: str | None
+) -> datetime:
+    duration = terms.deadlines_by_type.get(deadline_type or trigger.type) or terms.deadline
+    if duration is None:
+        return trigger.occurred_at
+    return state.policy.calendar.add(trigger.occurred_at, duration)
 
 
 def meet(state: CaseState, key: WaitKey, at: datetime, event_id: str) -> None:

@@ -1,6 +1,6 @@
 """Who an event names: the children and adults it makes known to the case."""
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from events.records import RecordedEvent
@@ -18,32 +18,33 @@ _CHILD_FIELDS: dict[str, tuple[str, ...]] = {
 }
 """Child-list fields per catalog type; unknown types are searched for every such field."""
 
-AdultsOf = Callable[[Mapping[str, Any]], Iterable[str]]
+AdultsOf = Callable[[Mapping[str, Any]], Sequence[str]]
 
 
-def _household(data: Mapping[str, Any]) -> Iterable[str]:
-    return (a["person"] for a in data.get("adults") or ())
+def _household(data: Mapping[str, Any]) -> Sequence[str]:
+    return [a["person"] for a in data.get("adults") or ()]
 
 
-def _listed(data: Mapping[str, Any]) -> Iterable[str]:
+def _listed(data: Mapping[str, Any]) -> Sequence[str]:
     return data.get("adults") or ()
 
 
-def _person(data: Mapping[str, Any]) -> Iterable[str]:
-    return (data["person"],) if data.get("person") else ()
+def _person(data: Mapping[str, Any]) -> Sequence[str]:
+    who = data.get("person")
+    return (who,) if who else ()
 
 
-def _perpetrator(data: Mapping[str, Any]) -> Iterable[str]:
+def _perpetrator(data: Mapping[str, Any]) -> Sequence[str]:
     who = data.get("alleged_perpetrator")
     return (who,) if who else ()
 
 
-def _agreement(data: Mapping[str, Any]) -> Iterable[str]:
-    yield from data.get("signed_by") or ()
-    yield from (a["person"] for a in data.get("protective_adults") or ())
+def _agreement(data: Mapping[str, Any]) -> Sequence[str]:
+    protective = [a["person"] for a in data.get("protective_adults") or ()]
+    return [*(data.get("signed_by") or ()), *protective]
 
 
-def _brought_by(data: Mapping[str, Any]) -> Iterable[str]:
+def _brought_by(data: Mapping[str, Any]) -> Sequence[str]:
     who = data.get("brought_by")
     return (who,) if who else ()
 
@@ -85,8 +86,14 @@ def children_of(event: RecordedEvent) -> Sequence[str]:
 
 
 def adults_of(event: RecordedEvent) -> Sequence[str]:
+    """The adults the payload names, first named first; a person named twice (say,
+    signatory and protective adult) appears twice. Callers must not mutate it.
+
+    Hot path of every rebuild, and its only caller records knowledge, where a
+    repeat is a no-op: removing repeats would cost more than it saves.
+    """
     extract = _ADULTS.get(event.type)
-    return () if extract is None else list(dict.fromkeys(extract(event.data)))
+    return () if extract is None else extract(event.data)
 
 
 def event_children(state: CaseState, event: RecordedEvent) -> list[str]:

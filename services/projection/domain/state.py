@@ -94,8 +94,6 @@ class CaseState:
     policy: "RulePolicy"
     events: list[RecordedEvent] = field(default_factory=list)
     """Applied events in (occurred_at, position) order."""
-    last_key: tuple[datetime, int] | None = None
-    """``order_key`` of the last applied event."""
     by_id: dict[str, RecordedEvent] = field(default_factory=dict)
     children: dict[str, Since] = field(default_factory=dict)
     adults: dict[str, Since] = field(default_factory=dict)
@@ -125,6 +123,11 @@ class CaseState:
     def last(self) -> RecordedEvent | None:
         return self.events[-1] if self.events else None
 
+    @property
+    def last_key(self) -> tuple[datetime, int] | None:
+        """``order_key`` of the last applied event."""
+        return order_key(self.events[-1]) if self.events else None
+
     def known_by(self, event: RecordedEvent) -> Since:
         """Every agency that knows ``event``, since when: its author, then those told."""
         if event.type in SAFEGUARD_TYPES:
@@ -146,8 +149,8 @@ class CaseState:
 
     def needs_refold(self, event: RecordedEvent) -> bool:
         """True when ``event`` occurred before something already applied."""
-        last = self.last_key
-        return last is not None and (event.occurred_at, event.position) < last
+        last = self.last
+        return last is not None and order_key(event) < order_key(last)
 
 
 def order_key(event: RecordedEvent) -> tuple[datetime, int]:
