@@ -15,8 +15,8 @@ RUN /opt/safeguard/bin/pip install --no-cache-dir .
 
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin safeguard \
-    && mkdir -p /data /config \
-    && chown safeguard:safeguard /data /config
+    && mkdir -p /data /config /audit \
+    && chown safeguard:safeguard /data /config /audit
 COPY --from=build /opt/safeguard /opt/safeguard
 ENV PATH=/opt/safeguard/bin:$PATH \
     PYTHONUNBUFFERED=1 \
