@@ -1,26 +1,27 @@
-"""Opening the configured event store, for the relay (which only reads it).
+"""Opening the configured event store: the one place an adapter is chosen.
 
-Mirrors ``services.http.runtime.open_runtime`` and adds the EventStoreDB backend;
-once ``open_runtime`` opens EventStoreDB too, the relay can use it instead.
+Adapters are imported here, not at module top, so a SQLite-only deployment never
+loads the EventStoreDB client (and its gRPC runtime).
 """
 
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from infra.clock import Clock
 from infra.config import Settings
 from infra.store.port import EventStore
 
 
+def sqlite_path(settings: Settings) -> Path:
+    return settings.store.sqlite_path or settings.data_dir / "events.db"
+
+
 @contextlib.asynccontextmanager
 async def open_store(
     settings: Settings, *, clock: Clock | None = None
 ) -> AsyncIterator[EventStore]:
-    """The store ``settings.store.backend`` names, started, closed on exit.
-
-    Adapters are imported here, not at module top, so a SQLite-only deployment
-    never loads the EventStoreDB client (and its gRPC runtime).
-    """
+    """The store ``settings.store.backend`` names, started, closed on exit."""
     if settings.store.backend == "eventstoredb":
         from infra.eventstoredb import EventStoreDBEventStore
 
@@ -29,7 +30,7 @@ async def open_store(
         return
     from infra.store.sqlite import SQLiteEventStore
 
-    path = settings.store.sqlite_path or settings.data_dir / "events.db"
+    path = sqlite_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     async with SQLiteEventStore(path, clock=clock, hash_chain=settings.trust.hash_chain) as sqlite:
         yield sqlite

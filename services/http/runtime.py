@@ -9,7 +9,6 @@ embedded app) is used as is and stays the caller's to close.
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,6 +17,8 @@ from infra.clock import Clock, SystemClock
 from infra.config import Settings
 from infra.metrics import Metrics
 from infra.store.metered import MeteredEventStore
+from infra.store.opening import open_store
+from infra.store.opening import sqlite_path as sqlite_path  # re-exported for callers
 from infra.store.port import EventStore
 from services.http.problems import ServiceUnavailable
 
@@ -29,10 +30,6 @@ class Runtime:
     clock: Clock
 
 
-def sqlite_path(settings: Settings) -> Path:
-    return settings.store.sqlite_path or settings.data_dir / "events.db"
-
-
 @asynccontextmanager
 async def open_runtime(
     settings: Settings,
@@ -41,23 +38,14 @@ async def open_runtime(
     clock: Clock | None = None,
     metrics: Metrics | None = None,
 ) -> AsyncIterator[Runtime]:
-    """``metrics`` given: appends through this runtime are counted."""
+    """A store passed in stays the caller's; otherwise the configured one is opened
+    and closed here. ``metrics`` given: appends through this runtime are counted."""
     clock = clock or SystemClock()
     if store is not None:
         yield Runtime(settings, _metered(store, metrics), clock)
         return
-    if settings.store.backend != "sqlite":
-        raise NotImplementedError(f"store backend {settings.store.backend!r} is not wired yet")
-    from infra.store.sqlite import SQLiteEventStore  # the adapter is chosen here only
-
-    path = sqlite_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sqlite = SQLiteEventStore(path, clock=clock, hash_chain=settings.trust.hash_chain)
-    await sqlite.start()
-    try:
-        yield Runtime(settings, _metered(sqlite, metrics), clock)
-    finally:
-        await sqlite.close()
+    async with open_store(settings, clock=clock) as opened:
+        yield Runtime(settings, _metered(opened, metrics), clock)
 
 
 def _metered(store: EventStore, metrics: Metrics | None) -> EventStore:

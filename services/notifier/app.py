@@ -1,9 +1,10 @@
 """The notifier alone (``safeguard run notifier`` / ``python -m services.notifier``).
 
 It delivers what is in its outbox (retries, escalations) and serves duty
-managers' endpoints. Findings reach it through ``Notifier.on_findings`` from the
-projection in the same process (the embedded stack); run delivery in exactly
-one process per outbox file, or alerts may be sent twice.
+managers' endpoints. Findings reach it through ``Notifier.on_findings``: from the
+projection in the same process (embedded), or, with ``store.feed = "kafka"``, from
+a fold of the topic it runs itself. Run delivery in exactly one process per
+outbox file, or alerts may be sent twice.
 """
 
 import asyncio
@@ -60,8 +61,36 @@ async def _lifespan(
 ) -> AsyncIterator[None]:
     async with (
         open_runtime(settings, store=store, clock=clock) as runtime,
-        running_notifier(settings, store=runtime.store, clock=runtime.clock) as notifier,
+        running_notifier(
+            settings, store=runtime.store, clock=runtime.clock, metrics=app.state.metrics
+        ) as notifier,
+        findings_from_kafka(settings, notifier, runtime.clock),
     ):
         app.state.notifier = notifier
         yield
         app.state.notifier = None
+
+
+@asynccontextmanager
+async def findings_from_kafka(
+    settings: Settings, notifier: Notifier, clock: Clock
+) -> AsyncIterator[None]:
+    """Alone, the notifier hears of findings by folding the stream itself, from its
+    own consumer group: the same pure rules give the same findings, and its outbox
+    drops any finding the projection's replicas would also have announced."""
+    if settings.store.feed != "kafka":
+        yield
+        return
+    from infra.kafka.feed import KafkaEventFeed
+    from services.projection.bootstrap import running_projection
+
+    feed = KafkaEventFeed(settings.kafka, group_id=settings.kafka.notifier_group)
+    async with running_projection(
+        settings,
+        feed=feed,
+        clock=clock,
+        sinks=[notifier],
+        source="kafka",
+        read_model=settings.data_dir / "notifier-picture.db",
+    ):
+        yield

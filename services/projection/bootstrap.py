@@ -33,6 +33,7 @@ async def running_projection(
     sinks: Sequence[FindingSink] = (),
     source: str = "store",
     metrics: Metrics | None = None,
+    read_model: Path | None = None,
 ) -> AsyncIterator[ProjectionService]:
     """Start the projection (load, catch up, follow live) and stop it on exit.
 
@@ -44,7 +45,9 @@ async def running_projection(
             raise ValueError("the projection needs a store or a feed")
         feed = StoreFeed(store)
     store_fed = isinstance(feed, StoreFeed) and store is not None
-    repository = ProjectionRepository(read_model_path(settings), keep_events=not store_fed)
+    repository = ProjectionRepository(
+        read_model or read_model_path(settings), keep_events=not store_fed
+    )
 
     async def history(checkpoint: int) -> list[RecordedEvent]:
         if store_fed:

@@ -18,11 +18,11 @@ from fastapi.responses import JSONResponse
 from infra.config import Settings
 from infra.kafka import KafkaEventPublisher, KafkaUnavailable
 from infra.metrics import Metrics, metrics_router
+from infra.store.opening import open_store
 from infra.store.port import EventStore, StoreUnavailable
 from services.relay.checkpoint import SQLiteRelayCheckpoint
 from services.relay.ports import EventPublisher, RelayCheckpoint
 from services.relay.relay import Relay
-from services.relay.stores import open_store
 
 log = logging.getLogger(__name__)
 BACKOFF_SECONDS = (0.5, 1.0, 2.0, 5.0)
