@@ -98,3 +98,19 @@ def test_a_read_that_cannot_be_audited_is_refused_with_503(tmp_path: Path) -> No
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert envelope["case_id"] not in response.text
+
+
+async def test_two_writers_on_one_file_keep_one_chain(tmp_path: Path) -> None:
+    """As the services deployment runs it: several processes, one audit file."""
+    writers = [SQLiteAccessAudit(tmp_path / "audit.db") for _ in range(2)]
+    for writer in writers:
+        await writer.start()
+    try:
+        await asyncio.gather(*(writers[i % 2].record(read(f"case-{i}")) for i in range(40)))
+    finally:
+        for writer in writers:
+            await writer.close()
+
+    result = verify_audit_file(tmp_path / "audit.db")
+
+    assert result.broken is None and result.checked == 40
