@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from events import SYSTEM_AGENCY
+from services.http.audit import AuditedRead
 from services.http.auth import Principal, require_roles
 from services.http.problems import Conflict, NotFound, ServiceUnavailable
 from services.notifier.domain.alerts import AlertStatus
@@ -52,7 +53,8 @@ def alerts_router(
         Principal, Depends(auth_dependency or require_roles("duty_manager", "admin"))
     ]
     Admin = Annotated[Principal, Depends(admin_dependency or require_roles("admin"))]
-    router = APIRouter(tags=["alerts"])
+    # alerts disclose case details: every call is in the read audit
+    router = APIRouter(tags=["alerts"], dependencies=[AuditedRead])
 
     @router.get("/alerts")
     async def list_alerts(

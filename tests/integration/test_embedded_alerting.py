@@ -13,7 +13,14 @@ import pytest
 
 from infra.config.notifier import NotifierSettings
 from services.projection.scenarios import load_scenario
-from tests.support.embedded import DUTY_MANAGER_KEY, KEYS, REVIEWER_KEY, auth, settings_for
+from tests.support.embedded import (
+    ADMIN_KEY,
+    DUTY_MANAGER_KEY,
+    KEYS,
+    REVIEWER_KEY,
+    auth,
+    settings_for,
+)
 from tests.support.notifier_kit import make_subscription
 from tests.support.receiver import Receiver, wait_until
 from tests.support.server import serve_app
@@ -130,3 +137,15 @@ async def test_historical_import_pages_nobody(tmp_path: Path, receiver: Receiver
     assert findings and all(f["historical"] for f in findings)
     assert alerts and {a["status"] for a in alerts} == {"suppressed"}
     assert receiver.requests == []
+
+
+async def test_duty_manager_reads_of_alerts_are_in_the_access_audit(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    async with httpx.AsyncClient() as client:
+        with _stack(_settings(tmp_path, receiver)) as url:
+            await _alerts(client, url)
+            audit = await client.get(f"{url}/audit", headers=auth(ADMIN_KEY))
+    assert audit.status_code == 200, audit.text
+    entries = audit.json()["entries"]
+    assert any(e["endpoint"] == "GET /alerts" and e["role"] == "duty_manager" for e in entries)
