@@ -28,6 +28,8 @@ log = logging.getLogger("safeguard.projection")
 
 #: Longest the deadline timer sleeps at once, so a wall-clock jump is noticed.
 MAX_TIMER_SLEEP = 30.0
+#: Back-off after a failure of the feed or timer loop, doubling up to the max.
+RETRY_FIRST, RETRY_MAX = 0.5, 30.0
 
 
 class FindingSink(Protocol):
@@ -67,6 +69,7 @@ class ProjectionService:
         self._progress = asyncio.Condition()
         self.position = 0
         self.seen = 0
+        self.failures = 0
 
     def now(self) -> datetime:
         return self._clock.now()
@@ -89,17 +92,19 @@ class ProjectionService:
             )
 
     async def run(self) -> None:
-        """Consume the feed and the clock until cancelled."""
+        """Consume the feed and the clock until cancelled, each resumed after a failure."""
         async with asyncio.TaskGroup() as group:
-            group.create_task(self._consume())
-            group.create_task(self._timer())
+            group.create_task(self._supervised("feed", self._consume))
+            group.create_task(self._supervised("deadline timer", self._timer))
 
     async def handle(self, batch: FeedBatch) -> None:
+        """Read model, then announcements, then the ack: a crash before the ack
+        redelivers the batch, which the read model and the outbox both drop."""
         saved = await asyncio.to_thread(self._repo.save, batch.events, self._source)
-        await batch.ack()
         fresh = [event for event in saved if self.cases.apply(event)]
         self.seen += len(fresh)
         await self._settle({event.case_id for event in fresh})
+        await batch.ack()
         await self._advance(batch.events)
         if self._gauges is not None:
             await self._gauges.caught_up_to(self.position)
@@ -118,6 +123,26 @@ class ProjectionService:
             due.add(heapq.heappop(self._deadlines)[1])
         if due:
             await self._settle(due)
+
+    async def _supervised(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
+        """Findings must not stop because the store or broker blinked: log, wait,
+        re-announce whatever may have been missed, and carry on."""
+        delay = RETRY_FIRST
+        while True:
+            try:
+                await loop()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.failures += 1
+                log.exception("projection %s failed; resuming in %.0fs", name, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX)
+                try:
+                    await self._settle(list(self.cases.case_ids()))
+                except Exception:  # logged; the next failure or event tries again
+                    log.exception("projection could not re-announce findings")
 
     async def _consume(self) -> None:
         async for batch in self._feed.batches(self.position + 1):
