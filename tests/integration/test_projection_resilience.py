@@ -51,12 +51,14 @@ class FlakySink:
     def __init__(self, failures: int) -> None:
         self.failures = failures
         self.statuses: dict[str, str] = {}
+        self.updated = asyncio.Event()
 
     async def on_findings(self, findings: Sequence[Finding]) -> None:
         if self.failures:
             self.failures -= 1
             raise StoreUnavailable("the outbox could not be written")
         self.statuses.update({f.finding_id: f.status for f in findings})
+        self.updated.set()
 
 
 @pytest.fixture(autouse=True)
@@ -64,11 +66,15 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(service_module, "RETRY_FIRST", 0.01)
 
 
-async def _run_until(service: ProjectionService, done: "asyncio.Future[None]") -> None:
+async def _run_until_announced(
+    service: ProjectionService, sink: FlakySink, want: dict[str, str]
+) -> None:
     task = asyncio.create_task(service.run())
     try:
         async with asyncio.timeout(10):
-            await done
+            while sink.statuses != want:
+                await sink.updated.wait()
+                sink.updated.clear()
     finally:
         task.cancel()
 
@@ -93,17 +99,8 @@ async def test_findings_are_all_announced_despite_a_feed_outage_and_a_failing_si
         sinks=[sink],
     )
     await service.start()
-    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    async def watch() -> None:
-        while sink.statuses != want:
-            await asyncio.sleep(0.01)
-        done.set_result(None)
-
     with caplog.at_level(logging.ERROR, logger="safeguard.projection"):
-        watcher = asyncio.create_task(watch())
-        await _run_until(service, done)
-        watcher.cancel()
+        await _run_until_announced(service, sink, want)
     assert sink.statuses == want
     assert feed.subscriptions == 2
     assert service.failures >= 1
