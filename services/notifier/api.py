@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from events import SYSTEM_AGENCY
-from services.http.audit import AuditedRead
+from services.http.audit import CaseReads, get_access_audit
 from services.http.auth import Principal, require_roles
 from services.http.problems import Conflict, NotFound, ServiceUnavailable
 from services.notifier.domain.alerts import AlertStatus
@@ -53,8 +53,12 @@ def alerts_router(
         Principal, Depends(auth_dependency or require_roles("duty_manager", "admin"))
     ]
     Admin = Annotated[Principal, Depends(admin_dependency or require_roles("admin"))]
-    # alerts disclose case details: every call is in the read audit
-    router = APIRouter(tags=["alerts"], dependencies=[AuditedRead])
+
+    async def audited(request: Request, who: Caller) -> None:
+        """Alerts disclose case details: every call goes in the read audit."""
+        await CaseReads(get_access_audit(request), who, request).record(case_id=None)
+
+    router = APIRouter(tags=["alerts"], dependencies=[Depends(audited)])
 
     @router.get("/alerts")
     async def list_alerts(

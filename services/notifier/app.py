@@ -8,6 +8,8 @@ outbox file, or alerts may be sent twice.
 """
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -23,19 +25,42 @@ from services.notifier.api import alerts_router
 from services.notifier.bootstrap import build_notifier
 from services.notifier.service import Notifier
 
+log = logging.getLogger("safeguard.notifier")
+#: Back-off before restarting a failed delivery loop, doubling up to the max.
+RETRY_FIRST, RETRY_MAX = 0.5, 30.0
+
 
 @asynccontextmanager
 async def running_notifier(
     settings: Settings, *, store: EventStore, clock: Clock, metrics: Metrics | None = None
 ) -> AsyncIterator[Notifier]:
-    """Build, run in the background, and close on exit; a crashed loop is re-raised."""
+    """Build, run in the background, and close on exit. A crashed delivery loop is
+    logged and restarted with back-off: alerts wait in the durable outbox meanwhile,
+    and a duty manager must not go unpaged until someone restarts the process."""
     notifier = await build_notifier(settings, store=store, clock=clock, metrics=metrics)
-    task = asyncio.create_task(notifier.run(), name="notifier")
+    task = asyncio.create_task(supervise(notifier), name="notifier")
     try:
         yield notifier
     finally:
         await notifier.close()
-        await task
+        task.cancel()  # it may be waiting out a back-off
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def supervise(notifier: Notifier) -> None:
+    delay = RETRY_FIRST
+    while True:
+        try:
+            await notifier.run()
+            return  # closed
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            notifier.restarts += 1
+            log.exception("notifier delivery loop failed; restarting in %.1fs", delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX)
 
 
 def create_app(

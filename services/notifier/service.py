@@ -60,6 +60,8 @@ class Notifier:
         self._resources = list(resources)
         """Closers of what the composition root opened for us (outbox, HTTP client)."""
         self._failure: BaseException | None = None
+        self.restarts = 0
+        """How often the supervisor restarted ``run`` after a failure."""
         self._metrics = metrics
 
     # --- called by the projection ------------------------------------------
@@ -81,8 +83,13 @@ class Notifier:
     # --- background delivery ----------------------------------------------
 
     async def run(self) -> None:
-        """Deliver until ``close``: due alerts, due escalations, pending audit."""
+        """Deliver until ``close``: due alerts, due escalations, pending audit.
+
+        A failed outbox write ends the loop (crash-only); calling ``run`` again
+        resumes from the durable outbox, where the alert is still due.
+        """
         self._stopped.clear()
+        self._failure = None
         try:
             while not self._closing:
                 if self._failure is not None:
