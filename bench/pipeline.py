@@ -22,10 +22,9 @@ Run tiny here (2 shared cores)::
 
 import argparse
 import asyncio
-import contextlib
 import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,13 +32,12 @@ from bench.workload import case_events
 from events import Submission
 from infra.config import Settings
 from infra.config.stream import KafkaSettings
-from infra.kafka import KafkaEventFeed, KafkaEventPublisher
+from infra.kafka import KafkaEventFeed
 from infra.store.sqlite import SQLiteEventStore
 from services.projection.bootstrap import running_projection
 from services.projection.domain.findings import Finding
 from services.projection.service import ProjectionService
-from services.relay.checkpoint import SQLiteRelayCheckpoint
-from services.relay.relay import Relay
+from services.relay.relay import running_relay
 from tests.support.tansu import running_tansu, tansu_binary
 
 
@@ -138,24 +136,6 @@ async def embedded(work: Path, subs: list[Submission], rate: float) -> Row:
         return await measure("embedded (store-fed)", service, store, subs, rate, rec)
 
 
-@contextlib.asynccontextmanager
-async def relaying(
-    store: SQLiteEventStore, kafka: KafkaSettings, work: Path
-) -> AsyncIterator[None]:
-    publisher = KafkaEventPublisher(kafka)
-    checkpoint = SQLiteRelayCheckpoint(work / "relay.db")
-    await publisher.start()
-    task = asyncio.create_task(Relay(store, publisher, checkpoint, batch=kafka.relay_batch).run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await publisher.close()
-        await checkpoint.close()
-
-
 async def via_kafka(work: Path, subs: list[Submission], rate: float, bootstrap: str) -> Row:
     rec = Recorder()
     kafka = KafkaSettings(
@@ -167,7 +147,7 @@ async def via_kafka(work: Path, subs: list[Submission], rate: float, bootstrap: 
     feed = KafkaEventFeed(kafka, group_id="bench-projection")
     async with (
         SQLiteEventStore(work / "events.db") as store,
-        relaying(store, kafka, work),
+        running_relay(store, kafka, work / "relay.db"),
         running_projection(
             Settings(data_dir=work, kafka=kafka), feed=feed, sinks=[rec], source="kafka"
         ) as service,

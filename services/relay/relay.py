@@ -4,9 +4,13 @@ The checkpoint is written only after the publisher confirmed a batch, so a crash
 can resend (never skip) the batch in flight; consumers dedupe by event id.
 """
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
+from infra.config.stream import KafkaSettings
 from infra.feed import StoreFeed
 from infra.store.port import EventStore
 from services.relay.ports import EventPublisher, RelayCheckpoint
@@ -48,3 +52,26 @@ class Relay:
                 self._on_relayed(last, len(batch.events))
         finally:
             self.live = False
+
+
+@contextlib.asynccontextmanager
+async def running_relay(
+    store: EventStore, kafka: KafkaSettings, checkpoint_path: Path, *, batch: int | None = None
+) -> AsyncIterator[Relay]:
+    """A relay from ``store`` to the topic in the background, stopped on exit
+    (for tools and tests; ``safeguard run relay`` adds health and metrics)."""
+    from infra.kafka import KafkaEventPublisher
+    from services.relay.checkpoint import SQLiteRelayCheckpoint
+
+    publisher, checkpoint = KafkaEventPublisher(kafka), SQLiteRelayCheckpoint(checkpoint_path)
+    await publisher.start()
+    relay = Relay(store, publisher, checkpoint, batch=batch or kafka.relay_batch)
+    task = asyncio.create_task(relay.run(), name="relay")
+    try:
+        yield relay
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await publisher.close()
+        await checkpoint.close()

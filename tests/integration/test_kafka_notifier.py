@@ -16,7 +16,8 @@ from infra.config import Settings
 from infra.config.notifier import NotifierSettings
 from infra.config.stream import KafkaSettings, StoreSettings
 from services.notifier.app import findings_from_kafka, running_notifier
-from tests.integration.test_kafka_projection import relaying, store_child_k
+from services.relay.relay import running_relay
+from tests.integration.test_kafka_projection import store_child_k
 from tests.support.notifier_kit import make_subscription
 from tests.support.receiver import Receiver, wait_until
 from tests.support.scenario import CHILD_K_EXPECTED
@@ -52,7 +53,7 @@ async def test_notifier_alone_pages_each_child_k_finding_once_from_kafka(
     clock = SystemClock()
     try:
         async with (
-            relaying(store, kafka, tmp_path),
+            running_relay(store, kafka, tmp_path / "relay.db"),
             running_notifier(settings, store=store, clock=clock) as notifier,
             findings_from_kafka(settings, notifier, clock),
         ):

@@ -7,8 +7,7 @@ another follows the topic the relay fills, then every case's state and findings
 """
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,12 @@ from events import Submission
 from infra.clock import FixedClock
 from infra.config import Settings
 from infra.config.stream import KafkaSettings
-from infra.kafka import KafkaEventFeed, KafkaEventPublisher
+from infra.kafka import KafkaEventFeed
 from infra.store.sqlite import SQLiteEventStore
 from services.projection.bootstrap import running_projection
 from services.projection.domain.picture import picture
 from services.projection.service import ProjectionService
-from services.relay.checkpoint import SQLiteRelayCheckpoint
-from services.relay.relay import Relay
+from services.relay.relay import running_relay
 from tests.support.scenario import CHILD_K_EVALUATE_AT, recorded_events
 from tests.support.tansu import tansu_broker
 
@@ -56,23 +54,6 @@ async def store_generated(path: Path, cases: int, per_case: int) -> SQLiteEventS
     for batch in workload(cases, per_case):
         await store.append(batch)
     return store
-
-
-@contextlib.asynccontextmanager
-async def relaying(
-    store: SQLiteEventStore, kafka: KafkaSettings, data: Path
-) -> AsyncIterator[None]:
-    publisher, checkpoint = KafkaEventPublisher(kafka), SQLiteRelayCheckpoint(data / "relay.db")
-    await publisher.start()
-    task = asyncio.create_task(Relay(store, publisher, checkpoint, batch=1_000).run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await publisher.close()
-        await checkpoint.close()
 
 
 async def until_seen(service: ProjectionService, count: int, deadline: float) -> None:
@@ -107,7 +88,7 @@ async def compare(
     kafka_settings = Settings(data_dir=tmp_path / "kafka", kafka=kafka)
     feed = KafkaEventFeed(kafka, group_id="test-projection", max_batch=2_000)
     async with (
-        relaying(store, kafka, tmp_path),
+        running_relay(store, kafka, tmp_path / "relay.db", batch=1_000),
         running_projection(embedded_settings, store=store, clock=clock) as embedded,
         running_projection(kafka_settings, feed=feed, clock=clock, source="kafka") as fed,
     ):

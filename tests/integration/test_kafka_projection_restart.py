@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tomllib
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +26,10 @@ import pytest
 from bench.workload import workload
 from infra.config import Settings
 from infra.config.stream import KafkaSettings
-from infra.kafka import KafkaEventPublisher
 from infra.store.sqlite import SQLiteEventStore
 from services.embedded.dev_config import ensure_dev_config
 from services.projection.app import create_app as create_projection_app
-from services.relay.checkpoint import SQLiteRelayCheckpoint
-from services.relay.relay import Relay
+from services.relay.relay import running_relay
 from tests.support.tansu import free_port, tansu_broker
 
 pytestmark = pytest.mark.kafka
@@ -46,22 +44,6 @@ def tansu() -> Iterator[str]:
 def reviewer_key(config: Path) -> str:
     credentials = tomllib.loads(config.read_text())["credentials"]
     return str(next(c["key"] for c in credentials if c["role"] == "reviewer"))
-
-
-@contextlib.asynccontextmanager
-async def relaying(store: SQLiteEventStore, bootstrap: str, data: Path) -> AsyncIterator[None]:
-    kafka = KafkaSettings(bootstrap_servers=bootstrap, enable_idempotence=False, partitions=3)
-    publisher, checkpoint = KafkaEventPublisher(kafka), SQLiteRelayCheckpoint(data / "relay.db")
-    await publisher.start()
-    task = asyncio.create_task(Relay(store, publisher, checkpoint, batch=1_000).run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await publisher.close()
-        await checkpoint.close()
 
 
 @contextlib.contextmanager
@@ -148,7 +130,12 @@ async def test_killed_kafka_fed_projection_restarts_to_the_embedded_findings(
         for batch in workload(cases=100, events_per_case=EVENTS // 100):
             await store.append(batch)
         async with (
-            relaying(store, tansu, tmp_path),
+            running_relay(
+                store,
+                KafkaSettings(bootstrap_servers=tansu, enable_idempotence=False, partitions=3),
+                tmp_path / "relay.db",
+                batch=1_000,
+            ),
             httpx.AsyncClient(
                 base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"}
             ) as client,
