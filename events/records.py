@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from sys import intern
 from typing import Any
 
 import orjson
@@ -114,15 +115,18 @@ class RecordedEvent:
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> "RecordedEvent":
+        """The record ``to_json`` gave. Case, type and agency are interned: a rebuild
+        holds millions of records that share a few thousand such strings, and the
+        fold compares and hashes them on every event."""
         return cls(
             event_id=obj["event_id"],
-            case_id=obj["case_id"],
-            type=obj["type"],
+            case_id=intern(obj["case_id"]),
+            type=intern(obj["type"]),
             occurred_at=datetime.fromisoformat(obj["occurred_at"]),
             children=tuple(obj.get("children") or ()),
             actor=obj["actor"],
             data=obj["data"],
-            agency=obj["agency"],
+            agency=intern(obj["agency"]),
             recorded_at=datetime.fromisoformat(obj["recorded_at"]),
             position=int(obj["position"]),
             stream_version=int(obj["stream_version"]),

@@ -102,6 +102,9 @@ def collector_paused() -> Iterator[None]:
     re-scanning every event already in memory: about a third of a rebuild's
     time. Pausing it per case does not help (it catches up between cases), so
     wrap the whole rebuild. The previous setting is always restored.
+
+    On resuming, what was allocated meanwhile is aged straight into the oldest
+    generation (see ``_age_young_objects``) instead of being left young.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -109,7 +112,23 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            _age_young_objects()
             gc.enable()
+
+
+def _age_young_objects() -> None:
+    """Move every young object to the oldest generation, without scanning any.
+
+    A rebuilt picture is long-lived and all reachable, so the young collection
+    that would run at the first allocation after a pause only walks it all to
+    promote it — about 1.3 µs an event, a fifth of a rebuild — and the middle
+    generation then walks it again. ``freeze`` then ``unfreeze`` moves the lists
+    in constant time; the objects stay collectable by the next full collection.
+    Skipped if anything else has frozen objects: ``unfreeze`` would thaw them too.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def in_order(events: Iterable[RecordedEvent]) -> list[RecordedEvent]:

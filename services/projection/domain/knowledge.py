@@ -13,7 +13,7 @@ from datetime import datetime
 
 from events.records import RecordedEvent
 from services.projection.domain.obligations import meet
-from services.projection.domain.people import adults_of, children_of
+from services.projection.domain.people import ADULT_TYPES, adults_of, children_of
 from services.projection.domain.state import SAFEGUARD_TYPES, CaseState, Since
 
 
@@ -87,9 +87,8 @@ def attendee_agencies(event: RecordedEvent) -> tuple[str, ...]:
 
 def _know_people(state: CaseState, event: RecordedEvent, agency: str, since: datetime) -> None:
     _know(state.children, children_of(event), agency, since)
-    adults = adults_of(event)
-    if adults:
-        _know(state.adults, adults, agency, since)
+    if event.type in ADULT_TYPES:
+        _know(state.adults, adults_of(event), agency, since)
 
 
 def _know(people: dict[str, Since], refs: Iterable[str], agency: str, since: datetime) -> None:

@@ -115,7 +115,7 @@ def on_event(state: CaseState, event: RecordedEvent) -> None:
     if not duty.applies(event.data):
         return
     targets = [t for t in duty.to if t != event.agency]
-    children = event_children(state, event) if targets else ()
+    children = tuple(event_children(state, event)) if targets else ()
     for target in targets:
         open_obligation(
             state,
@@ -125,7 +125,7 @@ def on_event(state: CaseState, event: RecordedEvent) -> None:
             concerns=(event.agency, target),
             qualifier=target,
             to_agency=target,
-            waits_for=[("know", event.event_id, target)],
+            waits_for=(("know", event.event_id, target),),
         )
 
 

@@ -121,7 +121,7 @@ def on_agreement(state: CaseState, event: RecordedEvent) -> None:
 
 
 def _check_left_out(state: CaseState, event: RecordedEvent, included: object) -> None:
-    covered = set(included) if isinstance(included, list | tuple) else set()
+    covered = set(included) if isinstance(included, (list, tuple)) else set()
     left_out = [child for child in state.children if child not in covered]
     if left_out:
         open_obligation(
