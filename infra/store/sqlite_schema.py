@@ -98,9 +98,12 @@ def decode(body: bytes) -> RecordedEvent:
     return RecordedEvent.from_json(orjson.loads(body))
 
 
-def row(record: RecordedEvent, digest: str, body: bytes, chain_hash: bytes | None) -> Row:
+def row(
+    record: RecordedEvent, digest: str, body: bytes, chain_hash: bytes | None, recorded_at: str
+) -> Row:
     """The stored row of ``record``: ``body`` is ``encode(record)``, ``chain_hash``
-    the chain value after it (None where the chain is off)."""
+    the chain value after it (None where the chain is off), ``recorded_at`` its
+    ``recorded_at.isoformat()``, shared by a whole transaction so formatted once."""
     return (
         record.position,
         record.event_id,
@@ -109,7 +112,7 @@ def row(record: RecordedEvent, digest: str, body: bytes, chain_hash: bytes | Non
         record.type,
         record.agency,
         record.occurred_at.isoformat(),
-        record.recorded_at.isoformat(),
+        recorded_at,
         digest,
         body,
         None if chain_hash is None else chain_hash.hex(),

@@ -72,23 +72,24 @@ class Transaction:
         versions: dict[str, int] = {}
         head, chain_hash = self._head, self._chain
         rows: list[Row] = []
+        recorded_at = self._recorded_at.isoformat()
         for i, sub in new:
             head += 1
-            versions[sub.case_id] = versions.get(sub.case_id, self._versions[sub.case_id]) + 1
+            case_id = sub.case_id
+            versions[case_id] = version = versions.get(case_id, self._versions[case_id]) + 1
             record = RecordedEvent.from_submission(
-                sub,
-                position=head,
-                stream_version=versions[sub.case_id],
-                recorded_at=self._recorded_at,
+                sub, position=head, stream_version=version, recorded_at=self._recorded_at
             )
             body = encode(record)
             chain_hash = None if chain_hash is None else link(chain_hash, body)
-            rows.append(row(record, plan.digests[i], body, chain_hash))
+            rows.append(row(record, plan.digests[i], body, chain_hash, recorded_at))
             plan.record(i, record)
         insert_rows(self._conn, rows)
         return plan.result(), versions, head, chain_hash
 
     def _check_versions(self, expected: Mapping[str, int], plan: "_Plan") -> None:
+        if not expected:
+            return
         retried = plan.retried_cases()
         self._load_versions(set(expected) - retried)
         for case_id, version in expected.items():
