@@ -7,7 +7,7 @@ field errors without the union tag noise, and keeps the hot path lean.
 
 import gc
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -147,19 +147,21 @@ def _append_response(result: AppendResult, *, batch: bool) -> Response:
     if result.none_created:
         records = [e.to_json() for e in result.events]
         return _json(records if batch else records[0], 200)
-    receipts = [_receipt(e) for e in result.events]
+    receipts = _receipts(result.events)
     if batch:
         return _json(receipts, 201)
     location = f"/{result.events[0].agency}/events/{result.events[0].event_id}"
     return _json(receipts[0], 201, headers={"Location": location})
 
 
-def _receipt(event: RecordedEvent) -> dict[str, Any]:
-    return {
-        "event_id": event.event_id,
-        "position": event.position,
-        "recorded_at": _iso(event.recorded_at),
-    }
+def _receipts(events: Sequence[RecordedEvent]) -> list[dict[str, Any]]:
+    """One receipt per event; a batch shares one or two ``recorded_at``, so each
+    is formatted once."""
+    stamps = {at: _iso(at) for at in {e.recorded_at for e in events}}
+    return [
+        {"event_id": e.event_id, "position": e.position, "recorded_at": stamps[e.recorded_at]}
+        for e in events
+    ]
 
 
 def _iso(value: datetime) -> str:
