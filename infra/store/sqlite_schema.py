@@ -48,10 +48,6 @@ BUSY_TIMEOUT_MS = 5_000
 WRITER_CACHE_KIB = 65_536
 """The writer's page cache: event_id is a random UUID, so each batch touches
 index pages all over the file; SQLite's default 2 MiB re-reads them."""
-CHECKPOINT_PAGES = 16_384
-"""WAL pages (64 MiB) before a checkpoint copies them into the file. A page
-written by many commits in between is copied once; durability is unchanged
-(every commit still fsyncs the WAL)."""
 
 
 def connect_writer(path: Path) -> sqlite3.Connection:
@@ -66,7 +62,6 @@ def connect_writer(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     conn.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
-    conn.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
     conn.executescript(SCHEMA)
     _add_chain_column(conn)
     if conn.execute("PRAGMA user_version").fetchone()[0] == 0:

@@ -100,20 +100,26 @@ class Transaction:
                 raise ConcurrencyError(case_id, version, actual)
 
     def _stored(self, event_ids: Collection[str]) -> dict[str, tuple[str, bytes]]:
-        """Digest and body of each id already stored: one query per request."""
-        rows = self._conn.execute(
-            "SELECT event_id, digest, body FROM events"
-            " WHERE event_id IN (SELECT value FROM json_each(?))",
-            (orjson.dumps(list(event_ids)),),
-        ).fetchall()
-        return {event_id: (digest, body) for event_id, digest, body in rows}
+        """Digest and body of each id already stored: one query per request
+        (a plain one for a single event, the common request)."""
+        ids = list(event_ids)
+        if len(ids) == 1:
+            rows = self._conn.execute(_STORED_ONE, ids)
+        else:
+            rows = self._conn.execute(_STORED_MANY, (orjson.dumps(ids),))
+        return {event_id: (digest, body) for event_id, digest, body in rows.fetchall()}
 
     def _load_versions(self, case_ids: Collection[str]) -> None:
         """Each case's current version into ``self._versions``, for the cases this
         transaction has not seen yet: one query, one row (a JSON object). A
         scalar ``max`` per case reads one index entry; ``GROUP BY`` would read all."""
         missing = [case_id for case_id in case_ids if case_id not in self._versions]
-        if not missing:
+        if len(missing) == 1:
+            (version,) = self._conn.execute(
+                "SELECT max(stream_version) FROM events WHERE case_id = ?", missing
+            ).fetchone()
+            self._versions[missing[0]] = version or 0
+        if len(missing) < 2:
             return
         (found,) = self._conn.execute(
             "SELECT json_group_object(value, (SELECT max(stream_version) FROM events"
@@ -122,6 +128,12 @@ class Transaction:
         ).fetchone()
         versions: dict[str, int | None] = orjson.loads(found)
         self._versions.update({case_id: versions.get(case_id) or 0 for case_id in missing})
+
+
+_STORED_ONE = "SELECT event_id, digest, body FROM events WHERE event_id = ?"
+_STORED_MANY = (
+    "SELECT event_id, digest, body FROM events WHERE event_id IN (SELECT value FROM json_each(?))"
+)
 
 
 @dataclass(slots=True)
