@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("services.cli.serve", "run the embedded stack: every service in one process"),
-    "run": ("services.cli.run", "run one service alone (police|edt|health|projection|notifier|relay)"),
+    "run": ("services.cli.run", "run one service alone: police|edt|health|projection|…"),
     "demo": ("services.cli.demo", "post the Child K scenario to a running server"),
     "replay": ("services.cli.replay", "write a case review document as of any moment"),
     "rebuild": ("services.cli.rebuild", "rebuild the joint picture from position 0"),

@@ -1,8 +1,9 @@
 """The base FastAPI app every service starts from: problem handlers, limits,
 auth state and ``/healthz``. Services add their routers and a lifespan."""
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+import gc
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -28,7 +29,9 @@ def create_service_app(
     Every service also gets the read audit (``GET /audit``), the failed-auth
     limit and key rotation from its config file (see ``docs/security.md``)."""
     reload_from = config_file_of(settings.credentials)
-    lifespan = with_key_reload(reload_from, with_access_audit(settings, lifespan))
+    lifespan = _frozen_after_startup(
+        with_key_reload(reload_from, with_access_audit(settings, lifespan))
+    )
     app = FastAPI(
         title=title,
         description=description,
@@ -47,6 +50,23 @@ def create_service_app(
     app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["health"])
     app.include_router(audit_router())
     return app
+
+
+def _frozen_after_startup(lifespan: Lifespan) -> Lifespan:
+    """Move what start-up built (a folded case history can be millions of objects)
+    out of the cyclic collector's reach: it lives as long as the process, and
+    re-scanning it on every full collection stalls request handling."""
+
+    @asynccontextmanager
+    async def wrapped(app: FastAPI) -> AsyncIterator[Any]:
+        async with lifespan(app) as state:
+            gc.freeze()
+            try:
+                yield state
+            finally:
+                gc.unfreeze()
+
+    return wrapped
 
 
 async def _healthz() -> dict[str, str]:

@@ -96,7 +96,7 @@ class CaseReads:
         )
 
 
-def case_reads(request: Request, principal: Authenticated) -> CaseReads:
+async def case_reads(request: Request, principal: Authenticated) -> CaseReads:
     return CaseReads(get_access_audit(request), principal, request)
 
 

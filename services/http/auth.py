@@ -116,7 +116,7 @@ def _is_placeholder(credential: Credential) -> bool:
 _bearer = HTTPBearer(auto_error=False, description="A Safeguard key from `[[credentials]]`.")
 
 
-def get_keyring(request: Request) -> KeyRing:
+async def get_keyring(request: Request) -> KeyRing:
     """Set by the composition root; override with ``app.dependency_overrides``."""
     keyring: KeyRing = request.app.state.keyring
     return keyring

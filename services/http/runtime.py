@@ -52,7 +52,7 @@ def _metered(store: EventStore, metrics: Metrics | None) -> EventStore:
     return store if metrics is None else MeteredEventStore(store, metrics)
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime | None = getattr(request.app.state, "runtime", None)
     if runtime is None:
         raise ServiceUnavailable("the service is starting or stopping")
@@ -62,15 +62,15 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_store(runtime: RuntimeDep) -> EventStore:
+async def get_store(runtime: RuntimeDep) -> EventStore:
     return runtime.store
 
 
-def get_clock(runtime: RuntimeDep) -> Clock:
+async def get_clock(runtime: RuntimeDep) -> Clock:
     return runtime.clock
 
 
-def get_settings(runtime: RuntimeDep) -> Settings:
+async def get_settings(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 

@@ -31,7 +31,7 @@ class ResolveRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=10_000)
 
 
-def notifier_from_state(request: Request) -> Notifier:
+async def notifier_from_state(request: Request) -> Notifier:
     """The notifier the app's lifespan put on ``app.state.notifier``."""
     notifier: Notifier | None = getattr(request.app.state, "notifier", None)
     if notifier is None:
@@ -45,8 +45,12 @@ def alerts_router(
     admin_dependency: AuthDependency | None = None,
 ) -> APIRouter:
     """``notifier`` None reads it from ``app.state.notifier`` at request time."""
-    get_notifier: Callable[..., Notifier] = (
-        notifier_from_state if notifier is None else (lambda: notifier)
+    async def given() -> Notifier:
+        assert notifier is not None
+        return notifier
+
+    get_notifier: Callable[..., Awaitable[Notifier]] = (
+        notifier_from_state if notifier is None else given
     )
     NotifierDep = Annotated[Notifier, Depends(get_notifier)]
     Caller = Annotated[

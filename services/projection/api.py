@@ -27,7 +27,7 @@ RecordedBy = Annotated[
 ]
 
 
-def get_projection(request: Request) -> ProjectionService:
+async def get_projection(request: Request) -> ProjectionService:
     projection: ProjectionService | None = getattr(request.app.state, "projection", None)
     if projection is None:
         raise ServiceUnavailable("the projection is starting or stopping")
