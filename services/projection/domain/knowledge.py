@@ -81,8 +81,12 @@ def on_strategy_discussion(state: CaseState, event: RecordedEvent) -> None:
 
 def attendee_agencies(event: RecordedEvent) -> tuple[str, ...]:
     """Agencies represented at a strategy discussion (not "other"), in listed order."""
-    found = [a["agency"] for a in event.data.get("attendees") or ()]
-    return tuple(dict.fromkeys([a for a in found if a != "other"]))
+    present: dict[str, None] = {}
+    for attendee in event.data.get("attendees") or ():
+        agency = attendee["agency"]
+        if agency != "other":
+            present[agency] = None
+    return tuple(present)
 
 
 def _know_people(state: CaseState, event: RecordedEvent, agency: str, since: datetime) -> None:
