@@ -15,6 +15,7 @@ from services.projection.domain.fold import (
     collector_paused,
     evolve,
     fold,
+    fold_into,
     initial_state,
 )
 from services.projection.domain.policy import RulePolicy
@@ -48,16 +49,21 @@ class CaseBook:
         return True
 
     def load(self, events: Iterable[RecordedEvent]) -> None:
-        """Start-up and rebuild: group by case, then fold each case once, in order."""
+        """Start-up and rebuild: group by case, then fold each case once, in order.
+
+        A rebuild loads page after page: a case already in the book takes the new
+        events into its state (``fold_into``) rather than being refolded."""
         with collector_paused():
             by_case: dict[str, list[RecordedEvent]] = {}
             for event in events:
                 by_case.setdefault(event.case_id, []).append(event)
             for case_id, case_events in by_case.items():
                 known = self._states.get(case_id)
-                if known is not None:
-                    case_events.extend(known.events)
-                self._states[case_id] = fold(case_events, self.policy, case_id=case_id)
+                self._states[case_id] = (
+                    fold(case_events, self.policy, case_id=case_id)
+                    if known is None
+                    else fold_into(known, case_events)
+                )
 
     def findings(self, case_id: str, at: datetime) -> list[Finding]:
         state = self._states.get(case_id)

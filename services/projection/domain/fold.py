@@ -69,6 +69,28 @@ def fold(
     return state
 
 
+def fold_into(state: CaseState, events: Iterable[RecordedEvent]) -> CaseState:
+    """``state`` with more events of its case: what ``fold`` of all of them gives.
+
+    A rebuild reads the store a page at a time, and refolding every case a page
+    touches would make it quadratic in the number of pages. New events that all
+    come after the state's last (the usual case) are applied to it in place, as
+    ``evolve`` does; otherwise the case is refolded from all its events.
+    """
+    ordered = in_order(events)
+    for event in ordered:
+        if event.case_id != state.case_id:
+            raise ValueError(f"event {event.event_id} is for case {event.case_id}")
+    fresh = [event for event in ordered if event.event_id not in state.by_id]
+    last = state.last
+    if fresh and last is not None and order_key(fresh[0]) <= order_key(last):
+        return fold([*ordered, *state.events], state.policy, case_id=state.case_id)
+    for event in fresh:
+        if event.event_id not in state.by_id:  # a page may hold an event twice
+            _apply(state, event)
+    return state
+
+
 def fold_cases(events: Iterable[RecordedEvent], policy: RulePolicy) -> dict[str, CaseState]:
     """A rebuild: group a stream by case, then fold each case once, in order."""
     by_case: dict[str, list[RecordedEvent]] = {}
