@@ -14,6 +14,9 @@
   KurrentDB 25.1+, in submission order from 26.1).
 - ``position``: the rank in ``$all`` among case events (``PositionIndex``).
 - Appends from one process are serialised (one lock): no group commit yet.
+- The hash chain cannot be computed here (``$all`` order is known only after
+  commit): ``read_bodies`` and ``chain_log`` let one sealer write it beside the
+  case streams (``infra.integrity.sealer``).
 """
 
 import asyncio
@@ -34,9 +37,11 @@ from kurrentdbclient.exceptions import (
 from events.records import RecordedEvent, Submission
 from infra.clock import Clock, SystemClock
 from infra.eventstoredb.batch import Plan
+from infra.eventstoredb.chain_log import CHAIN_STREAM, ESDBChainLog
 from infra.eventstoredb.codec import Stored, index_fields, key, to_new_event
 from infra.eventstoredb.index import PositionIndex
 from infra.eventstoredb.writer import ESDBWriter, MultiCaseBatchUnsupported, StaleVersion
+from infra.integrity.sealing import StoredBody
 from infra.store.port import AppendResult, ConcurrencyError, StoreError, StoreUnavailable
 
 __all__ = ["EventStoreDBEventStore", "MultiCaseBatchUnsupported"]
@@ -71,6 +76,9 @@ class EventStoreDBEventStore:
         ``client``: an already built client (or a test double) instead of ``uri``'s."""
         self._uri, self._clock = uri, clock or SystemClock()
         self._prefix = f"{category}-"
+        self.chain_stream = CHAIN_STREAM if category == "case" else f"{CHAIN_STREAM}-{category}"
+        if self.chain_stream.startswith(self._prefix):
+            raise ValueError(f"category {category!r} would count the chain stream as a case")
         self._given_client = client
         self._client: AsyncKurrentDBClient | None = None
         self._writer: ESDBWriter | None = None
@@ -230,6 +238,18 @@ class EventStoreDBEventStore:
             self._subscriptions.discard(subscription)
             await subscription.stop()
 
+    # --- the hash chain (sealed by ``infra.integrity.sealer``) -------------------------
+
+    async def read_bodies(self, from_position: int = 1, limit: int = PAGE) -> list[StoredBody]:
+        """The exact data bytes of each event, undecoded: what the chain covers."""
+        await self._catch_up()
+        ranked = await self._read_ranked(from_position, limit)
+        return [StoredBody(rank, str(e.id), bytes(e.data)) for rank, e in ranked]
+
+    def chain_log(self) -> ESDBChainLog:
+        """The ``safeguard-chain`` stream beside this store's case streams."""
+        return ESDBChainLog(self._open(), self.chain_stream)
+
     # --- internals -----------------------------------------------------------------
 
     def _open(self) -> AsyncKurrentDBClient:
@@ -268,18 +288,22 @@ class EventStoreDBEventStore:
                 extra = 0 if added else extra + PAGE  # no progress: read further
 
     async def _read_indexed(self, from_position: int, limit: int) -> list[Stored]:
-        """Events at ranks ``from_position``.. (up to the indexed head)."""
+        """Events at ranks ``from_position``.. (up to the indexed head), decoded."""
+        return [Stored(e, rank) for rank, e in await self._read_ranked(from_position, limit)]
+
+    async def _read_ranked(self, from_position: int, limit: int) -> list[tuple[int, ESDBEvent]]:
+        """Events at ranks ``from_position``.. (up to the indexed head), as stored."""
         position = max(from_position, 1)
         if position > self._index.head or limit <= 0:
             return []
-        first, out = self._index.key_at(position), list[Stored]()
+        first, out = self._index.key_at(position), list[tuple[int, ESDBEvent]]()
         start, overlap = self._index.commit_before(position)
         for event in await self._scan(start, limit + overlap):
             if key(event) < first:
                 continue
             if position > self._index.head or len(out) == limit:
                 break
-            out.append(Stored(event, position))
+            out.append((position, event))
             position += 1
         return out
 
