@@ -4,6 +4,10 @@
 Transient failures (broker or store down) restart the relay from its durable
 checkpoint after a back-off; anything else ends the task and turns ``/healthz``
 red, so the orchestrator restarts the process.
+
+On EventStoreDB the relay also runs the chain sealer (``infra.integrity.sealer``):
+that store cannot chain events as it writes them, and the relay is already the
+one process that follows it in position order. SQLite chains in its own writes.
 """
 
 import asyncio
@@ -16,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from infra.config import Settings
+from infra.integrity.sealer import ChainSealer, seal_forever
 from infra.kafka import KafkaEventPublisher, KafkaUnavailable
 from infra.metrics import Metrics, metrics_router
 from infra.store.opening import open_store
@@ -51,6 +56,7 @@ def create_app(
     publisher: EventPublisher | None = None,
     checkpoint: RelayCheckpoint | None = None,
     metrics: Metrics | None = None,
+    sealer: ChainSealer | None = None,
 ) -> FastAPI:
     metrics = metrics or Metrics()
     state: dict[str, Any] = {}
@@ -72,23 +78,27 @@ def create_app(
                 batch=settings.kafka.relay_batch,
                 on_relayed=lambda position, n: metrics.relayed(n),
             )
-            task = asyncio.create_task(relay_forever(relay, the_publisher), name="relay")
-            state.update(relay=relay, task=task, store=the_store)
+            tasks = [asyncio.create_task(relay_forever(relay, the_publisher), name="relay")]
+            the_sealer = sealer or chain_sealer(settings, the_store)
+            if the_sealer is not None:
+                tasks.append(asyncio.create_task(seal_forever(the_sealer), name="sealer"))
+            state.update(relay=relay, tasks=tasks, sealer=the_sealer, store=the_store)
             try:
                 yield
             finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                for task in tasks:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     app = FastAPI(title="Safeguard relay", lifespan=lifespan)
     app.include_router(metrics_router(metrics))
 
     @app.get("/healthz")
     async def health() -> JSONResponse:
-        task: asyncio.Task[None] = state["task"]
+        tasks: list[asyncio.Task[None]] = state["tasks"]
         relay: Relay = state["relay"]
-        if task.done():
+        if any(task.done() for task in tasks):
             return JSONResponse({"status": "failed"}, status_code=503)
         if not relay.live:
             return JSONResponse({"status": "connecting", "position": relay.position}, 503)
@@ -97,6 +107,20 @@ def create_app(
         except StoreUnavailable:
             return JSONResponse({"status": "store unavailable"}, status_code=503)
         metrics.lag("relay", head, relay.position)
-        return JSONResponse({"status": "ok", "position": relay.position, "head": head})
+        body = {"status": "ok", "position": relay.position, "head": head}
+        if state["sealer"] is not None:
+            body["sealed"] = state["sealer"].head.position
+        return JSONResponse(body)
 
     return app
+
+
+def chain_sealer(settings: Settings, store: EventStore) -> ChainSealer | None:
+    """The sealer the backend needs: EventStoreDB's, or None (SQLite chains itself)."""
+    if settings.store.backend != "eventstoredb":
+        return None
+    from infra.eventstoredb import EventStoreDBEventStore
+
+    if not isinstance(store, EventStoreDBEventStore):
+        raise TypeError("the eventstoredb backend seals an EventStoreDBEventStore")
+    return ChainSealer(store, store, store.chain_log())
