@@ -6,6 +6,7 @@ so memory stays one page however long the history.
 """
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 from infra.integrity.ports import ChainLog, CorruptChain, StoredBodies
 from infra.integrity.sealing import Sealed, check
@@ -28,21 +29,15 @@ async def verify_sealed(
     start = max(start, 1)
     links = chain_log.links(max(start - 1, 1))
     result = chain.Verified(start - 1, await _anchor(links, start), 0)
-    pending: list[Sealed] = []
     try:
-        async for link in links:
-            if until is not None and link.position > until:
-                break
-            pending.append(link)
-            if len(pending) == page:
-                result, pending = await _checked(bodies, result, pending), []
-                if result.broken is not None:
-                    return result
+        async for sealed in _pages(links, until, page):
+            stored = await bodies.read_bodies(result.position + 1, len(sealed))
+            result = check(result, sealed, stored)
+            if result.broken is not None:
+                return result
     except CorruptChain as e:
-        result = await _checked(bodies, result, pending)
-        broken = chain.Break(result.position + 1, str(e))
-        return result if result.broken is not None else _with(result, broken)
-    return await _checked(bodies, result, pending)
+        return replace(result, broken=chain.Break(result.position + 1, str(e)))
+    return result
 
 
 class SealedChainSource:
@@ -68,14 +63,23 @@ async def _anchor(links: AsyncIterator[Sealed], start: int) -> bytes:
     return bytes.fromhex(first.chain_hash)
 
 
-async def _checked(
-    bodies: StoredBodies, before: chain.Verified, sealed: list[Sealed]
-) -> chain.Verified:
-    if not sealed or before.broken is not None:
-        return before
-    stored = await bodies.read_bodies(before.position + 1, len(sealed))
-    return check(before, sealed, stored)
-
-
-def _with(result: chain.Verified, broken: chain.Break) -> chain.Verified:
-    return chain.Verified(result.position, result.chain_hash, result.checked, broken)
+async def _pages(
+    links: AsyncIterator[Sealed], until: int | None, size: int
+) -> AsyncIterator[list[Sealed]]:
+    """Links in pages of ``size`` up to ``until``; the links read before an
+    unreadable chain event come out first, so they are checked before it is reported."""
+    pending: list[Sealed] = []
+    try:
+        async for link in links:
+            if until is not None and link.position > until:
+                break
+            pending.append(link)
+            if len(pending) == size:
+                yield pending
+                pending = []
+    except CorruptChain:
+        if pending:
+            yield pending
+        raise
+    if pending:
+        yield pending

@@ -22,8 +22,8 @@ from events.records import RecordedEvent
 from infra.config import Settings
 from infra.eventstoredb import EventStoreDBEventStore
 from infra.integrity.ports import ChainConflict
-from infra.integrity.sealed_walk import SealedChainSource
-from infra.integrity.sealer import ChainSealer
+from infra.integrity.sealed_walk import SealedChainSource, verify_sealed
+from infra.integrity.sealer import ChainSealer, seal_forever
 from infra.integrity.sealing import ChainHead, Sealed
 from infra.store import chain
 from services.cli.verify import BROKEN, INTACT, verify_source
@@ -185,6 +185,15 @@ async def test_a_chain_event_that_is_not_links_is_reported_after_the_last_good_o
     assert "is not a list of links" in result.broken.reason
 
 
+async def test_a_walk_in_small_pages_finds_the_same_break(sealed: FakeStoreFactory) -> None:
+    edit_body(sealed.log, 6)
+
+    async with sealed.open() as store:
+        result = await verify_sealed(store, store.chain_log(), page=2)
+
+    assert result.broken is not None and result.broken.position == 6 and result.checked == 5
+
+
 async def test_from_position_checks_only_the_tail(sealed: FakeStoreFactory) -> None:
     edit_body(sealed.log, 2)
 
@@ -230,6 +239,37 @@ async def test_a_restarted_sealer_resumes_without_duplicating_links(
     positions = [link.position for link in await sealed_links(sealed)]
     assert positions == list(range(1, EVENTS + 5))
     assert len(chain_events(sealed.log)) == before + 1
+
+
+async def test_two_sealers_running_side_by_side_seal_each_position_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    factory = FakeStoreFactory()
+    reached = asyncio.Event()
+
+    def on_sealed(head: ChainHead) -> None:
+        if head.position >= 6:
+            reached.set()
+
+    async with factory.open() as store:
+        sealers = [
+            ChainSealer(store, store, store.chain_log(), linger=0, on_sealed=on_sealed)
+            for _ in range(2)
+        ]
+        tasks = [asyncio.create_task(seal_forever(s)) for s in sealers]
+        for i in range(6):
+            await store.append([make_submission(case_id=f"case-{i}")])
+            await asyncio.sleep(0)  # let both sealers wake on each append
+        async with asyncio.timeout(10):
+            await reached.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    positions = [link.position for link in await sealed_links(factory)]
+    assert positions == list(range(1, 7))
+    assert "another sealer extended safeguard-chain" in caplog.text  # the race did happen
+    assert (await verify(factory)).broken is None
 
 
 async def test_the_sealer_follows_live_appends() -> None:
