@@ -48,7 +48,8 @@ class ChainSealer:
         return self.head
 
     async def seal_available(self) -> ChainHead:
-        """Seal every event stored after the head, ``batch`` per log entry."""
+        """Seal every event stored after the head (read by ``resume``), ``batch``
+        per log entry."""
         while bodies := await self._bodies.read_bodies(self.head.position + 1, self._batch):
             self.head = await self._log.append(seal(self.head, bodies), after=self.head)
             self._on_sealed(self.head)
