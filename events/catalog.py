@@ -24,54 +24,118 @@ HEALTH = frozenset({Agency.HEALTH})
 SYSTEM: frozenset[Agency] = frozenset()
 
 _TYPES = [
-    EventType("household.recorded", p.HouseholdRecorded, ALL_AGENCIES,
-              "Who lives in or is part of the household."),
-    EventType("incident.reported", p.IncidentReported, POLICE,
-              "An incident attended or reported to the police."),
-    EventType("disclosure.made", p.DisclosureMade, ALL_AGENCIES,
-              "A child told a professional about harm."),
-    EventType("concern.observed", p.ConcernObserved, ALL_AGENCIES,
-              "A professional observed or was told of a concern about a child."),
+    EventType(
+        "household.recorded",
+        p.HouseholdRecorded,
+        ALL_AGENCIES,
+        "Who lives in or is part of the household.",
+    ),
+    EventType(
+        "incident.reported",
+        p.IncidentReported,
+        POLICE,
+        "An incident attended or reported to the police.",
+    ),
+    EventType(
+        "disclosure.made", p.DisclosureMade, ALL_AGENCIES, "A child told a professional about harm."
+    ),
+    EventType(
+        "concern.observed",
+        p.ConcernObserved,
+        ALL_AGENCIES,
+        "A professional observed or was told of a concern about a child.",
+    ),
     EventType("person.arrested", p.PersonArrested, POLICE, "An adult was arrested."),
-    EventType("person.released", p.PersonReleased, POLICE,
-              "An arrested adult was released, with the outcome."),
-    EventType("interview.conducted", p.InterviewConducted, POLICE,
-              "A child was interviewed (ABE, first account or other)."),
-    EventType("strategy_discussion.held", p.StrategyDiscussionHeld, EDT,
-              "A multi-agency strategy discussion or meeting was held."),
-    EventType("agreement.made", p.AgreementMade, EDT,
-              "A written safety (working) agreement was made."),
-    EventType("agreement.adult_confirmed", p.AgreementAdultConfirmed, EDT,
-              "A protective adult named in an agreement confirmed their part."),
-    EventType("agreement.party_refused", p.AgreementPartyRefused, EDT,
-              "A party to an agreement refused to keep to it."),
-    EventType("agreement.breached", p.AgreementBreached, ALL_AGENCIES,
-              "An agreement was found not to be kept."),
-    EventType("child.placed", p.ChildPlaced, ALL_AGENCIES,
-              "A child was placed away from home, with the legal basis as recorded."),
-    EventType("police_protection.invoked", p.PoliceProtectionInvoked, POLICE,
-              "Children Act 1989 s46 police protection was taken."),
-    EventType("police_protection.ended", p.PoliceProtectionEnded, POLICE,
-              "Police protection ended."),
-    EventType("medical.attended", p.MedicalAttended, HEALTH,
-              "A child was seen by a health service."),
-    EventType("injury.identified", p.InjuryIdentified, HEALTH,
-              "A health professional identified an injury."),
-    EventType("information.shared", p.InformationShared, ALL_AGENCIES,
-              "Information about earlier events was passed to another agency."),
-    EventType("request.made", p.RequestMade, ALL_AGENCIES,
-              "One agency asked another to act."),
-    EventType("request.responded", p.RequestResponded, ALL_AGENCIES,
-              "An agency answered a request."),
-    EventType("alert.sent", p.AlertSent, SYSTEM,
-              "A duty manager's webhook accepted an alert."),
+    EventType(
+        "person.released",
+        p.PersonReleased,
+        POLICE,
+        "An arrested adult was released, with the outcome.",
+    ),
+    EventType(
+        "interview.conducted",
+        p.InterviewConducted,
+        POLICE,
+        "A child was interviewed (ABE, first account or other).",
+    ),
+    EventType(
+        "strategy_discussion.held",
+        p.StrategyDiscussionHeld,
+        EDT,
+        "A multi-agency strategy discussion or meeting was held.",
+    ),
+    EventType(
+        "agreement.made", p.AgreementMade, EDT, "A written safety (working) agreement was made."
+    ),
+    EventType(
+        "agreement.adult_confirmed",
+        p.AgreementAdultConfirmed,
+        EDT,
+        "A protective adult named in an agreement confirmed their part.",
+    ),
+    EventType(
+        "agreement.party_refused",
+        p.AgreementPartyRefused,
+        EDT,
+        "A party to an agreement refused to keep to it.",
+    ),
+    EventType(
+        "agreement.breached",
+        p.AgreementBreached,
+        ALL_AGENCIES,
+        "An agreement was found not to be kept.",
+    ),
+    EventType(
+        "child.placed",
+        p.ChildPlaced,
+        ALL_AGENCIES,
+        "A child was placed away from home, with the legal basis as recorded.",
+    ),
+    EventType(
+        "police_protection.invoked",
+        p.PoliceProtectionInvoked,
+        POLICE,
+        "Children Act 1989 s46 police protection was taken.",
+    ),
+    EventType(
+        "police_protection.ended", p.PoliceProtectionEnded, POLICE, "Police protection ended."
+    ),
+    EventType(
+        "medical.attended", p.MedicalAttended, HEALTH, "A child was seen by a health service."
+    ),
+    EventType(
+        "injury.identified",
+        p.InjuryIdentified,
+        HEALTH,
+        "A health professional identified an injury.",
+    ),
+    EventType(
+        "information.shared",
+        p.InformationShared,
+        ALL_AGENCIES,
+        "Information about earlier events was passed to another agency.",
+    ),
+    EventType("request.made", p.RequestMade, ALL_AGENCIES, "One agency asked another to act."),
+    EventType(
+        "request.responded", p.RequestResponded, ALL_AGENCIES, "An agency answered a request."
+    ),
+    EventType("alert.sent", p.AlertSent, SYSTEM, "A duty manager's webhook accepted an alert."),
     EventType("alert.failed", p.AlertFailed, SYSTEM, "An alert delivery attempt failed."),
-    EventType("alert.acknowledged", p.AlertAcknowledged, SYSTEM,
-              "A duty manager acknowledged an alert."),
-    EventType("alert.escalated", p.AlertEscalated, SYSTEM,
-              "An unacknowledged alert went to the escalation contact."),
-    EventType("finding.resolved", p.FindingResolved, SYSTEM,
-              "A duty manager closed a finding, with the reason."),
+    EventType(
+        "alert.acknowledged", p.AlertAcknowledged, SYSTEM, "A duty manager acknowledged an alert."
+    ),
+    EventType(
+        "alert.escalated",
+        p.AlertEscalated,
+        SYSTEM,
+        "An unacknowledged alert went to the escalation contact.",
+    ),
+    EventType(
+        "finding.resolved",
+        p.FindingResolved,
+        SYSTEM,
+        "A duty manager closed a finding, with the reason.",
+    ),
 ]
 
 CATALOG: dict[str, EventType] = {t.name: t for t in _TYPES}

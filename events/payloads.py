@@ -59,9 +59,7 @@ class PersonArrested(Payload):
 
 class PersonReleased(Payload):
     person: Ref
-    outcome: Literal[
-        "no_further_action", "released_under_investigation", "police_bail", "charged"
-    ]
+    outcome: Literal["no_further_action", "released_under_investigation", "police_bail", "charged"]
     bail_conditions: Text | None
     for_offences: list[Text] = Field(max_length=MAX_ITEMS)
 

@@ -96,4 +96,3 @@ def post_scenario(
         if owned:
             http.close()
     return len(load_scenario(name))
-

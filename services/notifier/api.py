@@ -45,6 +45,7 @@ def alerts_router(
     admin_dependency: AuthDependency | None = None,
 ) -> APIRouter:
     """``notifier`` None reads it from ``app.state.notifier`` at request time."""
+
     async def given() -> Notifier:
         assert notifier is not None
         return notifier

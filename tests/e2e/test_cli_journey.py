@@ -16,7 +16,11 @@ from tests.support.server import REPO, SafeguardProcess, wait_for
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "services.cli.main", *args],
-        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -44,8 +48,19 @@ def test_serve_demo_then_replay_and_rebuild(tmp_path: Path) -> None:
 
     for fmt in ("html", "md", "json"):
         out = tmp_path / f"child-k.{fmt}"
-        replay = _cli("replay", "--case", "child-k", "--data-dir", str(data),
-                      "--as-of", "2017-01-03T09:00:00+00:00", "--format", fmt, "--out", str(out))
+        replay = _cli(
+            "replay",
+            "--case",
+            "child-k",
+            "--data-dir",
+            str(data),
+            "--as-of",
+            "2017-01-03T09:00:00+00:00",
+            "--format",
+            fmt,
+            "--out",
+            str(out),
+        )
         assert replay.returncode == 0, replay.stderr
     document = json.loads((tmp_path / "child-k.json").read_text())
     rules = sorted(f["rule"] for f in document["picture"]["findings"])

@@ -75,6 +75,7 @@ async def _findings(client: httpx.AsyncClient, url: str) -> list[Any]:
 
 async def _delivered_all(client: httpx.AsyncClient, url: str) -> int:
     """Wait until every alert is out of the outbox; return how many there are."""
+
     async def settled() -> bool:
         alerts = await _alerts(client, url)
         return bool(alerts) and all(a["status"] != "pending" for a in alerts)
