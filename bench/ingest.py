@@ -29,6 +29,7 @@ from pathlib import Path
 import httpx
 import orjson
 
+from bench.loadgen import post_all
 from infra.store.sqlite_schema import SCHEMA
 from tests.support.factories import make_envelope
 from tests.support.ingest import KEYS, credentials_toml
@@ -78,24 +79,7 @@ def bodies(count: int, per_request: int) -> list[bytes]:
 async def _drive(
     url: str, payloads: list[bytes], concurrency: int
 ) -> tuple[list[float], float, float]:
-    queue = list(reversed(payloads))
-    latencies: list[float] = []
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-
-    async with httpx.AsyncClient(base_url=url, headers=HEADERS, timeout=60, limits=limits) as c:
-
-        async def worker() -> None:
-            while queue:
-                body = queue.pop()
-                start = time.perf_counter()
-                response = await c.post("/police/events", content=body)
-                latencies.append(time.perf_counter() - start)
-                if response.status_code not in (200, 201):
-                    raise RuntimeError(f"{response.status_code}: {response.text[:300]}")
-
-        began = time.time()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return latencies, began, time.time()
+    return await post_all(url, "/police/events", payloads, concurrency=concurrency, headers=HEADERS)
 
 
 def _drive_sync(args: tuple[str, list[bytes], int]) -> tuple[list[float], float, float]:

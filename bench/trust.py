@@ -23,7 +23,9 @@ import time
 from pathlib import Path
 
 import httpx
+import orjson
 
+from bench.loadgen import Call, request_all
 from infra.store.sqlite import SQLiteEventStore
 from tests.support.factories import make_envelope, make_submission
 from tests.support.ingest import KEYS, credentials_toml
@@ -90,27 +92,18 @@ class Server:
 async def http_rates(url: str, *, requests: int, concurrency: int) -> tuple[float, float]:
     """(POSTs per second, GETs per second) at ``concurrency`` in flight."""
     envelopes = [make_envelope(case_id=f"case-{i % 50}") for i in range(requests)]
-    async with httpx.AsyncClient(base_url=url, headers=HEADERS, timeout=30) as client:
-        post = await _rate(client, concurrency, [("POST", "/police/events", e) for e in envelopes])
-        reads = [("GET", f"/police/events/{e['event_id']}", None) for e in envelopes]
-        get = await _rate(client, concurrency, reads)
-    return post, get
+    posts: list[Call] = [("POST", "/police/events", orjson.dumps(e)) for e in envelopes]
+    reads: list[Call] = [("GET", f"/police/events/{e['event_id']}", None) for e in envelopes]
+    headers = {**HEADERS, "Content-Type": "application/json"}
+    return (
+        await _rate(url, posts, concurrency, headers),
+        await _rate(url, reads, concurrency, headers),
+    )
 
 
-async def _rate(
-    client: httpx.AsyncClient, concurrency: int, calls: list[tuple[str, str, object]]
-) -> float:
-    queue = list(reversed(calls))
-
-    async def worker() -> None:
-        while queue:
-            method, path, body = queue.pop()
-            response = await client.request(method, path, json=body)
-            assert response.status_code in (200, 201), response.text
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return len(calls) / (time.perf_counter() - started)
+async def _rate(url: str, calls: list[Call], concurrency: int, headers: dict[str, str]) -> float:
+    _, began, ended = await request_all(url, calls, concurrency=concurrency, headers=headers)
+    return len(calls) / (ended - began)
 
 
 def main() -> None:

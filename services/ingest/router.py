@@ -20,10 +20,16 @@ from fastapi.responses import Response
 from events import MAX_BATCH, Agency, RecordedEvent, Submission
 from infra.store.port import AppendResult
 from services.http.audit import CaseReadsDep
-from services.http.auth import READER_ROLES, Authenticated, Principal, require_agency
+from services.http.auth import (
+    BEARER_SECURITY,
+    READER_ROLES,
+    Authenticated,
+    Principal,
+    require_agency,
+)
 from services.http.limits import parse_json
 from services.http.problems import Forbidden, NotFound, Unprocessable
-from services.http.runtime import RuntimeDep
+from services.http.runtime import RuntimeDep, get_runtime
 from services.ingest.docs import GET_RESPONSES, POST_DESCRIPTION, POST_RESPONSES, REQUEST_BODY
 from services.ingest.references import flag_unresolved
 from services.ingest.submissions import build_submissions
@@ -53,16 +59,16 @@ def ingest_router(agency: Agency) -> APIRouter:
         summary=f"Record {agency} events",
         description=POST_DESCRIPTION,
         responses=POST_RESPONSES,
-        openapi_extra={"requestBody": REQUEST_BODY},
+        openapi_extra={"requestBody": REQUEST_BODY, "security": BEARER_SECURITY},
         response_class=Response,
     )
     async def post_events(
         request: Request,
         principal: Poster,
-        runtime: RuntimeDep,
         historical: ImportFlag = None,
         expected_version: ExpectedVersion = None,
     ) -> Response:
+        runtime = await get_runtime(request)  # a call, not a dependency: the hot path
         limits = runtime.settings.limits
         raw = await request.body()
         with _gc_paused():

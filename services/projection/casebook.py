@@ -4,11 +4,11 @@ The only place the service touches the domain fold, so live operation, rebuild
 and replay all go through the same functions.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 
 from events.records import RecordedEvent
-from services.projection.domain.evaluate import evaluate, next_deadline
+from services.projection.domain.evaluate import changed_findings, evaluate, next_deadline
 from services.projection.domain.findings import Finding
 from services.projection.domain.fold import (
     as_of,
@@ -68,6 +68,11 @@ class CaseBook:
     def findings(self, case_id: str, at: datetime) -> list[Finding]:
         state = self._states.get(case_id)
         return [] if state is None else evaluate(state, at)
+
+    def changed(self, case_id: str, at: datetime, announced: Mapping[str, str]) -> list[Finding]:
+        """Findings whose status at ``at`` is not the one ``announced``."""
+        state = self._states.get(case_id)
+        return [] if state is None else changed_findings(state, at, announced)
 
     def next_deadline(self, case_id: str, after: datetime) -> datetime | None:
         state = self._states.get(case_id)

@@ -171,9 +171,7 @@ class ProjectionService:
         now = self._clock.now()
         changed: list[Finding] = []
         for case_id in case_ids:
-            for finding in self.cases.findings(case_id, now):
-                if self._announced.get(finding.finding_id) != finding.status:
-                    changed.append(finding)
+            changed += self.cases.changed(case_id, now, self._announced)
             self._schedule(case_id, now)
         if not changed:
             return

@@ -60,3 +60,22 @@ def test_collector_paused_restores_the_collector_and_lets_cycles_be_freed() -> N
     assert gc.isenabled()
     gc.collect()
     assert alive() is None
+
+
+def test_changed_findings_are_exactly_those_whose_status_differs_from_announced() -> None:
+    from services.projection.domain.evaluate import changed_findings
+
+    events = recorded_events("child-k")
+    state = fold(events, POLICY)
+    for at in (events[5].occurred_at, events[15].occurred_at, CHILD_K_EVALUATE_AT):
+        everything = evaluate(state, at)
+        for announced in (
+            {},
+            {f.finding_id: f.status for f in everything},
+            {f.finding_id: "open" for f in everything},
+        ):
+            expected = [f for f in everything if announced.get(f.finding_id) != f.status]
+            got = changed_findings(state, at, announced)
+            assert sorted(got, key=lambda f: f.finding_id) == sorted(
+                expected, key=lambda f: f.finding_id
+            )

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from events.records import RecordedEvent
 from services.projection.domain.findings import Finding, FindingStatus
 from services.projection.domain.rules import EXPLAIN
 from services.projection.domain.state import CaseState, Obligation
@@ -21,6 +22,19 @@ def evaluate(state: CaseState, at: datetime) -> list[Finding]:
     found = [f for ob in state.obligations if (f := finding_for(state, ob, at)) is not None]
     found.sort(key=lambda f: (f.due_at, f.rule, f.finding_id))
     return found
+
+
+def changed_findings(state: CaseState, at: datetime, announced: Mapping[str, str]) -> list[Finding]:
+    """The findings whose status at ``at`` differs from ``announced`` (finding id to
+    status). The live service asks this after every batch: building a finding's
+    explanation costs far more than deciding its status, so only changes pay it."""
+    return [
+        finding
+        for ob in state.obligations
+        if (status := status_of(state, ob, at)) is not None
+        and announced.get(ob.finding_id) != status
+        and (finding := finding_for(state, ob, at)) is not None
+    ]
 
 
 def next_deadline(state: CaseState, after: datetime) -> datetime | None:
@@ -44,16 +58,33 @@ def obligation_state(ob: Obligation, at: datetime) -> str:
     return "overdue" if at >= ob.due_at else "pending"
 
 
-def finding_for(state: CaseState, ob: Obligation, at: datetime) -> Finding | None:
+def status_of(state: CaseState, ob: Obligation, at: datetime) -> FindingStatus | None:
+    """The status of ``ob``'s finding at ``at``, or None if it has none (yet)."""
+    underlying = _underlying(ob, at)
+    if underlying is None:
+        return None
+    return "resolved" if _resolution(state, ob, at) is not None else underlying
+
+
+def _underlying(ob: Obligation, at: datetime) -> FindingStatus | None:
     if ob.opened_at > at:
         return None
     base = obligation_state(ob, at)
     if base in ("pending", "met"):
         return None
-    underlying: FindingStatus = "met_late" if base == "met_late" else "open"
+    return "met_late" if base == "met_late" else "open"
+
+
+def _resolution(state: CaseState, ob: Obligation, at: datetime) -> RecordedEvent | None:
     resolution = state.resolutions.get(ob.finding_id)
-    if resolution is not None and resolution.occurred_at > at:
-        resolution = None
+    return None if resolution is None or resolution.occurred_at > at else resolution
+
+
+def finding_for(state: CaseState, ob: Obligation, at: datetime) -> Finding | None:
+    underlying = _underlying(ob, at)
+    if underlying is None:
+        return None
+    resolution = _resolution(state, ob, at)
     met = ob.met_by(at)
     return Finding(
         finding_id=ob.finding_id,
