@@ -13,12 +13,16 @@ projection announce it again, and the notifier's outbox drops the repeat.
 """
 
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import orjson
 
 from events.records import RecordedEvent
+
+CHECKPOINT_EVERY = 1.0
+"""Seconds between checkpoint writes when the store, not this file, keeps the events."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS case_events (
@@ -46,12 +50,16 @@ class ProjectionRepository:
     def __init__(self, path: Path, *, keep_events: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.keep_events = keep_events
+        self._pending = 0
+        self._flushed_at = 0.0
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
+        if not self.keep_events:
+            self.save_checkpoint()
         self._db.close()
 
     def checkpoint(self, source: str = "store") -> int:
@@ -61,28 +69,45 @@ class ProjectionRepository:
         return int(row[0]) if row else 0
 
     def save(self, events: Iterable[RecordedEvent], source: str = "store") -> list[RecordedEvent]:
-        """Advance the checkpoint (and keep the events, if this model keeps them)
-        atomically; returns the events not seen before, as far as it can tell."""
+        """Keep the events (if this model keeps them) and advance the checkpoint in
+        one transaction; returns the events not seen before, as far as it can tell.
+
+        Without kept events the checkpoint is only a start-up hint (the history is
+        folded from the store either way), so it is written at most once a second
+        rather than once per batch: see ``save_checkpoint``.
+        """
+        batch = list(events)
+        top = max((event.position for event in batch), default=0)
+        if not self.keep_events:
+            self._pending = max(self._pending, top)
+            if time.monotonic() - self._flushed_at >= CHECKPOINT_EVERY:
+                self.save_checkpoint(source)
+            return batch
         fresh: list[RecordedEvent] = []
-        top = 0
         with self._transaction():
-            for event in events:
-                top = max(top, event.position)
-                if not self.keep_events:
-                    fresh.append(event)
-                    continue
+            for event in batch:
                 cursor = self._db.execute(
                     "INSERT OR IGNORE INTO case_events VALUES (?, ?, ?, ?)",
                     (event.event_id, event.case_id, event.position, orjson.dumps(event.to_json())),
                 )
                 if cursor.rowcount:
                     fresh.append(event)
-            self._db.execute(
-                "INSERT INTO checkpoint VALUES (?, ?) ON CONFLICT(source) "
-                "DO UPDATE SET position = max(position, excluded.position)",
-                (source, top),
-            )
+            self._write_checkpoint(source, top)
         return fresh
+
+    def save_checkpoint(self, source: str = "store") -> None:
+        """Write the pending checkpoint now (also on close)."""
+        if self._pending:
+            with self._transaction():
+                self._write_checkpoint(source, self._pending)
+        self._flushed_at = time.monotonic()
+
+    def _write_checkpoint(self, source: str, position: int) -> None:
+        self._db.execute(
+            "INSERT INTO checkpoint VALUES (?, ?) ON CONFLICT(source) "
+            "DO UPDATE SET position = max(position, excluded.position)",
+            (source, position),
+        )
 
     def reset_events(self) -> None:
         """Forget the events and checkpoint (a rebuild); keep what was announced."""
