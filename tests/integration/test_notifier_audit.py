@@ -107,10 +107,10 @@ async def test_retries_pending_when_the_outbox_was_lost_resume_with_the_next_att
     await n.deliver_due()
     await n.close()
     await rx.start()
+    # the restart comes after the retry fell due (a fixed clock: no race with the 50 ms)
+    later = FixedClock(datetime.now(UTC) + timedelta(minutes=1))
     try:
-        n = await build_notifier(
-            settings, store=store, clock=SystemClock(), db_path=tmp_path / "b.db"
-        )
+        n = await build_notifier(settings, store=store, clock=later, db_path=tmp_path / "b.db")
         await n.on_findings([finding])
         await n.deliver_due()
         await n.close()
