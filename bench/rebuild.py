@@ -119,13 +119,18 @@ async def measure(args: argparse.Namespace) -> str:
             "(target ≥ 40%)",
         ),
         ("evaluate every case's findings", f"{evaluate_s:.2f}s ({findings:,} findings)"),
-        ("resident memory per case", f"{(after - before) * 1024 / len(book):,.0f} KiB "
-                                     f"({after - before:,.0f} MiB for {len(book):,} cases)"),
+        (
+            "resident memory per case",
+            f"{(after - before) * 1024 / len(book):,.0f} KiB "
+            f"({after - before:,.0f} MiB for {len(book):,} cases)",
+        ),
         ("replay one 1,000-event case (fold+picture)", f"{replay_ms:.1f} ms (target < 100 ms)"),
         ("… and render it as HTML", f"{html_ms:.1f} ms"),
     ]
-    head = (f"Rebuild benchmark — {platform.processor() or platform.machine()}, "
-            f"Python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d}")
+    head = (
+        f"Rebuild benchmark — {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d}"
+    )
     table = "\n".join(f"| {k} | {v} |" for k, v in rows)
     return f"{head}\n\n| measure | result |\n|---|---|\n{table}\n"
 
