@@ -2,9 +2,7 @@
 projection → notifier → a real webhook receiver on loopback."""
 
 import asyncio
-import shutil
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +11,10 @@ import pytest
 
 from infra.config.notifier import NotifierSettings
 from services.projection.scenarios import load_scenario
-from tests.support.embedded import (
-    ADMIN_KEY,
-    DUTY_MANAGER_KEY,
-    KEYS,
-    REVIEWER_KEY,
-    auth,
-    settings_for,
-)
+from tests.support.embedded import embedded
+from tests.support.ingest import auth, make_settings
 from tests.support.notifier_kit import make_subscription
 from tests.support.receiver import Receiver, wait_until
-from tests.support.server import serve_app
 
 
 @pytest.fixture
@@ -34,19 +25,11 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 def _settings(tmp_path: Path, receiver: Receiver) -> Any:
-    return settings_for(
+    return make_settings(
         tmp_path,
         subscriptions=[make_subscription("edt-duty-manager", receiver.url)],
         notifier=NotifierSettings(jitter=0),
     )
-
-
-@contextmanager
-def _stack(settings: Any) -> Iterator[str]:
-    from services.embedded.app import create_embedded_app
-
-    with serve_app(lambda: create_embedded_app(settings)) as url:
-        yield url
 
 
 async def _post_child_k(client: httpx.AsyncClient, url: str, **params: str) -> None:
@@ -55,21 +38,21 @@ async def _post_child_k(client: httpx.AsyncClient, url: str, **params: str) -> N
             f"{url}/{item.agency}/events",
             json=item.envelope,
             params=params,
-            headers=auth(KEYS[item.agency]),
+            headers=auth(item.agency),
         )
         assert response.status_code == 201, response.text
 
 
 async def _alerts(client: httpx.AsyncClient, url: str, status: str | None = None) -> list[Any]:
     params = {"status": status, "limit": "1000"} if status else {"limit": "1000"}
-    response = await client.get(f"{url}/alerts", params=params, headers=auth(DUTY_MANAGER_KEY))
+    response = await client.get(f"{url}/alerts", params=params, headers=auth("duty_manager"))
     assert response.status_code == 200, response.text
     alerts: list[Any] = response.json()["alerts"]
     return alerts
 
 
 async def _findings(client: httpx.AsyncClient, url: str) -> list[Any]:
-    response = await client.get(f"{url}/cases/child-k/findings", headers=auth(REVIEWER_KEY))
+    response = await client.get(f"{url}/cases/child-k/findings", headers=auth("reviewer"))
     return response.json()["findings"] if response.status_code == 200 else []
 
 
@@ -91,7 +74,7 @@ async def test_child_k_findings_reach_the_duty_manager_once_each(
     tmp_path: Path, receiver: Receiver
 ) -> None:
     async with httpx.AsyncClient() as client:
-        with _stack(_settings(tmp_path, receiver)) as url:
+        with embedded(_settings(tmp_path, receiver)) as url:
             await _post_child_k(client, url)
             count = await _delivered_all(client, url)
             findings = await _findings(client, url)
@@ -106,15 +89,14 @@ async def test_restart_and_rebuild_from_position_zero_send_nothing_again(
 ) -> None:
     settings = _settings(tmp_path, receiver)
     async with httpx.AsyncClient() as client:
-        with _stack(settings) as url:
+        with embedded(settings) as url:
             await _post_child_k(client, url)
             before = await _delivered_all(client, url)
             findings_before = await _findings(client, url)
         await wait_until(lambda: len(receiver.accepted) == before, what="first deliveries")
-        (tmp_path / "projection.db").unlink()  # the read model rebuilt from position 0
-        for suffix in ("-wal", "-shm"):
-            shutil.rmtree(tmp_path / f"projection.db{suffix}", ignore_errors=True)
-        with _stack(settings) as url:
+        for suffix in ("", "-wal", "-shm"):  # the read model rebuilt from position 0
+            (tmp_path / f"projection.db{suffix}").unlink(missing_ok=True)
+        with embedded(settings) as url:
             for _ in range(500):
                 if await _findings(client, url) == findings_before:
                     break
@@ -127,7 +109,7 @@ async def test_restart_and_rebuild_from_position_zero_send_nothing_again(
 
 async def test_historical_import_pages_nobody(tmp_path: Path, receiver: Receiver) -> None:
     async with httpx.AsyncClient() as client:
-        with _stack(_settings(tmp_path, receiver)) as url:
+        with embedded(_settings(tmp_path, receiver)) as url:
             await _post_child_k(client, url, **{"import": "historical"})
             for _ in range(500):
                 if await _findings(client, url):
@@ -144,9 +126,9 @@ async def test_duty_manager_reads_of_alerts_are_in_the_access_audit(
     tmp_path: Path, receiver: Receiver
 ) -> None:
     async with httpx.AsyncClient() as client:
-        with _stack(_settings(tmp_path, receiver)) as url:
+        with embedded(_settings(tmp_path, receiver)) as url:
             await _alerts(client, url)
-            audit = await client.get(f"{url}/audit", headers=auth(ADMIN_KEY))
+            audit = await client.get(f"{url}/audit", headers=auth("admin"))
     assert audit.status_code == 200, audit.text
     entries = audit.json()["entries"]
     assert any(e["endpoint"] == "GET /alerts" and e["role"] == "duty_manager" for e in entries)

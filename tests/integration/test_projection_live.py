@@ -8,8 +8,9 @@ import httpx
 
 from services.cli.demo import post_scenario
 from services.projection.scenarios import load_scenario
-from tests.support.embedded import KEYS, REVIEWER_KEY, auth, embedded, findings, settings_for
+from tests.support.embedded import embedded, findings
 from tests.support.factories import make_envelope
+from tests.support.ingest import KEYS, auth, make_settings
 from tests.support.scenario import CHILD_K_EXPECTED, ids
 from tests.support.server import wait_for
 
@@ -27,10 +28,10 @@ def test_each_child_k_finding_appears_within_one_second_of_its_triggering_post(
     triggering = {
         max((slug_to_id[t] for t in e.triggers), key=order.index) for e in CHILD_K_EXPECTED
     }
-    with embedded(settings_for(tmp_path)) as url, httpx.Client() as client:
+    with embedded(make_settings(tmp_path)) as url, httpx.Client() as client:
         for item in load_scenario("child-k"):
             response = client.post(
-                f"{url}/{item.agency}/events", json=item.envelope, headers=auth(KEYS[item.agency])
+                f"{url}/{item.agency}/events", json=item.envelope, headers=auth(item.agency)
             )
             assert response.status_code == 201, response.text
             if item.event_id in triggering:
@@ -52,9 +53,9 @@ def test_each_child_k_finding_appears_within_one_second_of_its_triggering_post(
 
 
 def test_good_practice_variant_raises_no_finding_through_the_server(tmp_path: Path) -> None:
-    with embedded(settings_for(tmp_path)) as url:
+    with embedded(make_settings(tmp_path)) as url:
         post_scenario(url, KEYS, "child-k-good-practice")
-        response = httpx.get(f"{url}/findings", headers=auth(REVIEWER_KEY))
+        response = httpx.get(f"{url}/findings", headers=auth("reviewer"))
     assert response.status_code == 200
     assert response.json()["findings"] == []
 
@@ -73,8 +74,8 @@ def test_breach_finding_opens_when_its_deadline_passes_with_no_further_event(
         agreement_id="agr-1",
         summary="Father back at the home with the children",
     )
-    with embedded(settings_for(tmp_path)) as url:
-        posted = httpx.post(f"{url}/edt/events", json=breach, headers=auth(KEYS["edt"]))
+    with embedded(make_settings(tmp_path)) as url:
+        posted = httpx.post(f"{url}/edt/events", json=breach, headers=auth("edt"))
         assert posted.status_code == 201, posted.text
         assert findings(url, "case-clock") == []
         wait_for(
@@ -91,7 +92,7 @@ def test_breach_finding_opens_when_its_deadline_passes_with_no_further_event(
 
 
 def test_picture_as_of_before_a_trigger_has_no_finding_for_it(tmp_path: Path) -> None:
-    with embedded(settings_for(tmp_path)) as url:
+    with embedded(make_settings(tmp_path)) as url:
         post_scenario(url, KEYS, "child-k")
         breach_id = ids("child-k")["ck-16-breach"]
         before = findings(url, "child-k", as_of="2017-01-01T11:59:00+00:00")
@@ -101,9 +102,9 @@ def test_picture_as_of_before_a_trigger_has_no_finding_for_it(tmp_path: Path) ->
 
 
 def test_unknown_case_is_a_problem_404_and_readers_need_a_reader_key(tmp_path: Path) -> None:
-    with embedded(settings_for(tmp_path)) as url:
-        missing = httpx.get(f"{url}/cases/nope/picture", headers=auth(REVIEWER_KEY))
-        as_agency = httpx.get(f"{url}/cases/nope/picture", headers=auth(KEYS["police"]))
+    with embedded(make_settings(tmp_path)) as url:
+        missing = httpx.get(f"{url}/cases/nope/picture", headers=auth("reviewer"))
+        as_agency = httpx.get(f"{url}/cases/nope/picture", headers=auth("police"))
         anonymous = httpx.get(f"{url}/findings")
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("application/problem+json")
@@ -112,7 +113,7 @@ def test_unknown_case_is_a_problem_404_and_readers_need_a_reader_key(tmp_path: P
 
 
 def test_metrics_show_ingest_open_findings_and_no_lag_once_caught_up(tmp_path: Path) -> None:
-    with embedded(settings_for(tmp_path)) as url:
+    with embedded(make_settings(tmp_path)) as url:
         post_scenario(url, KEYS, "child-k")
         wait_for(
             lambda: len(findings(url, "child-k")) == len(CHILD_K_EXPECTED),
