@@ -2,12 +2,10 @@
 projection → notifier → a real webhook receiver on loopback."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from infra.config.notifier import NotifierSettings
 from services.projection.scenarios import load_scenario
@@ -15,13 +13,6 @@ from tests.support.embedded import embedded
 from tests.support.ingest import auth, make_settings
 from tests.support.notifier_kit import make_subscription
 from tests.support.receiver import Receiver, wait_until
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    server = await Receiver().start()
-    yield server
-    await server.stop()
 
 
 def _settings(tmp_path: Path, receiver: Receiver) -> Any:

@@ -21,15 +21,9 @@ from events.records import RecordedEvent
 from infra.config.stream import KafkaSettings
 from infra.kafka import KafkaEventFeed, KafkaEventPublisher
 from tests.support.factories import make_submission, new_event_id
-from tests.support.tansu import tansu_broker
 
 GROUP = "test-projection"
 T0 = datetime(2024, 3, 1, 22, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def tansu() -> Iterator[str]:
-    yield from tansu_broker()
 
 
 def recorded(n: int, cases: int) -> list[RecordedEvent]:

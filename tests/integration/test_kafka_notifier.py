@@ -6,7 +6,6 @@ a notifier with ``store.feed = "kafka"`` runs, then every finding the embedded
 projection announces reaches a real webhook receiver exactly once.
 """
 
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,21 +20,8 @@ from tests.integration.test_kafka_projection import store_child_k
 from tests.support.notifier_kit import make_subscription
 from tests.support.receiver import Receiver, wait_until
 from tests.support.scenario import CHILD_K_EXPECTED
-from tests.support.tansu import tansu_broker
 
 pytestmark = pytest.mark.kafka
-
-
-@pytest.fixture
-def tansu() -> Iterator[str]:
-    yield from tansu_broker()
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    server = await Receiver().start()
-    yield server
-    await server.stop()
 
 
 async def test_notifier_alone_pages_each_child_k_finding_once_from_kafka(

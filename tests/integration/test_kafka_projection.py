@@ -7,7 +7,6 @@ another follows the topic the relay fills, then every case's state and findings
 """
 
 import asyncio
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,14 +25,8 @@ from services.projection.domain.picture import picture
 from services.projection.service import ProjectionService
 from services.relay.relay import running_relay
 from tests.support.scenario import CHILD_K_EVALUATE_AT, recorded_events
-from tests.support.tansu import tansu_broker
 
 pytestmark = pytest.mark.kafka
-
-
-@pytest.fixture
-def tansu() -> Iterator[str]:
-    yield from tansu_broker()
 
 
 async def store_child_k(path: Path) -> SQLiteEventStore:

@@ -30,15 +30,10 @@ from infra.store.sqlite import SQLiteEventStore
 from services.embedded.dev_config import ensure_dev_config
 from services.projection.app import create_app as create_projection_app
 from services.relay.relay import running_relay
-from tests.support.tansu import free_port, tansu_broker
+from tests.support.server import free_port
 
 pytestmark = pytest.mark.kafka
 EVENTS = 10_000
-
-
-@pytest.fixture
-def tansu() -> Iterator[str]:
-    yield from tansu_broker()
 
 
 def reviewer_key(config: Path) -> str:

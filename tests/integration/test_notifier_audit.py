@@ -50,13 +50,6 @@ async def store(tmp_path: Path) -> AsyncIterator[FlakyStore]:
         yield s
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    rx = await Receiver().start()
-    yield rx
-    await rx.stop()
-
-
 async def test_audit_events_wait_out_a_store_outage_and_then_land_once(
     tmp_path: Path, store: FlakyStore, receiver: Receiver
 ) -> None:

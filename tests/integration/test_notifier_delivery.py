@@ -31,13 +31,6 @@ async def store(tmp_path: Path) -> AsyncIterator[SQLiteEventStore]:
         yield s
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    rx = await Receiver().start()
-    yield rx
-    await rx.stop()
-
-
 @asynccontextmanager
 async def running(
     tmp_path: Path, store: SQLiteEventStore, subs: Sequence[Subscription], **notifier: Any

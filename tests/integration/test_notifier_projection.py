@@ -4,11 +4,10 @@ receivers get each one once, and a rebuild of the projection sends nothing."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
-import pytest
 
 from events import Submission, canonical, parse_envelope
 from infra.clock import SystemClock
@@ -33,13 +32,6 @@ class CountingSink:
     async def on_findings(self, findings: Sequence[Finding]) -> None:
         self.seen.update((f.finding_id, f.status) for f in findings)
         await self.notifier.on_findings(findings)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    rx = await Receiver().start()
-    yield rx
-    await rx.stop()
 
 
 def expected() -> set[tuple[str, tuple[str, ...], str]]:

