@@ -75,10 +75,11 @@ def post_scenario(
 ) -> int:
     """Post every event of the scenario in order; an identical retry is fine."""
     params = {"import": "historical"} if historical else {}
+    scenario = load_scenario(name)
     owned = client is None
     http = client or httpx.Client(timeout=30)
     try:
-        for item in load_scenario(name):
+        for item in scenario:
             key = keys.get(item.agency)
             if key is None:
                 raise DemoError(f"no plain-text agency key for {item.agency} in the config")
@@ -95,4 +96,4 @@ def post_scenario(
     finally:
         if owned:
             http.close()
-    return len(load_scenario(name))
+    return len(scenario)

@@ -18,7 +18,6 @@ from infra.config import Settings
 from infra.metrics import Metrics
 from infra.store.metered import MeteredEventStore
 from infra.store.opening import open_store
-from infra.store.opening import sqlite_path as sqlite_path  # re-exported for callers
 from infra.store.port import EventStore
 from services.http.problems import ServiceUnavailable
 
