@@ -65,6 +65,8 @@ class ProjectionService:
         self._gauges = gauges
         self._announced: dict[str, str] = {}
         self._deadlines: list[tuple[datetime, str]] = []
+        self._next_due: dict[str, datetime] = {}
+        """Each case's next deadline; heap entries that disagree are stale."""
         self._timer_wake = asyncio.Event()
         self._progress = asyncio.Condition()
         self.position = 0
@@ -123,7 +125,10 @@ class ProjectionService:
         now = self._clock.now()
         due: set[str] = set()
         while self._deadlines and self._deadlines[0][0] <= now:
-            due.add(heapq.heappop(self._deadlines)[1])
+            at, case_id = heapq.heappop(self._deadlines)
+            if self._next_due.get(case_id) == at:
+                del self._next_due[case_id]
+                due.add(case_id)
         if due:
             await self._settle(due)
 
@@ -199,7 +204,11 @@ class ProjectionService:
     def _schedule(self, case_id: str, now: datetime) -> None:
         due = self.cases.next_deadline(case_id, now)
         if due is None:
+            self._next_due.pop(case_id, None)
             return
+        if self._next_due.get(case_id) == due:
+            return  # already in the heap
+        self._next_due[case_id] = due
         soonest = self._deadlines[0][0] if self._deadlines else None
         heapq.heappush(self._deadlines, (due, case_id))
         if soonest is None or due < soonest:
