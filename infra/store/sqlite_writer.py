@@ -112,13 +112,12 @@ class GroupCommitWriter:
         try:
             conn.execute("BEGIN IMMEDIATE")
             tx = Transaction(conn, self._clock.now(), chain=self._chain)
-            outcomes = [tx.apply(r.submissions, r.expected_versions) for r in group]
+            outcomes = tx.apply_all([(r.submissions, r.expected_versions) for r in group])
             conn.execute("COMMIT")
         except Exception as e:  # reported to every caller of the group, not swallowed
             _rollback(conn)
             outcomes = [_unavailable(e) for _ in group]
-        for request, outcome in zip(group, outcomes, strict=True):
-            _settle(request, outcome)
+        _settle_all(group, outcomes)
         if any(isinstance(o, AppendResult) and not o.none_created for o in outcomes):
             self._on_commit()
 
@@ -134,17 +133,29 @@ class GroupCommitWriter:
                 _settle(item, StoreUnavailable(f"the writer of {self._path} stopped"))
 
 
+def _settle_all(group: Sequence[WriteRequest], outcomes: Sequence[Outcome]) -> None:
+    """One wake-up per event loop for the whole group, not one per request: each
+    ``call_soon_threadsafe`` writes to the loop's self-pipe."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[WriteRequest, Outcome]]] = {}
+    for request, outcome in zip(group, outcomes, strict=True):
+        by_loop.setdefault(request.loop, []).append((request, outcome))
+    for loop, settled in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the caller's loop closed: nobody to tell
+            loop.call_soon_threadsafe(_resolve, settled)
+
+
 def _settle(request: WriteRequest, outcome: Outcome) -> None:
-    def resolve() -> None:
+    _settle_all([request], [outcome])
+
+
+def _resolve(settled: Sequence[tuple[WriteRequest, Outcome]]) -> None:
+    for request, outcome in settled:
         if request.future.done():
-            return  # the caller gave up waiting; what was committed stays committed
+            continue  # the caller gave up waiting; what was committed stays committed
         if isinstance(outcome, AppendResult):
             request.future.set_result(outcome)
         else:
             request.future.set_exception(outcome)
-
-    with contextlib.suppress(RuntimeError):  # the caller's loop closed: nobody to tell
-        request.loop.call_soon_threadsafe(resolve)
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

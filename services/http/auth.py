@@ -171,19 +171,15 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     return dependency
 
 
-def require_agency(agency: Agency) -> Callable[[Request], Awaitable[Principal]]:
-    """Only ``agency``'s own credential: no agency may post as another. One
-    dependency, not a chain: it guards the busiest route (see ``bearer_principal``)."""
-
-    async def dependency(request: Request) -> Principal:
-        principal = bearer_principal(request)
-        if principal.role != "agency":
-            raise Forbidden(f"only a {agency} agency key may post to the {agency} service")
-        if principal.agency != agency:
-            raise Forbidden(f"a {principal.agency} key may not use the {agency} service")
-        return principal
-
-    return dependency
+def agency_principal(request: Request, agency: Agency) -> Principal:
+    """Only ``agency``'s own credential: no agency may post as another. A plain
+    call, not a dependency: it guards the busiest route (see ``bearer_principal``)."""
+    principal = bearer_principal(request)
+    if principal.role != "agency":
+        raise Forbidden(f"only a {agency} agency key may post to the {agency} service")
+    if principal.agency != agency:
+        raise Forbidden(f"a {principal.agency} key may not use the {agency} service")
+    return principal
 
 
 ReaderPrincipal = Annotated[Principal, Depends(require_roles(*READER_ROLES))]
