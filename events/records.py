@@ -87,13 +87,40 @@ class RecordedEvent:
             metadata=sub.metadata,
         )
 
+    def placed(
+        self, *, position: int, stream_version: int, recorded_at: datetime
+    ) -> "RecordedEvent":
+        """This record at another place in the store: the store builds a record
+        before it knows where it lands. Slots are set directly, as in ``from_json``."""
+        values = (
+            self.event_id,
+            self.case_id,
+            self.type,
+            self.occurred_at,
+            self.children,
+            self.actor,
+            self.data,
+            self.agency,
+            recorded_at,
+            position,
+            stream_version,
+            self.correlation_id,
+            self.causation_id,
+            self.schema_version,
+            self.metadata,
+        )
+        record = object.__new__(RecordedEvent)
+        for set_slot, value in zip(_SET_SLOTS, values, strict=True):
+            set_slot(record, value)
+        return record
+
     def envelope(self) -> dict[str, Any]:
         """The sender's envelope, as canonically stored."""
         return {
             "event_id": self.event_id,
             "case_id": self.case_id,
             "type": self.type,
-            "occurred_at": _iso(self.occurred_at),
+            "occurred_at": iso_timestamp(self.occurred_at),
             "children": list(self.children),
             "actor": dict(self.actor),
             "data": dict(self.data),
@@ -107,7 +134,7 @@ class RecordedEvent:
         return {
             **self.envelope(),
             "agency": self.agency,
-            "recorded_at": _iso(self.recorded_at),
+            "recorded_at": iso_timestamp(self.recorded_at),
             "position": self.position,
             "stream_version": self.stream_version,
             "metadata": dict(self.metadata),
@@ -153,6 +180,7 @@ _SET_SLOTS: tuple[Callable[[RecordedEvent, Any], None], ...] = tuple(
 """Each field's slot setter, in field order (see ``RecordedEvent.from_json``)."""
 
 
-def _iso(value: datetime) -> str:
+def iso_timestamp(value: datetime) -> str:
+    """How records write a timestamp: RFC 3339, ``Z`` for UTC."""
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import IO, Any
 
+import orjson
+
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "message",
     "asctime",
@@ -51,11 +53,15 @@ class JsonFormatter(logging.Formatter):
                 entry[name] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        try:
+            return orjson.dumps(entry, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:  # what orjson refuses (e.g. an int beyond 64 bits) json takes
+            return json.dumps(entry, default=str)
 
 
 def configure_logging(level: str = "INFO", *, stream: IO[str] | None = None) -> None:
     """Route every logger (uvicorn's too) to one JSON handler; call once per process."""
+    _skip_unused_record_fields()
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
@@ -64,3 +70,13 @@ def configure_logging(level: str = "INFO", *, stream: IO[str] | None = None) -> 
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+
+
+def _skip_unused_record_fields() -> None:
+    """The JSON lines carry no source location, thread or process: stop every record
+    from looking them up (the logging HOWTO's "Optimization" settings). Ingest logs a
+    line per request, and the caller lookup alone walks the stack each time."""
+    logging._srcfile = None  # documented in the HOWTO, though underscored
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False

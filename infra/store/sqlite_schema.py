@@ -1,7 +1,8 @@
 """The SQLite event table, its connections and the one insert statement.
 
 Kept apart from the writer so a schema change (e.g. the ``chain_hash`` column
-of the tamper-evident chain) touches this file, ``row`` and ``insert_rows`` only.
+of the tamper-evident chain) touches this file and the row that
+``sqlite_transaction`` builds.
 """
 
 import sqlite3
@@ -91,27 +92,6 @@ def encode(record: RecordedEvent) -> bytes:
 def decode(body: bytes) -> RecordedEvent:
     """A stored body back to a record: one JSON decode, no per-column work."""
     return RecordedEvent.from_json(orjson.loads(body))
-
-
-def row(
-    record: RecordedEvent, digest: str, body: bytes, chain_hash: bytes | None, recorded_at: str
-) -> Row:
-    """The stored row of ``record``: ``body`` is ``encode(record)``, ``chain_hash``
-    the chain value after it (None where the chain is off), ``recorded_at`` its
-    ``recorded_at.isoformat()``, shared by a whole transaction so formatted once."""
-    return (
-        record.position,
-        record.event_id,
-        record.case_id,
-        record.stream_version,
-        record.type,
-        record.agency,
-        record.occurred_at.isoformat(),
-        recorded_at,
-        digest,
-        body,
-        None if chain_hash is None else chain_hash.hex(),
-    )
 
 
 def insert_rows(conn: sqlite3.Connection, rows: Sequence[Row]) -> None:

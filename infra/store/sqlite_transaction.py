@@ -4,14 +4,14 @@ Runs on the writer thread inside ``BEGIN IMMEDIATE``, so what it reads (head,
 case versions, stored digests) cannot change under it. The whole group is
 planned in memory first, then written: one read of the stored ids and one of
 the case versions for the group, then its new rows in a few multi-row inserts.
-A request that fails its checks (a reused id, a stale expected version, a body
-that cannot be encoded) is left out of the plan alone; the rest of the group is
-written. The hash chain (``infra.store.chain``) is extended here too, over the
-exact bytes inserted, so it costs one SHA-256 per event and no extra read.
+A request that fails its checks (a reused id, a stale expected version) is left
+out of the plan alone; the rest of the group is written. The hash chain
+(``infra.store.chain``) is extended here too, over the exact bytes inserted.
 
 Statements go by the group, not by the request or the event: the ``sqlite3``
 module releases the GIL around every step, and under load each release can
-cost the writer a wait for the event loop to hand the GIL back.
+cost the writer a wait for the event loop to hand the GIL back. What can be
+done before an event has a place is done by the caller (``sqlite_drafts``).
 """
 
 import sqlite3
@@ -21,19 +21,19 @@ from datetime import datetime
 
 import orjson
 
-from events.records import RecordedEvent, Submission
 from infra.store.chain import GENESIS, link
-from infra.store.port import AppendResult, ConcurrencyError, IdempotencyConflict
-from infra.store.sqlite_schema import Row, decode, encode, insert_rows, row
+from infra.store.port import ConcurrencyError, IdempotencyConflict
+from infra.store.sqlite_drafts import Draft, Place, Placed, recorded_at_bytes
+from infra.store.sqlite_schema import Row, insert_rows
 
-Outcome = AppendResult | Exception
-"""What one request gets back: its result, or the error to raise to its caller."""
+Outcome = Placed | Exception
+"""What one request gets back: where its events landed, or the error to raise."""
 
-Request = tuple[Sequence[Submission], Mapping[str, int]]
-"""One caller's submissions and the case versions it expects."""
+Request = tuple[Sequence[Draft], Mapping[str, int]]
+"""One caller's drafts and the case versions it expects."""
 
-Known = tuple[str, RecordedEvent]
-"""An event already recorded (or planned earlier in this transaction): digest, record."""
+Known = tuple[str, Place]
+"""An event recorded before, or earlier in this transaction: its digest and place."""
 
 
 class Transaction:
@@ -50,67 +50,83 @@ class Transaction:
             self._chain = bytes.fromhex(top[2]) if top and top[2] else GENESIS
         last = datetime.fromisoformat(top[1]) if top else None
         self._recorded_at = max(now, last) if last else now
+        self._recorded_at_column = self._recorded_at.isoformat()
+        self._recorded_at_body = recorded_at_bytes(self._recorded_at)
         self._versions: dict[str, int] = {}
-        self._stored: dict[str, tuple[str, bytes]] = {}
-        self._planned: dict[str, Known] = {}
+        self._known: dict[str, Known] = {}
         self._rows: list[Row] = []
 
     def apply_all(self, requests: Sequence[Request]) -> list[Outcome]:
         """Each request's outcome, in order; the new rows of those that succeed are
         written. A ``sqlite3.Error`` escapes: the whole group is then in doubt."""
-        submissions = [sub for subs, _ in requests for sub in subs]
-        self._stored = self._read_stored({sub.event_id for sub in submissions})
-        cases = {sub.case_id for sub in submissions}
+        drafts = [d for ds, _ in requests for d in ds]
+        self._known = self._read_stored({d.event_id for d in drafts})
+        cases = {d.case_id for d in drafts}
         self._load_versions(cases.union(*(expected for _, expected in requests)))
-        outcomes = [self._apply(subs, expected) for subs, expected in requests]
+        outcomes = [self._apply(ds, expected) for ds, expected in requests]
         insert_rows(self._conn, self._rows)
         return outcomes
 
-    def _apply(self, submissions: Sequence[Submission], expected: Mapping[str, int]) -> Outcome:
+    def _apply(self, drafts: Sequence[Draft], expected: Mapping[str, int]) -> Outcome:
         try:
-            plan = self._plan(submissions, expected)
-        except Exception as e:  # a conflict, or a bug in this request: handed to its caller
+            plan = self._plan(drafts, expected)
+        except (IdempotencyConflict, ConcurrencyError) as e:
             return e
         self._versions.update(plan.versions)
         self._head, self._chain = plan.head, plan.chain_hash
         self._rows.extend(plan.rows)
-        self._planned.update(
-            (record.event_id, (plan.digests[i], record))
-            for i, record in plan.records.items()
-            if i in plan.created
+        created = [False] * len(drafts)
+        for i in plan.new:
+            created[i] = True
+            self._known[drafts[i].event_id] = (drafts[i].digest, plan.places[i])
+        places = plan.places
+        duplicate_of = plan.duplicate_of
+        return Placed(
+            self._recorded_at,
+            [places[duplicate_of.get(i, i)] for i in range(len(drafts))],
+            created,
         )
-        return plan.result()
 
-    def _plan(self, submissions: Sequence[Submission], expected: Mapping[str, int]) -> "_Plan":
-        plan = _Plan(submissions, head=self._head, chain_hash=self._chain)
-        for i, sub in enumerate(submissions):
-            plan.classify(i, sub, self._known(sub.event_id))
-        self._check_versions(expected, plan)
-        recorded_at = self._recorded_at.isoformat()
-        for i, sub in plan.new():
+    def _plan(self, drafts: Sequence[Draft], expected: Mapping[str, int]) -> "_Plan":
+        plan = _Plan(head=self._head, chain_hash=self._chain)
+        for i, d in enumerate(drafts):
+            plan.classify(i, d, drafts, self._known.get(d.event_id))
+        self._check_versions(expected, drafts, plan)
+        for i in plan.new:
+            d = drafts[i]
             plan.head += 1
-            case_id = sub.case_id
-            version = plan.versions.get(case_id, self._versions[case_id]) + 1
-            plan.versions[case_id] = version
-            record = RecordedEvent.from_submission(
-                sub, position=plan.head, stream_version=version, recorded_at=self._recorded_at
-            )
-            body = encode(record)
+            version = plan.versions.get(d.case_id, self._versions[d.case_id]) + 1
+            plan.versions[d.case_id] = version
+            body = d.body(self._recorded_at_body, plan.head, version)
             if plan.chain_hash is not None:
                 plan.chain_hash = link(plan.chain_hash, body)
-            plan.rows.append(row(record, plan.digests[i], body, plan.chain_hash, recorded_at))
-            plan.record(i, record)
+            plan.rows.append(self._row(d, plan.head, version, body, plan.chain_hash))
+            plan.places[i] = (plan.head, version)
         return plan
 
-    def _known(self, event_id: str) -> Known | None:
-        planned = self._planned.get(event_id)
-        if planned is not None:
-            return planned
-        stored = self._stored.get(event_id)
-        return None if stored is None else (stored[0], decode(stored[1]))
+    def _row(
+        self, d: Draft, position: int, version: int, body: bytes, chain_hash: bytes | None
+    ) -> Row:
+        record = d.record
+        return (
+            position,
+            d.event_id,
+            d.case_id,
+            version,
+            record.type,
+            record.agency,
+            d.occurred_at,
+            self._recorded_at_column,
+            d.digest,
+            body,
+            None if chain_hash is None else chain_hash.hex(),
+        )
 
-    def _check_versions(self, expected: Mapping[str, int], plan: "_Plan") -> None:
-        retried = plan.retried_cases()
+    def _check_versions(
+        self, expected: Mapping[str, int], drafts: Sequence[Draft], plan: "_Plan"
+    ) -> None:
+        """Cases this request only retries met their expected version before."""
+        retried = {d.case_id for d in drafts} - {drafts[i].case_id for i in plan.new}
         for case_id, version in expected.items():
             if case_id in retried:
                 continue
@@ -118,7 +134,7 @@ class Transaction:
             if actual != version:
                 raise ConcurrencyError(case_id, version, actual)
 
-    def _read_stored(self, event_ids: Collection[str]) -> dict[str, tuple[str, bytes]]:
+    def _read_stored(self, event_ids: Collection[str]) -> dict[str, Known]:
         """Digest and body of each id already stored: one query for the group
         (a plain one for a single event)."""
         ids = list(event_ids)
@@ -157,54 +173,29 @@ _STORED_MANY = (
 
 @dataclass(slots=True)
 class _Plan:
-    """What one request does: which submissions are new, retries or duplicates."""
+    """What one request does: which drafts are new, retries or duplicates."""
 
-    submissions: Sequence[Submission]
     head: int
     """The last position, this request's new events included."""
     chain_hash: bytes | None
     """The chain value after this request's new events (None: the chain is off)."""
     versions: dict[str, int] = field(default_factory=dict)
     rows: list[Row] = field(default_factory=list)
-    digests: list[str] = field(default_factory=list)
-    records: dict[int, RecordedEvent] = field(default_factory=dict)
+    places: dict[int, Place] = field(default_factory=dict)
+    new: list[int] = field(default_factory=list)
+    """Drafts to record: once planned, those this request created."""
     duplicate_of: dict[int, int] = field(default_factory=dict)
     first_index: dict[str, int] = field(default_factory=dict)
-    new_cases: set[str] = field(default_factory=set)
-    created: set[int] = field(default_factory=set)
 
-    def classify(self, i: int, sub: Submission, known: Known | None) -> None:
-        digest = sub.digest()
-        self.digests.append(digest)
-        first = self.first_index.setdefault(sub.event_id, i)
+    def classify(self, i: int, d: Draft, drafts: Sequence[Draft], known: Known | None) -> None:
+        first = self.first_index.setdefault(d.event_id, i)
         if first != i:
-            if self.digests[first] != digest:
-                raise IdempotencyConflict(sub.event_id)
+            if drafts[first].digest != d.digest:
+                raise IdempotencyConflict(d.event_id)
             self.duplicate_of[i] = first
         elif known is not None:
-            if known[0] != digest:
-                raise IdempotencyConflict(sub.event_id)
-            self.records[i] = known[1]
+            if known[0] != d.digest:
+                raise IdempotencyConflict(d.event_id)
+            self.places[i] = known[1]
         else:
-            self.new_cases.add(sub.case_id)
-
-    def new(self) -> list[tuple[int, Submission]]:
-        return [
-            (i, s)
-            for i, s in enumerate(self.submissions)
-            if i not in self.records and i not in self.duplicate_of
-        ]
-
-    def retried_cases(self) -> set[str]:
-        """Cases this request only retries: their expected version was met before."""
-        return {s.case_id for s in self.submissions} - self.new_cases
-
-    def record(self, i: int, record: RecordedEvent) -> None:
-        self.records[i] = record
-        self.created.add(i)
-
-    def result(self) -> AppendResult:
-        n = len(self.submissions)
-        created = tuple(i in self.created for i in range(n))
-        events = tuple(self.records[self.duplicate_of.get(i, i)] for i in range(n))
-        return AppendResult(events=events, created=created)
+            self.new.append(i)

@@ -16,9 +16,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-from events.records import Submission
 from infra.clock import Clock
-from infra.store.port import AppendResult, StoreUnavailable
+from infra.store.port import StoreUnavailable
+from infra.store.sqlite_drafts import Draft, Placed
 from infra.store.sqlite_schema import connect_writer
 from infra.store.sqlite_transaction import Outcome, Transaction
 
@@ -29,10 +29,10 @@ MAX_GROUP_EVENTS = 10_000
 
 @dataclass(slots=True)
 class WriteRequest:
-    submissions: Sequence[Submission]
+    drafts: Sequence[Draft]
     expected_versions: Mapping[str, int]
     loop: asyncio.AbstractEventLoop
-    future: "asyncio.Future[AppendResult]"
+    future: "asyncio.Future[Placed]"
 
 
 class _Stop:
@@ -95,7 +95,7 @@ class GroupCommitWriter:
         first = self._queue.get()
         if isinstance(first, _Stop):
             return [], True
-        group, events = [first], len(first.submissions)
+        group, events = [first], len(first.drafts)
         while len(group) < MAX_GROUP and events < MAX_GROUP_EVENTS:
             try:
                 item = self._queue.get_nowait()
@@ -104,7 +104,7 @@ class GroupCommitWriter:
             if isinstance(item, _Stop):
                 return group, True
             group.append(item)
-            events += len(item.submissions)
+            events += len(item.drafts)
         return group, False
 
     def _commit(self, conn: sqlite3.Connection, group: list[WriteRequest]) -> None:
@@ -112,13 +112,13 @@ class GroupCommitWriter:
         try:
             conn.execute("BEGIN IMMEDIATE")
             tx = Transaction(conn, self._clock.now(), chain=self._chain)
-            outcomes = tx.apply_all([(r.submissions, r.expected_versions) for r in group])
+            outcomes = tx.apply_all([(r.drafts, r.expected_versions) for r in group])
             conn.execute("COMMIT")
         except Exception as e:  # reported to every caller of the group, not swallowed
             _rollback(conn)
             outcomes = [_unavailable(e) for _ in group]
         _settle_all(group, outcomes)
-        if any(isinstance(o, AppendResult) and not o.none_created for o in outcomes):
+        if any(isinstance(o, Placed) and any(o.created) for o in outcomes):
             self._on_commit()
 
     def _die(self) -> None:
@@ -152,7 +152,7 @@ def _resolve(settled: Sequence[tuple[WriteRequest, Outcome]]) -> None:
     for request, outcome in settled:
         if request.future.done():
             continue  # the caller gave up waiting; what was committed stays committed
-        if isinstance(outcome, AppendResult):
+        if isinstance(outcome, Placed):
             request.future.set_result(outcome)
         else:
             request.future.set_exception(outcome)

@@ -16,7 +16,7 @@ from infra.config import Settings
 from infra.store.port import EventStore
 from services.http.app import create_service_app
 from services.http.runtime import open_runtime
-from services.ingest.router import ingest_router
+from services.ingest.router import include_ingest
 from services.ingest.schemas import schemas_router
 from services.notifier.api import alerts_router
 from services.notifier.app import running_notifier
@@ -62,7 +62,7 @@ def create_embedded_app(
         settings, title="Safeguard", description=DESCRIPTION, lifespan=lifespan
     )
     for agency in Agency:
-        app.include_router(ingest_router(agency))
+        include_ingest(app, agency)
     app.include_router(schemas_router())
     app.include_router(projection_router())
     app.include_router(alerts_router())

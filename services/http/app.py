@@ -12,6 +12,7 @@ from infra.config import Settings
 from infra.metrics import Metrics, metrics_router
 from services.http.audit import audit_router, with_access_audit
 from services.http.auth import KeyRing
+from services.http.hotpath import HotPathMiddleware
 from services.http.limits import BodyLimitMiddleware
 from services.http.problem_docs import PROBLEM_RESPONSES
 from services.http.problems import install_problem_handlers
@@ -46,6 +47,8 @@ def create_service_app(
     app.state.access_audit = None
     app.state.runtime = None
     install_problem_handlers(app)
+    app.state.hot_routes = {}
+    app.add_middleware(HotPathMiddleware, routes=app.state.hot_routes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
     app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["health"])
     app.include_router(audit_router())

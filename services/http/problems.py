@@ -115,9 +115,8 @@ def _instance(request: Request) -> str:
     return request.url.path
 
 
-async def _on_problem(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Problem)
-    return exc.response(_instance(request))
+async def _on_exception(request: Request, exc: Exception) -> Response:
+    return problem_for(exc, _instance(request)).response(_instance(request))
 
 
 async def _on_request_validation(request: Request, exc: Exception) -> Response:
@@ -135,7 +134,12 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     return problem.response(_instance(request))
 
 
-async def _on_store_error(request: Request, exc: Exception) -> Response:
+def problem_for(exc: Exception, path: str) -> Problem:
+    """What a caller is told of an exception a handler raised: a ``Problem`` as
+    raised, a store error by its meaning, anything else a generic 500 (logged
+    here with its traceback, never sent)."""
+    if isinstance(exc, Problem):
+        return exc
     problem: Problem
     if isinstance(exc, IdempotencyConflict):
         problem = Conflict(str(exc))
@@ -143,16 +147,14 @@ async def _on_store_error(request: Request, exc: Exception) -> Response:
     elif isinstance(exc, ConcurrencyError):
         problem = Conflict(str(exc))
         problem.slug = "expected-version"
-    else:
+    elif isinstance(exc, StoreError):
         log.error("store unavailable", extra={"error": type(exc).__name__})
         problem = ServiceUnavailable("the event store is unavailable; nothing was stored")
         problem.headers = {"Retry-After": "1"}
-    return problem.response(_instance(request))
-
-
-async def _on_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", extra={"path": request.url.path})
-    return Problem("an unexpected error occurred").response(_instance(request))
+    else:
+        log.exception("unhandled error", extra={"path": path}, exc_info=exc)
+        problem = Problem("an unexpected error occurred")
+    return problem
 
 
 def field_error(error: Mapping[str, Any]) -> FieldError:
@@ -162,8 +164,8 @@ def field_error(error: Mapping[str, Any]) -> FieldError:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(Problem, _on_exception)
     app.add_exception_handler(RequestValidationError, _on_request_validation)
     app.add_exception_handler(HTTPException, _on_http_exception)
-    app.add_exception_handler(StoreError, _on_store_error)
-    app.add_exception_handler(Exception, _on_unexpected)
+    app.add_exception_handler(StoreError, _on_exception)
+    app.add_exception_handler(Exception, _on_exception)

@@ -1,7 +1,7 @@
 """The agency ingest service, one factory shared by police, edt and health."""
 
 from services.ingest.app import create_agency_app
-from services.ingest.router import ingest_router
+from services.ingest.router import include_ingest
 from services.ingest.schemas import schemas_router
 
-__all__ = ["create_agency_app", "ingest_router", "schemas_router"]
+__all__ = ["create_agency_app", "include_ingest", "schemas_router"]

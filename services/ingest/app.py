@@ -11,7 +11,7 @@ from infra.config import Settings
 from infra.store.port import EventStore
 from services.http.app import create_service_app
 from services.http.runtime import open_runtime
-from services.ingest.router import ingest_router
+from services.ingest.router import include_ingest
 from services.ingest.schemas import schemas_router
 
 DESCRIPTION = (
@@ -42,6 +42,6 @@ def create_agency_app(
         description=DESCRIPTION.format(agency=agency),
         lifespan=lifespan,
     )
-    app.include_router(ingest_router(agency))
+    include_ingest(app, agency)
     app.include_router(schemas_router())
     return app

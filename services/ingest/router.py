@@ -7,19 +7,19 @@ field errors without the union tag noise, and keeps the hot path lean.
 
 import gc
 import logging
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 from uuid import UUID
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from events import MAX_BATCH, Agency, RecordedEvent, Submission
+from events.records import iso_timestamp
 from infra.store.port import AppendResult
 from services.http.audit import CaseReadsDep
 from services.http.auth import (
@@ -29,6 +29,7 @@ from services.http.auth import (
     Principal,
     agency_principal,
 )
+from services.http.hotpath import Endpoint, serve_hot
 from services.http.limits import parse_json
 from services.http.problems import Forbidden, NotFound, Unprocessable, field_error
 from services.http.runtime import RuntimeDep, get_runtime
@@ -45,17 +46,6 @@ from services.ingest.submissions import build_submissions
 log = logging.getLogger("safeguard.ingest")
 
 
-class LeanRoute(APIRoute):
-    """An ``APIRoute`` whose endpoint takes the ``Request`` and builds its own
-    ``Response``. FastAPI still documents it (its parameters through
-    ``openapi_extra``) but no longer resolves dependencies and parameters on each
-    request: on the ingest hot path that machinery cost more than the work."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        endpoint: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
-        return endpoint
-
-
 class IngestQuery(BaseModel):
     """``POST /{agency}/events``'s query string (documented in ``docs.QUERY_PARAMETERS``)."""
 
@@ -68,8 +58,17 @@ class IngestQuery(BaseModel):
 NO_QUERY = IngestQuery()
 
 
-def ingest_router(agency: Agency) -> APIRouter:
-    router = APIRouter(prefix=f"/{agency}", tags=[str(agency)])
+def include_ingest(app: FastAPI, agency: Agency) -> None:
+    """``agency``'s routes on ``app``; its POST is also a hot route
+    (``services.http.hotpath``): one endpoint, served ahead of FastAPI's routing."""
+    post_events = post_events_endpoint(agency)
+    app.include_router(ingest_router(agency, post_events))
+    serve_hot(app, "POST", f"/{agency}/events", post_events)
+
+
+def post_events_endpoint(agency: Agency) -> Endpoint:
+    """``POST /{agency}/events``: takes the ``Request`` and builds its ``Response``
+    itself (no FastAPI parameters or dependencies), so it can be served hot."""
 
     async def post_events(request: Request) -> Response:
         principal = agency_principal(request, agency)
@@ -93,6 +92,11 @@ def ingest_router(agency: Agency) -> APIRouter:
         _log_recorded(agency, principal, result)
         return _append_response(result, batch=isinstance(body, dict) and "events" in body)
 
+    return post_events
+
+
+def ingest_router(agency: Agency, post_events: Endpoint) -> APIRouter:
+    router = APIRouter(prefix=f"/{agency}", tags=[str(agency)])
     router.add_api_route(
         "/events",
         post_events,
@@ -107,7 +111,6 @@ def ingest_router(agency: Agency) -> APIRouter:
             "security": BEARER_SECURITY,
         },
         response_class=Response,
-        route_class_override=LeanRoute,
     )
 
     @router.get(
@@ -199,17 +202,11 @@ def _append_response(result: AppendResult, *, batch: bool) -> Response:
 def _receipts(events: Sequence[RecordedEvent]) -> list[dict[str, Any]]:
     """One receipt per event; a batch shares one or two ``recorded_at``, so each
     is formatted once."""
-    stamps = {at: _iso(at) for at in {e.recorded_at for e in events}}
+    stamps = {at: iso_timestamp(at) for at in {e.recorded_at for e in events}}
     return [
         {"event_id": e.event_id, "position": e.position, "recorded_at": stamps[e.recorded_at]}
         for e in events
     ]
-
-
-def _iso(value: datetime) -> str:
-    """As ``RecordedEvent.to_json`` writes it (``Z`` for UTC)."""
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _json(content: Any, status: int, headers: dict[str, str] | None = None) -> Response:

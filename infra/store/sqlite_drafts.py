@@ -1,0 +1,104 @@
+"""Submissions made ready for the writer thread, and its answers made records.
+
+The writer holds SQLite's one write lock, so whatever it does per event bounds
+ingest throughput. Everything that does not depend on where an event lands —
+its digest, its parsed fields, the bytes of its stored body up to the
+``recorded_at``, ``position`` and ``stream_version`` only the writer knows — is
+done here, on the caller's thread, before the append is queued. The writer
+splices those three values into the body and hands back where each event
+landed; the caller builds its ``RecordedEvent``s from that.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import orjson
+
+from events.records import RecordedEvent, Submission, iso_timestamp
+from infra.store.port import AppendResult
+from infra.store.sqlite_schema import decode
+
+_UNPLACED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """One submission, encoded as far as it can be before it has a place."""
+
+    event_id: str
+    case_id: str
+    digest: str
+    occurred_at: str
+    """The ``occurred_at`` column: ``datetime.isoformat()`` of the parsed value."""
+    record: RecordedEvent
+    """The record with no place yet (position 0, version 0)."""
+    head: bytes
+    """The stored body up to, not including, ``recorded_at``."""
+    tail: bytes
+    """The stored body after ``stream_version``."""
+
+    def body(self, recorded_at: bytes, position: int, stream_version: int) -> bytes:
+        """Exactly ``encode(record)`` of the placed record (``recorded_at`` as
+        ``iso_timestamp`` writes it), without encoding it again."""
+        return b"".join(
+            (
+                self.head,
+                b',"recorded_at":"',
+                recorded_at,
+                b'","position":',
+                str(position).encode(),
+                b',"stream_version":',
+                str(stream_version).encode(),
+                self.tail,
+            )
+        )
+
+
+def draft(submission: Submission) -> Draft:
+    record = RecordedEvent.from_submission(
+        submission, position=0, stream_version=0, recorded_at=_UNPLACED
+    )
+    head = orjson.dumps({**record.envelope(), "agency": record.agency})[:-1]
+    tail = b',"metadata":' + orjson.dumps(dict(record.metadata)) + b"}"
+    return Draft(
+        event_id=record.event_id,
+        case_id=record.case_id,
+        digest=submission.digest(),
+        occurred_at=record.occurred_at.isoformat(),
+        record=record,
+        head=head,
+        tail=tail,
+    )
+
+
+Place = tuple[int, int] | bytes
+"""Where a draft landed: ``(position, stream_version)`` if recorded in the same
+transaction (by this request or an earlier one of its group), else the body it
+was stored with before."""
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """The writer's answer to one request."""
+
+    recorded_at: datetime
+    places: Sequence[Place]
+    created: Sequence[bool]
+
+    def result(self, drafts: Sequence[Draft]) -> AppendResult:
+        return AppendResult(
+            events=tuple(
+                decode(place)
+                if isinstance(place, bytes)
+                else draft.record.placed(
+                    position=place[0], stream_version=place[1], recorded_at=self.recorded_at
+                )
+                for draft, place in zip(drafts, self.places, strict=True)
+            ),
+            created=tuple(self.created),
+        )
+
+
+def recorded_at_bytes(recorded_at: datetime) -> bytes:
+    return iso_timestamp(recorded_at).encode()
