@@ -1,0 +1,69 @@
+"""The JSON log lines: one object per line, fields from ``extra`` and from
+``log_context``, written by a background thread yet carrying the context of the
+code that logged."""
+
+import io
+import logging
+import logging.handlers
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+
+from infra.logging import configure_logging, log_context, stop_background_logging
+
+
+@pytest.fixture
+def lines() -> Iterator[io.StringIO]:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    stream = io.StringIO()
+    try:
+        yield stream
+    finally:
+        stop_background_logging()
+        root.handlers[:], level = saved
+        root.setLevel(level)
+
+
+def logged(stream: io.StringIO) -> list[dict[str, Any]]:
+    stop_background_logging()  # drains the queue
+    return [orjson.loads(line) for line in stream.getvalue().splitlines()]
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_a_line_carries_extra_fields_and_the_context_of_the_code_that_logged(
+    lines: io.StringIO, background: bool
+) -> None:
+    configure_logging("INFO", stream=lines, background=background)
+    log = logging.getLogger("safeguard.test")
+    queued = isinstance(logging.getLogger().handlers[0], logging.handlers.QueueHandler)
+    assert queued == background
+
+    with log_context(case_id="case-k", correlation_id="c-1"):
+        log.info("events recorded: %d", 2, extra={"event_id": ["e-1", "e-2"]})
+    log.debug("below the level")
+    log.warning("outside the context")
+
+    first, second = logged(lines)
+    assert first["message"] == "events recorded: 2"
+    assert first["level"] == "info" and first["logger"] == "safeguard.test"
+    assert first["event_id"] == ["e-1", "e-2"]
+    assert first["case_id"] == "case-k" and first["correlation_id"] == "c-1"
+    assert second["message"] == "outside the context" and "case_id" not in second
+
+
+def test_values_json_cannot_hold_still_give_a_line(lines: io.StringIO) -> None:
+    configure_logging("INFO", stream=lines)
+    log = logging.getLogger("safeguard.test")
+
+    log.info("odd", extra={"counts": {1: 2}, "huge": 2**70, "ids": {"a"}})
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        log.exception("failed")
+
+    odd, failed = logged(lines)
+    assert odd["counts"] == {"1": 2} and odd["huge"] == 2**70 and odd["ids"] == "{'a'}"
+    assert "ValueError: boom" in failed["exception"]
