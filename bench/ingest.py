@@ -15,6 +15,7 @@ Targets: (c) >= 50% of (a) req/s with durable commits; (d) >= 40,000 events/s.
 
 import argparse
 import asyncio
+import hashlib
 import os
 import sqlite3
 import subprocess
@@ -179,36 +180,44 @@ def with_server(proc: subprocess.Popen[bytes], run: Callable[[], Result]) -> Res
 
 
 def raw_sqlite(path: Path, events: int, batch: int) -> Result:
+    """The same rows Safeguard stores (random event ids, 1,000 cases, the store's
+    schema and indexes, its durability PRAGMAs), inserted with no Python around
+    them: the floor under (c) and (d). Sequential ids would flatter it: random ids
+    land all over the ``event_id`` index, and each commit rewrites those pages."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.executescript(SCHEMA)
-    rows = [orjson.dumps(make_envelope()) for _ in range(events)]
-    insert = (
-        "INSERT INTO events (position, event_id, case_id, stream_version, type, agency,"
-        " occurred_at, recorded_at, digest, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    )
+    envelopes = [make_envelope(case_id=f"case-{i % 1000}") for i in range(events)]
+    versions: dict[str, int] = {}
+    rows = []
+    for position, envelope in enumerate(envelopes, start=1):
+        case_id = envelope["case_id"]
+        versions[case_id] = versions.get(case_id, 0) + 1
+        body = orjson.dumps(envelope)
+        digest = hashlib.sha256(body).hexdigest()
+        rows.append(
+            (
+                position,
+                envelope["event_id"],
+                case_id,
+                versions[case_id],
+                envelope["type"],
+                "police",
+                envelope["occurred_at"],
+                "2024-03-01T21:30:00+00:00",
+                digest,
+                body,
+                digest,
+            )
+        )
+    insert = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     latencies: list[float] = []
     began = time.perf_counter()
     for start_at in range(0, events, batch):
         t0 = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
-        for i in range(start_at, min(events, start_at + batch)):
-            conn.execute(
-                insert,
-                (
-                    i + 1,
-                    f"id-{i}",
-                    f"case-{i}",
-                    1,
-                    "disclosure.made",
-                    "police",
-                    "2024-03-01T21:30:00+00:00",
-                    "2024-03-01T21:30:00+00:00",
-                    "d",
-                    rows[i],
-                ),
-            )
+        conn.executemany(insert, rows[start_at : start_at + batch])
         conn.execute("COMMIT")
         latencies.append(time.perf_counter() - t0)
     seconds = time.perf_counter() - began
@@ -220,7 +229,9 @@ def raw_sqlite(path: Path, events: int, batch: int) -> Result:
 # --- report ----------------------------------------------------------------------------
 
 
-def table(results: list[Result], bare: Result, single: Result, batch: Result) -> str:
+def table(
+    results: list[Result], bare: Result, raw_batch: Result, single: Result, batch: Result
+) -> str:
     lines = [
         "| scenario | requests | events | req/s | events/s | p50 ms | p99 ms |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -237,6 +248,8 @@ def table(results: list[Result], bare: Result, single: Result, batch: Result) ->
         f"- (d) batch of {batch.events // batch.requests}: **{batch.events_per_s:,.0f} events/s**"
         " (target >= 40,000)",
         f"- (d)/(c) events/s: {batch.events_per_s / single.events_per_s:.1f}x",
+        f"- (d) vs raw SQLite batched (the same rows, no Python): "
+        f"{batch.events_per_s / raw_batch.events_per_s:.0%}",
     ]
     return "\n".join(lines) + "\n"
 
@@ -320,7 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         extra: list[Result] = []
         if args.police_alone:
             extra = list(safeguard_runs(args, Path(tmp) / "alone", singles, batches, alone=True))
-    report = table([bare, raw_one, raw_many, single, batch, *extra], bare, single, batch)
+    report = table([bare, raw_one, raw_many, single, batch, *extra], bare, raw_many, single, batch)
     print(report)
     if args.out:
         args.out.write_text(report)
