@@ -4,6 +4,7 @@ Wrapping the port keeps metrics out of every caller: whatever appends (an agency
 service, the notifier's audit trail) is counted the same way.
 """
 
+from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
 
 from events.records import RecordedEvent, Submission
@@ -37,9 +38,13 @@ class MeteredEventStore:
         except StoreUnavailable:
             self._metrics.ingest_failed(agency, "unavailable")
             raise
-        for event, created in zip(result.events, result.created, strict=True):
-            if created:
-                self._metrics.ingested(event.agency, event.type)
+        counts = Counter(
+            (event.agency, event.type)
+            for event, created in zip(result.events, result.created, strict=True)
+            if created
+        )
+        for (event_agency, event_type), n in counts.items():  # a batch: one update a type
+            self._metrics.ingested(event_agency, event_type, n)
         return result
 
     async def get(self, event_id: str) -> RecordedEvent | None:

@@ -48,6 +48,8 @@ class FailedAuthLimiter:
 
     def retry_after(self, source: str) -> int | None:
         """Seconds until ``source`` may try again, or None if it may now."""
+        if source not in self._failures:
+            return None  # the common case, asked on every request: nothing to age out
         failures = self._recent(source)
         if len(failures) < self.per_minute:
             return None
