@@ -134,6 +134,29 @@ def test_expected_version_mismatch_is_409_and_match_is_201(client: httpx.Client)
     assert fresh.status_code == 201
 
 
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"expected_version": "-1"}, "expected_version"), ({"import": "yes"}, "import")],
+)
+def test_a_bad_query_parameter_is_422_naming_it_and_stores_nothing(
+    client: httpx.Client, params: dict[str, str], field: str
+) -> None:
+    envelope = make_envelope()
+
+    problem = assert_problem(post(client, envelope, params=params), 422)
+
+    assert [e["loc"] for e in problem["errors"]] == [["query", field]]
+    missing = client.get(f"/police/events/{envelope['event_id']}", headers=auth("police"))
+    assert missing.status_code == 404
+
+
+def test_the_post_documents_its_query_parameters_and_security(client: httpx.Client) -> None:
+    post_op = client.get("/openapi.json").json()["paths"]["/edt/events"]["post"]
+
+    assert {p["name"] for p in post_op["parameters"]} == {"import", "expected_version"}
+    assert post_op["security"] == [{"HTTPBearer": []}]
+
+
 def test_batch_is_recorded_in_order_with_a_receipt_per_event(client: httpx.Client) -> None:
     events = [make_envelope(case_id=f"case-{i % 2}") for i in range(5)]
 
