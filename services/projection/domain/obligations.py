@@ -42,15 +42,13 @@ def open_obligation(
         due_at = _due(state, terms, trigger, deadline_type)
     ob = Obligation(  # positional, in field order: keywords cost a rebuild several percent
         rule,
-        state.case_id,
         qualifier,
         trigger,
-        triggers or (trigger.event_id,),
+        triggers or None,
         tuple(children),
-        trigger.occurred_at,
         due_at,
         terms.severity,
-        tuple(concerns),
+        _shared_agencies(concerns),
         bool(trigger.metadata) and _historical(state, trigger, triggers),
         to_agency,
         detail,
@@ -64,6 +62,23 @@ def open_obligation(
         else:
             queue.append(ob)
     return ob
+
+
+_AGENCY_TUPLES: dict[tuple[str, ...], tuple[str, ...]] = {}
+_AGENCY_TUPLES_MAX = 1024
+
+
+def _shared_agencies(agencies: Iterable[str]) -> tuple[str, ...]:
+    """``tuple(agencies)``, one shared tuple per distinct value: a rebuild keeps
+    millions of obligations but there are few agencies, so few such tuples. The
+    table is bounded, past which tuples are simply not shared."""
+    key = tuple(agencies)
+    shared = _AGENCY_TUPLES.get(key)
+    if shared is not None:
+        return shared
+    if len(_AGENCY_TUPLES) < _AGENCY_TUPLES_MAX:
+        _AGENCY_TUPLES[key] = key
+    return key
 
 
 def _due(

@@ -34,15 +34,18 @@ class Obligation:
 
     ``opened_at`` is the moment it came to exist (its trigger's occurred_at), so a
     replay as of an earlier moment does not see it.
+
+    A rebuild keeps millions of these, so what the trigger already holds (its case,
+    when it occurred, its id as the usual sole trigger) is read from it rather than
+    stored again.
     """
 
     rule: str
-    case_id: str
     qualifier: str
     trigger: RecordedEvent
-    trigger_event_ids: tuple[str, ...]
+    named_triggers: tuple[str, ...] | None
+    """The trigger event ids when the rule named them itself; None for the trigger alone."""
     children: tuple[str, ...]
-    opened_at: datetime
     due_at: datetime
     severity: Severity
     concerns_agencies: tuple[str, ...]
@@ -53,6 +56,18 @@ class Obligation:
     met_at: datetime | None = None
     met_by_event_id: str | None = None
     _finding_id: str | None = None
+
+    @property
+    def case_id(self) -> str:
+        return self.trigger.case_id
+
+    @property
+    def opened_at(self) -> datetime:
+        return self.trigger.occurred_at
+
+    @property
+    def trigger_event_ids(self) -> tuple[str, ...]:
+        return self.named_triggers or (self.trigger.event_id,)
 
     @property
     def finding_id(self) -> str:
