@@ -45,10 +45,10 @@ def open_obligation(
         qualifier,
         trigger,
         triggers or None,
-        tuple(children),
+        _shared(children),
         due_at,
         terms.severity,
-        _shared_agencies(concerns),
+        _shared(concerns),
         bool(trigger.metadata) and _historical(state, trigger, triggers),
         to_agency,
         detail,
@@ -64,20 +64,22 @@ def open_obligation(
     return ob
 
 
-_AGENCY_TUPLES: dict[tuple[str, ...], tuple[str, ...]] = {}
-_AGENCY_TUPLES_MAX = 1024
+_SHARED: dict[tuple[str, ...], tuple[str, ...]] = {}
+_SHARED_MAX = 4096
 
 
-def _shared_agencies(agencies: Iterable[str]) -> tuple[str, ...]:
-    """``tuple(agencies)``, one shared tuple per distinct value: a rebuild keeps
-    millions of obligations but there are few agencies, so few such tuples. The
-    table is bounded, past which tuples are simply not shared."""
-    key = tuple(agencies)
-    shared = _AGENCY_TUPLES.get(key)
+def _shared(refs: Iterable[str]) -> tuple[str, ...]:
+    """``tuple(refs)``, the same tuple for equal values: a rebuild keeps millions
+    of obligations but a case has few children and there are few agencies, so
+    obligations' children and agencies repeat. A rebuild folds one case at a time;
+    the table is emptied whenever it fills, so it holds only recent values."""
+    key = tuple(refs)
+    shared = _SHARED.get(key)
     if shared is not None:
         return shared
-    if len(_AGENCY_TUPLES) < _AGENCY_TUPLES_MAX:
-        _AGENCY_TUPLES[key] = key
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.clear()
+    _SHARED[key] = key
     return key
 
 
