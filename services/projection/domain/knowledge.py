@@ -29,11 +29,11 @@ def learn(state: CaseState, event_id: str, agency: str, since: datetime, by: str
         return
     told = state.knowledge.get(event_id)
     if told is None:
-        state.knowledge[event_id] = {agency: since}
-    elif agency in told:
+        state.knowledge[event_id] = (agency, since)
+    elif agency in told:  # see ``CaseState.knows``
         return
     else:
-        told[agency] = since
+        state.knowledge[event_id] = (*told, agency, since)
     meet(state, ("know", event_id, agency), since, by)
     _know_people(state, event, agency, since)
 
@@ -56,8 +56,14 @@ def pass_on(
 
 def _known_to_any(state: CaseState, event: RecordedEvent, agencies: tuple[str, ...]) -> bool:
     """``any(state.knows(event, a) for a in agencies)``, without a generator per event."""
+    if event.agency in agencies:
+        return True
     told = state.knowledge.get(event.event_id)
-    return event.agency in agencies or (told is not None and not told.keys().isdisjoint(agencies))
+    if told is not None:
+        for agency in agencies:
+            if agency in told:
+                return True
+    return False
 
 
 def on_information_shared(state: CaseState, event: RecordedEvent) -> None:

@@ -8,7 +8,7 @@ obligations (``evaluate``), because they depend on the evaluation time.
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from events.records import RecordedEvent
 from services.projection.domain.findings import Severity, finding_id_for
@@ -23,6 +23,11 @@ SAFEGUARD_TYPES = frozenset(
 
 Since = dict[str, datetime]
 """agency -> when it came to know."""
+
+Told = tuple[str | datetime, ...]
+"""agency, since, agency, since, ...: the agencies told of one event and when, first
+told first. A flat tuple rather than a ``Since`` dict: a case keeps one for every
+event passed on, and a tuple of one or two agencies is a third of a dict's size."""
 
 WaitKey = tuple[str, ...]
 """What an obligation waits for, e.g. ("know", event_id, agency) or ("discussion", child)."""
@@ -112,9 +117,9 @@ class CaseState:
     by_id: dict[str, RecordedEvent] = field(default_factory=dict)
     children: dict[str, Since] = field(default_factory=dict)
     adults: dict[str, Since] = field(default_factory=dict)
-    knowledge: dict[str, Since] = field(default_factory=dict)
-    """event_id -> agency told of it -> since. The author is implicit (see ``known_by``):
-    one dict per event would cost a rebuild dearly."""
+    knowledge: dict[str, Told] = field(default_factory=dict)
+    """event_id -> the agencies told of it, since when. The author is implicit (see
+    ``known_by``): an entry per event would cost a rebuild dearly."""
     legal: dict[str, dict[str, list[tuple[datetime, str, str]]]] = field(default_factory=dict)
     """child -> agency -> history of (at, basis, event_id), oldest first."""
     agreements: dict[str, Agreement] = field(default_factory=dict)
@@ -147,9 +152,14 @@ class CaseState:
         """Every agency that knows ``event``, since when: its author, then those told."""
         if event.type in SAFEGUARD_TYPES:
             return {}
-        return {event.agency: event.occurred_at, **self.knowledge.get(event.event_id, {})}
+        known = {event.agency: event.occurred_at}
+        told = self.knowledge.get(event.event_id, ())
+        for agency, since in zip(told[::2], told[1::2], strict=True):
+            known[cast(str, agency)] = cast(datetime, since)
+        return known
 
     def knows(self, event: RecordedEvent, agency: str) -> bool:
+        """An agency never equals a time, so it can be looked for in a whole ``Told``."""
         return event.agency == agency or agency in self.knowledge.get(event.event_id, ())
 
     def agreement_at(self, agreement_id: str, event: RecordedEvent) -> Agreement | None:
