@@ -58,7 +58,9 @@ def open_obligation(
     for key in waits_for:
         queue = waiting.get(key)
         if queue is None:
-            waiting[key] = [ob]
+            waiting[key] = ob
+        elif isinstance(queue, Obligation):
+            waiting[key] = [queue, ob]
         else:
             queue.append(ob)
     return ob
@@ -95,7 +97,9 @@ def _due(
 def meet(state: CaseState, key: WaitKey, at: datetime, event_id: str) -> None:
     """Every obligation waiting on ``key`` is met at ``at`` by ``event_id``."""
     waiting = state.waiting.pop(key, None)
-    if waiting:
+    if isinstance(waiting, Obligation):
+        settle(waiting, at, event_id)
+    elif waiting:
         for ob in waiting:
             settle(ob, at, event_id)
 

@@ -127,7 +127,8 @@ class CaseState:
     agreements_made: list[Agreement] = field(default_factory=list)
     """Every agreement.made, in order, including ones later remade under the same id."""
     obligations: list[Obligation] = field(default_factory=list)
-    waiting: dict[WaitKey, list[Obligation]] = field(default_factory=dict)
+    waiting: dict[WaitKey, Obligation | list[Obligation]] = field(default_factory=dict)
+    """What each open obligation waits for: most keys have one, held without a list."""
     open_conflicts: dict[str, Obligation] = field(default_factory=dict)
     """child -> the legal-status conflict still open for them."""
     harm_children: dict[str, str] = field(default_factory=dict)
