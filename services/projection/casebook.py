@@ -57,7 +57,8 @@ class CaseBook:
             by_case: dict[str, list[RecordedEvent]] = {}
             for event in events:
                 by_case.setdefault(event.case_id, []).append(event)
-            for case_id, case_events in by_case.items():
+            for case_id in list(by_case):
+                case_events = by_case.pop(case_id)  # freed as folded: the next case reuses it
                 known = self._states.get(case_id)
                 self._states[case_id] = (
                     fold(case_events, self.policy, case_id=case_id)
