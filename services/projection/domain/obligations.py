@@ -76,7 +76,10 @@ def _shared(refs: Iterable[str]) -> tuple[str, ...]:
     obligations' children and agencies repeat. A rebuild folds one case at a time;
     the table is emptied whenever it fills, so it holds only recent values."""
     key = tuple(refs)
-    shared = _SHARED.get(key)
+    try:
+        shared = _SHARED.get(key)
+    except TypeError:  # an unhashable ref, which the contract rules out: kept as it is
+        return key
     if shared is not None:
         return shared
     if len(_SHARED) >= _SHARED_MAX:
