@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from sys import intern
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -149,7 +150,10 @@ class RecordedEvent:
         the decode. The slots are set directly instead, in field order (``strict``
         fails loudly if a field is added without a value here). Case, type and
         agency are interned: millions of records share a few thousand of them, and
-        the fold hashes and compares them on every event.
+        the fold hashes and compares them on every event. For memory (a rebuild
+        keeps every record) equal actors share one mapping, records without
+        metadata share one empty mapping, and a run of records written in one
+        transaction (one ``recorded_at``) share one datetime.
         """
         values = (
             obj["event_id"],
@@ -157,16 +161,16 @@ class RecordedEvent:
             intern(obj["type"]),
             datetime.fromisoformat(obj["occurred_at"]),
             tuple(obj.get("children") or ()),
-            obj["actor"],
+            _shared_actor(obj["actor"]),
             obj["data"],
             intern(obj["agency"]),
-            datetime.fromisoformat(obj["recorded_at"]),
+            _recorded_at(obj["recorded_at"]),
             int(obj["position"]),
             int(obj["stream_version"]),
             obj.get("correlation_id"),
             obj.get("causation_id"),
             int(obj.get("schema_version", 1)),
-            obj.get("metadata") or {},
+            obj.get("metadata") or NO_METADATA,
         )
         record = object.__new__(cls)
         for set_slot, value in zip(_SET_SLOTS, values, strict=True):
@@ -178,6 +182,45 @@ _SET_SLOTS: tuple[Callable[[RecordedEvent, Any], None], ...] = tuple(
     getattr(RecordedEvent, f.name).__set__ for f in fields(RecordedEvent)
 )
 """Each field's slot setter, in field order (see ``RecordedEvent.from_json``)."""
+
+
+NO_METADATA: Mapping[str, Any] = MappingProxyType({})
+"""The metadata of every decoded record that has none: one shared, read-only mapping."""
+
+_ACTORS: dict[tuple[tuple[str, Any], ...], Mapping[str, Any]] = {}
+_ACTORS_MAX = 4096
+
+
+def _shared_actor(actor: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The first-decoded actor equal to ``actor`` (same items, same order): a store
+    holds millions of events from a few thousand people. The table empties itself
+    when full; an actor with an unhashable value is simply not shared."""
+    try:
+        key = tuple(actor.items())
+        shared = _ACTORS.get(key)
+    except TypeError:
+        return actor
+    if shared is None:
+        if len(_ACTORS) >= _ACTORS_MAX:
+            _ACTORS.clear()
+        _ACTORS[key] = shared = actor
+    return shared
+
+
+_last_recorded: tuple[str, datetime] = ("", datetime.min)
+
+
+def _recorded_at(text: str) -> datetime:
+    """``datetime.fromisoformat(text)``, the same object as the previous record's when
+    the text is the same: a store writes a whole transaction with one ``recorded_at``,
+    and reads records back in order."""
+    global _last_recorded
+    last_text, last = _last_recorded
+    if text == last_text:
+        return last
+    value = datetime.fromisoformat(text)
+    _last_recorded = (text, value)
+    return value
 
 
 def iso_timestamp(value: datetime) -> str:
