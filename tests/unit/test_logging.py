@@ -67,3 +67,20 @@ def test_values_json_cannot_hold_still_give_a_line(lines: io.StringIO) -> None:
     odd, failed = logged(lines)
     assert odd["counts"] == {"1": 2} and odd["huge"] == 2**70 and odd["ids"] == "{'a'}"
     assert "ValueError: boom" in failed["exception"]
+
+
+def test_a_burst_is_written_whole_in_order_and_a_bad_record_does_not_stop_it(
+    lines: io.StringIO,
+) -> None:
+    configure_logging("INFO", stream=lines)
+    log = logging.getLogger("safeguard.test")
+
+    for i in range(2_500):
+        log.info("line %d", i)
+    log.info("two placeholders %s %s", "one argument")
+    log.info("after")
+
+    messages = [line["message"] for line in logged(lines)]
+    assert messages[:2_500] == [f"line {i}" for i in range(2_500)]
+    assert messages[2_500].startswith("unloggable record")
+    assert messages[2_501] == "after"
