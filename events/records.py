@@ -110,10 +110,7 @@ class RecordedEvent:
             self.schema_version,
             self.metadata,
         )
-        record = object.__new__(RecordedEvent)
-        for set_slot, value in zip(_SET_SLOTS, values, strict=True):
-            set_slot(record, value)
-        return record
+        return _assemble(*values)
 
     def envelope(self) -> dict[str, Any]:
         """The sender's envelope, as canonically stored."""
@@ -147,15 +144,16 @@ class RecordedEvent:
 
         A rebuild decodes millions of these, and the generated ``__init__`` of a
         frozen dataclass sets each field through ``object.__setattr__``: a third of
-        the decode. The slots are set directly instead, in field order (``strict``
-        fails loudly if a field is added without a value here). Case, type and
+        the decode. The slots are set directly instead (``_assemble``, which takes
+        every field, in order, so a field added without a value here fails loudly).
+        Case, type and
         agency are interned: millions of records share a few thousand of them, and
         the fold hashes and compares them on every event. For memory (a rebuild
         keeps every record) equal actors share one mapping, records without
         metadata share one empty mapping, and a run of records written in one
         transaction (one ``recorded_at``) share one datetime.
         """
-        values = (
+        return _assemble(
             obj["event_id"],
             intern(obj["case_id"]),
             intern(obj["type"]),
@@ -165,23 +163,35 @@ class RecordedEvent:
             obj["data"],
             intern(obj["agency"]),
             _recorded_at(obj["recorded_at"]),
-            int(obj["position"]),
-            int(obj["stream_version"]),
+            obj["position"],
+            obj["stream_version"],
             obj.get("correlation_id"),
             obj.get("causation_id"),
-            int(obj.get("schema_version", 1)),
+            obj.get("schema_version", 1),
             obj.get("metadata") or NO_METADATA,
         )
-        record = object.__new__(cls)
-        for set_slot, value in zip(_SET_SLOTS, values, strict=True):
-            set_slot(record, value)
-        return record
 
 
-_SET_SLOTS: tuple[Callable[[RecordedEvent, Any], None], ...] = tuple(
-    getattr(RecordedEvent, f.name).__set__ for f in fields(RecordedEvent)
-)
-"""Each field's slot setter, in field order (see ``RecordedEvent.from_json``)."""
+def _assembler() -> Callable[..., RecordedEvent]:
+    """``RecordedEvent(*values)`` without the frozen ``__init__``, which sets each
+    field through ``object.__setattr__``: each slot is set by its descriptor, one
+    line a field, no loop. Generated from the fields, as dataclasses generate
+    ``__init__``, so it cannot fall out of step with them."""
+    names = [f.name for f in fields(RecordedEvent)]
+    source = (
+        f"def assemble({', '.join(names)}):\n"
+        "    record = new(RecordedEvent)\n"
+        + "".join(f"    set_{name}(record, {name})\n" for name in names)
+        + "    return record\n"
+    )
+    namespace: dict[str, Any] = {"new": object.__new__, "RecordedEvent": RecordedEvent}
+    namespace |= {f"set_{name}": getattr(RecordedEvent, name).__set__ for name in names}
+    exec(source, namespace)  # our own source, from our own field names
+    assemble: Callable[..., RecordedEvent] = namespace["assemble"]
+    return assemble
+
+
+_assemble = _assembler()
 
 
 NO_METADATA: Mapping[str, Any] = MappingProxyType({})
