@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from events.sharing import Sharing
+
 
 def canonical_bytes(obj: Mapping[str, Any]) -> bytes:
     """Deterministic JSON: sorted keys, no whitespace, UTF-8."""
@@ -197,24 +199,18 @@ _assemble = _assembler()
 NO_METADATA: Mapping[str, Any] = MappingProxyType({})
 """The metadata of every decoded record that has none: one shared, read-only mapping."""
 
-_ACTORS: dict[tuple[tuple[str, Any], ...], Mapping[str, Any]] = {}
-_ACTORS_MAX = 4096
+_ACTORS = Sharing()
+"""Equal actors of decoded records, one mapping: a store holds millions of events
+from a few thousand people."""
 
 
 def _shared_actor(actor: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The first-decoded actor equal to ``actor`` (same items, same order): a store
-    holds millions of events from a few thousand people. The table empties itself
-    when full; an actor with an unhashable value is simply not shared."""
+    """The first-decoded actor with the same items in the same order."""
     try:
         key = tuple(actor.items())
-        shared = _ACTORS.get(key)
-    except TypeError:
+    except AttributeError:  # not a mapping, which the contract rules out: kept as it is
         return actor
-    if shared is None:
-        if len(_ACTORS) >= _ACTORS_MAX:
-            _ACTORS.clear()
-        _ACTORS[key] = shared = actor
-    return shared
+    return _ACTORS.one(key, actor)
 
 
 _last_recorded: tuple[str, datetime] = ("", datetime.min)

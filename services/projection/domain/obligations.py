@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from events.records import RecordedEvent
+from events.sharing import Sharing
 from services.projection.domain.policy import RuleTerms
 from services.projection.domain.state import CaseState, Obligation, WaitKey
 
@@ -66,26 +67,14 @@ def open_obligation(
     return ob
 
 
-_SHARED: dict[tuple[str, ...], tuple[str, ...]] = {}
-_SHARED_MAX = 4096
+_REFS = Sharing()
 
 
 def _shared(refs: Iterable[str]) -> tuple[str, ...]:
     """``tuple(refs)``, the same tuple for equal values: a rebuild keeps millions
-    of obligations but a case has few children and there are few agencies, so
-    obligations' children and agencies repeat. A rebuild folds one case at a time;
-    the table is emptied whenever it fills, so it holds only recent values."""
+    of obligations, but a case has few children and there are few agencies."""
     key = tuple(refs)
-    try:
-        shared = _SHARED.get(key)
-    except TypeError:  # an unhashable ref, which the contract rules out: kept as it is
-        return key
-    if shared is not None:
-        return shared
-    if len(_SHARED) >= _SHARED_MAX:
-        _SHARED.clear()
-    _SHARED[key] = key
-    return key
+    return _REFS.one(key, key)
 
 
 def _due(
