@@ -73,9 +73,10 @@ def draft(submission: Submission) -> Draft:
 
 
 Place = tuple[int, int] | bytes
-"""Where a draft landed: ``(position, stream_version)`` if recorded in the same
-transaction (by this request or an earlier one of its group), else the body it
-was stored with before."""
+"""Where a draft landed: ``(position, stream_version)`` if this very draft was
+recorded; for a repeat of an event already recorded (before, earlier in the group,
+or earlier in the request) the body it was stored with, so the caller gets the
+original record, metadata and all."""
 
 
 @dataclass(frozen=True, slots=True)

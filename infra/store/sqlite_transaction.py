@@ -32,8 +32,8 @@ Outcome = Placed | Exception
 Request = tuple[Sequence[Draft], Mapping[str, int]]
 """One caller's drafts and the case versions it expects."""
 
-Known = tuple[str, Place]
-"""An event recorded before, or earlier in this transaction: its digest and place."""
+Known = tuple[str, bytes]
+"""An event recorded before, or earlier in this transaction: its digest and body."""
 
 
 class Transaction:
@@ -78,14 +78,8 @@ class Transaction:
         created = [False] * len(drafts)
         for i in plan.new:
             created[i] = True
-            self._known[drafts[i].event_id] = (drafts[i].digest, plan.places[i])
-        places = plan.places
-        duplicate_of = plan.duplicate_of
-        return Placed(
-            self._recorded_at,
-            [places[duplicate_of.get(i, i)] for i in range(len(drafts))],
-            created,
-        )
+            self._known[drafts[i].event_id] = (drafts[i].digest, plan.bodies[i])
+        return Placed(self._recorded_at, [plan.place(i) for i in range(len(drafts))], created)
 
     def _plan(self, drafts: Sequence[Draft], expected: Mapping[str, int]) -> "_Plan":
         plan = _Plan(head=self._head, chain_hash=self._chain)
@@ -102,6 +96,7 @@ class Transaction:
                 plan.chain_hash = link(plan.chain_hash, body)
             plan.rows.append(self._row(d, plan.head, version, body, plan.chain_hash))
             plan.places[i] = (plan.head, version)
+            plan.bodies[i] = body
         return plan
 
     def _row(
@@ -182,6 +177,8 @@ class _Plan:
     versions: dict[str, int] = field(default_factory=dict)
     rows: list[Row] = field(default_factory=list)
     places: dict[int, Place] = field(default_factory=dict)
+    bodies: dict[int, bytes] = field(default_factory=dict)
+    """The stored body of each new draft: what a repeat of it is answered with."""
     new: list[int] = field(default_factory=list)
     """Drafts to record: once planned, those this request created."""
     duplicate_of: dict[int, int] = field(default_factory=dict)
@@ -199,3 +196,11 @@ class _Plan:
             self.places[i] = known[1]
         else:
             self.new.append(i)
+
+    def place(self, i: int) -> Place:
+        """A repeat within the request is answered with what its first was stored
+        as (not rebuilt from its own draft: content matches, metadata may not)."""
+        first = self.duplicate_of.get(i)
+        if first is None:
+            return self.places[i]
+        return self.bodies.get(first) or self.places[first]

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from events.records import Submission
 from infra.clock import Clock
 from infra.store import StoreUnavailable
 from infra.store.sqlite import SQLiteEventStore
-from infra.store.sqlite_schema import decode
+from infra.store.sqlite_drafts import Placed, draft
+from infra.store.sqlite_schema import connect_writer, decode
+from infra.store.sqlite_transaction import Transaction
 from tests.contract.event_store_suite import EventStoreContract, positions, sub, take
 
 
@@ -182,3 +185,33 @@ def test_raw_iteration_of_a_missing_file_is_store_unavailable(tmp_path: Path) ->
 
     with pytest.raises(StoreUnavailable):
         next(store.iter_bodies_sync())
+
+
+def test_a_repeat_in_the_same_transaction_is_answered_with_the_record_as_first_stored(
+    tmp_path: Path,
+) -> None:
+    """Two requests of one group carry the same event (same content, so a retry),
+    each with its own server-side metadata; and one request carries it twice. Every
+    repeat gets the record as the first stored it, not one rebuilt from its own copy.
+    (The writer thread is driven directly, to put them in one group for certain.)"""
+    first = sub("case-a", metadata={"import": "historical"})
+    retry = Submission(first.envelope, first.agency, {})
+    conn = connect_writer(tmp_path / "events.db")
+    conn.execute("BEGIN IMMEDIATE")
+    outcomes = Transaction(conn, datetime(2024, 3, 1, tzinfo=UTC)).apply_all(
+        [([draft(first)], {}), ([draft(retry)], {}), ([draft(first), draft(retry)], {})]
+    )
+    conn.execute("COMMIT")
+
+    drafts = [[draft(first)], [draft(retry)], [draft(first), draft(retry)]]
+    assert all(isinstance(outcome, Placed) for outcome in outcomes)
+    results = [
+        outcome.result(ds)
+        for outcome, ds in zip(outcomes, drafts, strict=True)
+        if isinstance(outcome, Placed)
+    ]
+    assert [r.created for r in results] == [(True,), (False,), (False, False)]
+    records = [event for r in results for event in r.events]
+    assert all(record == records[0] for record in records)
+    assert records[0].metadata == {"import": "historical"}
+    assert conn.execute("SELECT count(*) FROM events").fetchone() == (1,)
