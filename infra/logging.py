@@ -66,10 +66,12 @@ class JsonFormatter(logging.Formatter):
 
 
 class _ContextQueueHandler(logging.handlers.QueueHandler):
-    """Hands records to the writing thread as they are: the formatter there reads
-    the ``log_context`` fields captured here, since that thread has none of them."""
+    """Hands records to the writing thread with their message merged now (an
+    argument changed after the call must not change the line) and the
+    ``log_context`` fields captured, since that thread has none of them."""
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        record.msg, record.args = record.getMessage(), None
         setattr(record, _CONTEXT_ATTRIBUTE, _context.get())
         return record
 
@@ -83,7 +85,9 @@ class _LineWriter:
     MAX_BURST = 1_000
 
     def __init__(self, records: "queue.SimpleQueue[Any]", handler: logging.StreamHandler[IO[str]]):
-        self._records, self._handler = records, handler
+        self._records, self.handler = records, handler
+        self.queued = _ContextQueueHandler(records)
+        """What loggers hand records to, to reach this thread."""
         self._thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
 
     def start(self) -> None:
@@ -109,12 +113,12 @@ class _LineWriter:
 
     def _line(self, record: logging.LogRecord) -> str:
         try:
-            return self._handler.format(record)
+            return self.handler.format(record)
         except Exception as e:  # a record that cannot be formatted still leaves a trace
             return orjson.dumps({"level": "error", "message": f"unloggable record: {e!r}"}).decode()
 
     def _write(self, text: str) -> None:
-        stream = self._handler.stream
+        stream = self.handler.stream
         try:
             stream.write(text)
             stream.flush()
@@ -144,7 +148,7 @@ def configure_logging(
         records: queue.SimpleQueue[Any] = queue.SimpleQueue()
         _listener = _LineWriter(records, lines)
         _listener.start()
-        handler = _ContextQueueHandler(records)
+        handler = _listener.queued
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -155,11 +159,14 @@ def configure_logging(
 
 @atexit.register
 def stop_background_logging() -> None:
-    """Write out every queued line, then stop the writing thread."""
+    """Write out every queued line, stop the writing thread, and write whatever is
+    logged after that directly (late lines at exit are not lost)."""
     global _listener
     if _listener is not None:
-        _listener.stop()
-        _listener = None
+        writer, _listener = _listener, None
+        writer.stop()
+        root = logging.getLogger()
+        root.handlers[:] = [writer.handler if h is writer.queued else h for h in root.handlers]
 
 
 def _skip_unused_record_fields() -> None:

@@ -4,8 +4,8 @@ Runs on the writer thread inside ``BEGIN IMMEDIATE``, so what it reads (head,
 case versions, stored digests) cannot change under it. The whole group is
 planned in memory first, then written: one read of the stored ids and one of
 the case versions for the group, then its new rows in a few multi-row inserts.
-A request that fails its checks (a reused id, a stale expected version) is left
-out of the plan alone; the rest of the group is written. The hash chain
+A request that fails its checks (a reused id, a stale expected version) or
+cannot be planned is left out alone; the rest of the group is written. The hash chain
 (``infra.store.chain``) is extended here too, over the exact bytes inserted.
 
 Statements go by the group, not by the request or the event: the ``sqlite3``
@@ -70,8 +70,8 @@ class Transaction:
     def _apply(self, drafts: Sequence[Draft], expected: Mapping[str, int]) -> Outcome:
         try:
             plan = self._plan(drafts, expected)
-        except (IdempotencyConflict, ConcurrencyError) as e:
-            return e
+        except Exception as e:  # a conflict, or a bug in this request: its caller's alone
+            return e  # (a plan is memory only: dropping it leaves nothing behind)
         self._versions.update(plan.versions)
         self._head, self._chain = plan.head, plan.chain_hash
         self._rows.extend(plan.rows)

@@ -2,8 +2,9 @@
 
 SQLite has one writer at a time and every durable commit costs an fsync. The
 writer drains every append queued while it was busy into one transaction, so N
-concurrent appends cost one fsync, not N. A SAVEPOINT per request keeps them
-independent: one request's conflict rolls back that request only.
+concurrent appends cost one fsync, not N. The group is planned in memory before
+anything is written (``sqlite_transaction``), so one request's conflict leaves
+that request out and the rest of the group is stored.
 """
 
 import asyncio

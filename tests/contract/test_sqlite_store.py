@@ -1,6 +1,7 @@
 """SQLiteEventStore against the shared contract, plus what only SQLite promises."""
 
 import asyncio
+import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -215,3 +216,22 @@ def test_a_repeat_in_the_same_transaction_is_answered_with_the_record_as_first_s
     assert all(record == records[0] for record in records)
     assert records[0].metadata == {"import": "historical"}
     assert conn.execute("SELECT count(*) FROM events").fetchone() == (1,)
+
+
+def test_a_request_whose_plan_fails_is_left_out_and_the_rest_of_its_group_stored(
+    tmp_path: Path,
+) -> None:
+    """A draft the writer cannot splice (a bug, simulated by a head of the wrong
+    type) fails its own request only; the group around it is written, gapless."""
+    before, after = draft(sub("case-a")), draft(sub("case-b"))
+    broken = dataclasses.replace(draft(sub("case-c")), head="not bytes")  # type: ignore[arg-type]
+    conn = connect_writer(tmp_path / "events.db")
+    conn.execute("BEGIN IMMEDIATE")
+    outcomes = Transaction(conn, datetime(2024, 3, 1, tzinfo=UTC)).apply_all(
+        [([before], {}), ([broken], {}), ([after], {})]
+    )
+    conn.execute("COMMIT")
+
+    assert [type(o).__name__ for o in outcomes] == ["Placed", "TypeError", "Placed"]
+    rows = conn.execute("SELECT position, event_id FROM events ORDER BY position").fetchall()
+    assert rows == [(1, before.event_id), (2, after.event_id)]

@@ -77,10 +77,32 @@ def test_a_burst_is_written_whole_in_order_and_a_bad_record_does_not_stop_it(
 
     for i in range(2_500):
         log.info("line %d", i)
-    log.info("two placeholders %s %s", "one argument")
+    log.info("two placeholders %s %s", "one argument")  # logging reports it, drops it
+    log.info("unprintable", extra={"thing": Unprintable()})
     log.info("after")
 
     messages = [line["message"] for line in logged(lines)]
     assert messages[:2_500] == [f"line {i}" for i in range(2_500)]
     assert messages[2_500].startswith("unloggable record")
-    assert messages[2_501] == "after"
+    assert messages[2_501:] == ["after"]
+
+
+class Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("no text for this")
+
+
+def test_a_line_shows_its_arguments_as_they_were_when_logged_and_none_is_lost_after_stop(
+    lines: io.StringIO,
+) -> None:
+    configure_logging("INFO", stream=lines)
+    log = logging.getLogger("safeguard.test")
+    children = ["child-k"]
+
+    log.info("children: %s", children)
+    children.append("sibling")  # after the call: must not show in the line
+    stop_background_logging()
+    log.info("after the writer stopped")
+
+    messages = [orjson.loads(line)["message"] for line in lines.getvalue().splitlines()]
+    assert messages == ["children: ['child-k']", "after the writer stopped"]
