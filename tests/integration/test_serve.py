@@ -13,7 +13,7 @@ import httpx
 from infra.store.sqlite import SQLiteEventStore
 from tests.support.factories import make_envelope
 from tests.support.ingest import auth, credentials_toml
-from tests.support.server import SafeguardProcess
+from tests.support.server import SafeguardProcess, wait_for
 
 ACKS_BEFORE_KILL = 300
 CLIENTS = 16
@@ -38,7 +38,9 @@ def test_serve_without_config_writes_a_private_dev_config_and_reuses_it(tmp_path
             headers={"Authorization": f"Bearer {police_key}"},
         )
         assert str(config_path) in first.output()
-        assert envelope["event_id"] in first.output()  # the ingest log line
+        wait_for(  # the ingest log line, written by the log thread
+            lambda: envelope["event_id"] in first.output(), timeout=5, what="the ingest log line"
+        )
         assert police_key not in first.output()
 
     roles = sorted((c["role"], c.get("agency", "")) for c in config["credentials"])
