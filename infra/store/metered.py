@@ -38,6 +38,10 @@ class MeteredEventStore:
         except StoreUnavailable:
             self._metrics.ingest_failed(agency, "unavailable")
             raise
+        if len(result.events) == 1:  # the common request: no tally to build
+            if result.created[0]:
+                self._metrics.ingested(result.events[0].agency, result.events[0].type)
+            return result
         counts = Counter(
             (event.agency, event.type)
             for event, created in zip(result.events, result.created, strict=True)
