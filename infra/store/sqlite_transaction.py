@@ -2,10 +2,11 @@
 
 Runs on the writer thread inside ``BEGIN IMMEDIATE``, so what it reads (head,
 case versions, stored digests) cannot change under it. The whole group is
-planned in memory first, then written: one read of the stored ids and one of
-the case versions for the group, then its new rows in a few multi-row inserts.
-A request that fails its checks (a reused id, a stale expected version) or
-cannot be planned is left out alone; the rest of the group is written. The hash chain
+planned in memory first, then written: one statement reads the head, the case
+versions and whether any id is stored already (a second reads those, for
+retries), then the new rows go in a few multi-row inserts. A request that fails
+its checks (a reused id, a stale expected version) or cannot be planned is left
+out alone; the rest of the group is written. The hash chain
 (``infra.store.chain``) is extended here too, over the exact bytes inserted.
 
 Statements go by the group, not by the request or the event: the ``sqlite3``
@@ -40,18 +41,7 @@ class Transaction:
     """One group's transaction: the head, case versions and clock it has seen."""
 
     def __init__(self, conn: sqlite3.Connection, now: datetime, *, chain: bool = True) -> None:
-        self._conn = conn
-        top = conn.execute(
-            "SELECT position, recorded_at, chain_hash FROM events ORDER BY position DESC LIMIT 1"
-        ).fetchone()
-        self._head = top[0] if top else 0
-        self._chain: bytes | None = None
-        if chain:  # a head without a hash (chain was off) cannot be continued: restart
-            self._chain = bytes.fromhex(top[2]) if top and top[2] else GENESIS
-        last = datetime.fromisoformat(top[1]) if top else None
-        self._recorded_at = max(now, last) if last else now
-        self._recorded_at_column = self._recorded_at.isoformat()
-        self._recorded_at_body = recorded_at_bytes(self._recorded_at)
+        self._conn, self._now, self._chained = conn, now, chain
         self._versions: dict[str, int] = {}
         self._known: dict[str, Known] = {}
         self._rows: list[Row] = []
@@ -60,12 +50,32 @@ class Transaction:
         """Each request's outcome, in order; the new rows of those that succeed are
         written. A ``sqlite3.Error`` escapes: the whole group is then in doubt."""
         drafts = [d for ds, _ in requests for d in ds]
-        self._known = self._read_stored({d.event_id for d in drafts})
-        cases = {d.case_id for d in drafts}
-        self._load_versions(cases.union(*(expected for _, expected in requests)))
+        cases = {d.case_id for d in drafts}.union(*(expected for _, expected in requests))
+        self._read_group_state({d.event_id for d in drafts}, cases)
         outcomes = [self._apply(ds, expected) for ds, expected in requests]
         insert_rows(self._conn, self._rows)
         return outcomes
+
+    def _read_group_state(self, event_ids: Collection[str], case_ids: Collection[str]) -> None:
+        """The head, the versions of the group's cases and how many of its ids are
+        stored already, in one statement (each statement costs the writer a wait
+        for the GIL); the stored ones, retries, are read only if there are any."""
+        head, versions, stored = self._conn.execute(
+            _GROUP_STATE, (orjson.dumps(list(event_ids)), orjson.dumps(list(case_ids)))
+        ).fetchone()
+        top = orjson.loads(head) if head else None
+        self._head = top[0] if top else 0
+        self._chain: bytes | None = None
+        if self._chained:  # a head without a hash (chain was off) cannot be continued
+            self._chain = bytes.fromhex(top[2]) if top and top[2] else GENESIS
+        last = datetime.fromisoformat(top[1]) if top else None
+        self._recorded_at = max(self._now, last) if last else self._now
+        self._recorded_at_column = self._recorded_at.isoformat()
+        self._recorded_at_body = recorded_at_bytes(self._recorded_at)
+        found: dict[str, int | None] = orjson.loads(versions) if versions else {}
+        self._versions = {case_id: found.get(case_id) or 0 for case_id in case_ids}
+        if stored:
+            self._known = self._read_stored(event_ids)
 
     def _apply(self, drafts: Sequence[Draft], expected: Mapping[str, int]) -> Outcome:
         try:
@@ -139,27 +149,17 @@ class Transaction:
             rows = self._conn.execute(_STORED_MANY, (orjson.dumps(ids),))
         return {event_id: (digest, body) for event_id, digest, body in rows.fetchall()}
 
-    def _load_versions(self, case_ids: Collection[str]) -> None:
-        """Each case's current version into ``self._versions``: one query, one row
-        (a JSON object). A scalar ``max`` per case reads one index entry;
-        ``GROUP BY`` would read all."""
-        missing = [case_id for case_id in case_ids if case_id not in self._versions]
-        if len(missing) == 1:
-            (version,) = self._conn.execute(
-                "SELECT max(stream_version) FROM events WHERE case_id = ?", missing
-            ).fetchone()
-            self._versions[missing[0]] = version or 0
-        if len(missing) < 2:
-            return
-        (found,) = self._conn.execute(
-            "SELECT json_group_object(value, (SELECT max(stream_version) FROM events"
-            " WHERE case_id = value)) FROM json_each(?)",
-            (orjson.dumps(missing),),
-        ).fetchone()
-        versions: dict[str, int | None] = orjson.loads(found)
-        self._versions.update({case_id: versions.get(case_id) or 0 for case_id in missing})
 
-
+_GROUP_STATE = """
+SELECT
+  (SELECT json_array(position, recorded_at, chain_hash)
+     FROM events ORDER BY position DESC LIMIT 1),
+  (SELECT json_group_object(value,
+       (SELECT max(stream_version) FROM events WHERE case_id = value))
+     FROM json_each(?2)),
+  (SELECT count(*) FROM events WHERE event_id IN (SELECT value FROM json_each(?1)))
+"""
+"""A scalar ``max`` per case reads one index entry; ``GROUP BY`` would read all."""
 _STORED_ONE = "SELECT event_id, digest, body FROM events WHERE event_id = ?"
 _STORED_MANY = (
     "SELECT event_id, digest, body FROM events WHERE event_id IN (SELECT value FROM json_each(?))"
