@@ -22,9 +22,11 @@ from infra.store.sqlite_schema import decode
 _UNPLACED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Draft:
-    """One submission, encoded as far as it can be before it has a place."""
+    """One submission, encoded as far as it can be before it has a place. (Not
+    frozen: one is built per event on the ingest path, where a frozen dataclass's
+    ``__init__`` costs a ``object.__setattr__`` per field; nothing changes it.)"""
 
     event_id: str
     case_id: str
@@ -79,7 +81,7 @@ or earlier in the request) the body it was stored with, so the caller gets the
 original record, metadata and all."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Placed:
     """The writer's answer to one request."""
 
