@@ -2,6 +2,7 @@
 
 import asyncio
 import sqlite3
+import threading
 from pathlib import Path
 
 SCHEMA = """
@@ -19,6 +20,11 @@ class SQLiteRelayCheckpoint:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        """One query at a time, and never a close under a query: a relay stopped
+        while a save is in its worker thread must not close the connection under
+        it (the ``sqlite3`` module crashes the process on that)."""
+        self._closed = False
 
     async def load(self) -> int:
         row = await asyncio.to_thread(self._query, "SELECT position FROM checkpoint")
@@ -33,13 +39,21 @@ class SQLiteRelayCheckpoint:
         )
 
     async def close(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            conn.close()
+        await asyncio.to_thread(self._close)
+
+    def _close(self) -> None:
+        with self._lock:
+            self._closed = True
+            if self._conn is not None:
+                conn, self._conn = self._conn, None
+                conn.close()
 
     def _query(self, sql: str, *params: int) -> tuple[int] | None:
-        row: tuple[int] | None = self._connection().execute(sql, params).fetchone()
-        return row
+        with self._lock:
+            if self._closed:
+                raise sqlite3.ProgrammingError(f"the relay checkpoint {self.path} is closed")
+            row: tuple[int] | None = self._connection().execute(sql, params).fetchone()
+            return row
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
