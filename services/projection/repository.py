@@ -13,6 +13,7 @@ projection announce it again, and the notifier's outbox drops the repeat.
 """
 
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -45,27 +46,33 @@ CREATE TABLE IF NOT EXISTS announced (
 
 class ProjectionRepository:
     """SQLite read model. Calls are short and synchronous; the service runs them
-    in a worker thread so the event loop stays free."""
+    in worker threads so the event loop stays free, and a lock makes them take
+    turns: two loops may write at once, and a stop may close the file while a
+    cancelled save still runs in its thread (closing a connection under a query
+    crashes the process in the ``sqlite3`` module)."""
 
     def __init__(self, path: Path, *, keep_events: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.keep_events = keep_events
         self._pending = 0
         self._flushed_at = 0.0
+        self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
-        if not self.keep_events:
-            self.save_checkpoint()
-        self._db.close()
+        with self._lock:
+            if not self.keep_events:
+                self.save_checkpoint()
+            self._db.close()
 
     def checkpoint(self, source: str = "store") -> int:
-        row = self._db.execute(
-            "SELECT position FROM checkpoint WHERE source = ?", (source,)
-        ).fetchone()
+        with self._lock:
+            row = self._db.execute(
+                "SELECT position FROM checkpoint WHERE source = ?", (source,)
+            ).fetchone()
         return int(row[0]) if row else 0
 
     def save(self, events: Iterable[RecordedEvent], source: str = "store") -> list[RecordedEvent]:
@@ -76,7 +83,10 @@ class ProjectionRepository:
         folded from the store either way), so it is written at most once a second
         rather than once per batch: see ``save_checkpoint``.
         """
-        batch = list(events)
+        with self._lock:
+            return self._save(list(events), source)
+
+    def _save(self, batch: list[RecordedEvent], source: str) -> list[RecordedEvent]:
         top = max((event.position for event in batch), default=0)
         if not self.keep_events:
             self._pending = max(self._pending, top)
@@ -97,10 +107,11 @@ class ProjectionRepository:
 
     def save_checkpoint(self, source: str = "store") -> None:
         """Write the pending checkpoint now (also on close)."""
-        if self._pending:
-            with self._transaction():
-                self._write_checkpoint(source, self._pending)
-        self._flushed_at = time.monotonic()
+        with self._lock:
+            if self._pending:
+                with self._transaction():
+                    self._write_checkpoint(source, self._pending)
+            self._flushed_at = time.monotonic()
 
     def _write_checkpoint(self, source: str, position: int) -> None:
         self._db.execute(
@@ -111,21 +122,25 @@ class ProjectionRepository:
 
     def reset_events(self) -> None:
         """Forget the events and checkpoint (a rebuild); keep what was announced."""
-        with self._transaction():
+        with self._lock, self._transaction():
             self._db.execute("DELETE FROM case_events")
             self._db.execute("DELETE FROM checkpoint")
 
     def load_all(self) -> Iterator[RecordedEvent]:
         """Every stored event, case by case, for start-up."""
-        rows = self._db.execute("SELECT body FROM case_events ORDER BY case_id, position")
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT body FROM case_events ORDER BY case_id, position"
+            ).fetchall()
         for (body,) in rows:
             yield RecordedEvent.from_json(orjson.loads(body))
 
     def announced(self) -> dict[str, str]:
-        return dict(self._db.execute("SELECT finding_id, status FROM announced").fetchall())
+        with self._lock:
+            return dict(self._db.execute("SELECT finding_id, status FROM announced").fetchall())
 
     def mark_announced(self, statuses: dict[str, str]) -> None:
-        with self._transaction():
+        with self._lock, self._transaction():
             self._db.executemany(
                 "INSERT INTO announced VALUES (?, ?) "
                 "ON CONFLICT(finding_id) DO UPDATE SET status = excluded.status",
