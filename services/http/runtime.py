@@ -9,7 +9,7 @@ embedded app) is used as is and stays the caller's to close.
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -51,10 +51,17 @@ def _metered(store: EventStore, metrics: Metrics | None) -> EventStore:
     return store if metrics is None else MeteredEventStore(store, metrics)
 
 
+def started(request: Request, attribute: str, what: str) -> Any:
+    """What the app's lifespan put on ``app.state.<attribute>``; a 503 while the
+    service is starting or stopping (the lifespan sets it to None then)."""
+    found = getattr(request.app.state, attribute, None)
+    if found is None:
+        raise ServiceUnavailable(f"the {what} is starting or stopping")
+    return found
+
+
 async def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime | None = getattr(request.app.state, "runtime", None)
-    if runtime is None:
-        raise ServiceUnavailable("the service is starting or stopping")
+    runtime: Runtime = started(request, "runtime", "service")
     return runtime
 
 

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from events import SYSTEM_AGENCY
 from services.http.audit import CaseReads, get_access_audit
 from services.http.auth import Principal, require_roles
-from services.http.problems import Conflict, NotFound, ServiceUnavailable
+from services.http.problems import Conflict, NotFound
+from services.http.runtime import started
 from services.notifier.domain.alerts import AlertStatus
 from services.notifier.errors import AlertNotFound, FindingAlreadyResolved, FindingNotFound
 from services.notifier.service import Notifier
@@ -33,9 +34,7 @@ class ResolveRequest(BaseModel):
 
 async def notifier_from_state(request: Request) -> Notifier:
     """The notifier the app's lifespan put on ``app.state.notifier``."""
-    notifier: Notifier | None = getattr(request.app.state, "notifier", None)
-    if notifier is None:
-        raise ServiceUnavailable("the notifier is starting or stopping")
+    notifier: Notifier = started(request, "notifier", "notifier")
     return notifier
 
 

@@ -12,7 +12,8 @@ from pydantic import AwareDatetime
 
 from services.http.audit import AuditedRead
 from services.http.auth import ReaderPrincipal
-from services.http.problems import NotFound, ServiceUnavailable
+from services.http.problems import NotFound
+from services.http.runtime import started
 from services.projection.domain.evaluate import evaluate
 from services.projection.domain.picture import picture
 from services.projection.service import ProjectionService
@@ -28,9 +29,7 @@ RecordedBy = Annotated[
 
 
 async def get_projection(request: Request) -> ProjectionService:
-    projection: ProjectionService | None = getattr(request.app.state, "projection", None)
-    if projection is None:
-        raise ServiceUnavailable("the projection is starting or stopping")
+    projection: ProjectionService = started(request, "projection", "projection")
     return projection
 
 
