@@ -78,21 +78,3 @@ GET_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"description": "Another agency's key", "content": _PROBLEM},
     404: {"description": "No such event in this service", "content": _PROBLEM},
 }
-
-QUERY_PARAMETERS: list[dict[str, Any]] = [
-    {
-        "name": "import",
-        "in": "query",
-        "required": False,
-        "description": "`historical`: a bulk import of past events; recorded, never paged.",
-        "schema": {"anyOf": [{"type": "string", "enum": ["historical"]}, {"type": "null"}]},
-    },
-    {
-        "name": "expected_version",
-        "in": "query",
-        "required": False,
-        "description": "The case's stream version you last saw (0: a new case).",
-        "schema": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]},
-    },
-]
-"""``POST /{agency}/events``'s query parameters, as FastAPI would have written them."""

@@ -37,7 +37,6 @@ from services.ingest.docs import (
     GET_RESPONSES,
     POST_DESCRIPTION,
     POST_RESPONSES,
-    QUERY_PARAMETERS,
     REQUEST_BODY,
 )
 from services.ingest.references import flag_unresolved
@@ -47,15 +46,33 @@ log = logging.getLogger("safeguard.ingest")
 
 
 class IngestQuery(BaseModel):
-    """``POST /{agency}/events``'s query string (documented in ``docs.QUERY_PARAMETERS``)."""
+    """``POST /{agency}/events``'s query string: validated by the endpoint itself,
+    and the one source of its OpenAPI parameters (``QUERY_PARAMETERS``)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    historical: Literal["historical"] | None = Field(None, alias="import")
-    expected_version: int | None = Field(None, ge=0)
+    historical: Literal["historical"] | None = Field(
+        None,
+        alias="import",
+        description="`historical`: a bulk import of past events; recorded, never paged.",
+    )
+    expected_version: int | None = Field(
+        None, ge=0, description="The case's stream version you last saw (0: a new case)."
+    )
 
 
 NO_QUERY = IngestQuery()
+QUERY_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": field.pop("description"),
+        "schema": field,
+    }
+    for name, field in IngestQuery.model_json_schema()["properties"].items()
+]
+"""``IngestQuery`` as OpenAPI parameters, as FastAPI writes a ``Query`` parameter."""
 
 
 def include_ingest(app: FastAPI, agency: Agency) -> None:
