@@ -14,9 +14,9 @@ from events.records import Submission
 from infra.clock import Clock
 from infra.store import StoreUnavailable
 from infra.store.sqlite import SQLiteEventStore
-from infra.store.sqlite_drafts import Placed, draft
+from infra.store.sqlite_drafts import Draft, Placed, draft
 from infra.store.sqlite_schema import connect_writer, decode
-from infra.store.sqlite_transaction import Transaction
+from infra.store.sqlite_transaction import Outcome, Transaction
 from tests.contract.event_store_suite import EventStoreContract, positions, sub, take
 
 
@@ -197,12 +197,9 @@ def test_a_repeat_in_the_same_transaction_is_answered_with_the_record_as_first_s
     (The writer thread is driven directly, to put them in one group for certain.)"""
     first = sub("case-a", metadata={"import": "historical"})
     retry = Submission(first.envelope, first.agency, {})
-    conn = connect_writer(tmp_path / "events.db")
-    conn.execute("BEGIN IMMEDIATE")
-    outcomes = Transaction(conn, datetime(2024, 3, 1, tzinfo=UTC)).apply_all(
-        [([draft(first)], {}), ([draft(retry)], {}), ([draft(first), draft(retry)], {})]
+    conn, outcomes = one_group(
+        tmp_path, [[draft(first)], [draft(retry)], [draft(first), draft(retry)]]
     )
-    conn.execute("COMMIT")
 
     drafts = [[draft(first)], [draft(retry)], [draft(first), draft(retry)]]
     assert all(isinstance(outcome, Placed) for outcome in outcomes)
@@ -225,13 +222,22 @@ def test_a_request_whose_plan_fails_is_left_out_and_the_rest_of_its_group_stored
     type) fails its own request only; the group around it is written, gapless."""
     before, after = draft(sub("case-a")), draft(sub("case-b"))
     broken = dataclasses.replace(draft(sub("case-c")), head="not bytes")  # type: ignore[arg-type]
-    conn = connect_writer(tmp_path / "events.db")
-    conn.execute("BEGIN IMMEDIATE")
-    outcomes = Transaction(conn, datetime(2024, 3, 1, tzinfo=UTC)).apply_all(
-        [([before], {}), ([broken], {}), ([after], {})]
-    )
-    conn.execute("COMMIT")
+    conn, outcomes = one_group(tmp_path, [[before], [broken], [after]])
 
     assert [type(o).__name__ for o in outcomes] == ["Placed", "TypeError", "Placed"]
     rows = conn.execute("SELECT position, event_id FROM events ORDER BY position").fetchall()
     assert rows == [(1, before.event_id), (2, after.event_id)]
+
+
+def one_group(
+    tmp_path: Path, requests: list[list[Draft]]
+) -> tuple[sqlite3.Connection, list[Outcome]]:
+    """Commit ``requests`` as one group on the writer's own connection (as the
+    writer thread does), so they share a transaction for certain."""
+    conn = connect_writer(tmp_path / "events.db")
+    conn.execute("BEGIN IMMEDIATE")
+    outcomes = Transaction(conn, datetime(2024, 3, 1, tzinfo=UTC)).apply_all(
+        [(drafts, {}) for drafts in requests]
+    )
+    conn.execute("COMMIT")
+    return conn, outcomes

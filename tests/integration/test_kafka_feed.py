@@ -21,6 +21,7 @@ from events.records import RecordedEvent
 from infra.config.stream import KafkaSettings
 from infra.kafka import KafkaEventFeed, KafkaEventPublisher
 from tests.support.factories import make_submission, new_event_id
+from tests.support.server import REPO, killed_on_exit
 
 GROUP = "test-projection"
 T0 = datetime(2024, 3, 1, 22, 0, tzinfo=UTC)
@@ -137,13 +138,8 @@ async def _consume_forever(bootstrap: str, out: Path) -> None:
 @contextlib.contextmanager
 def consumer_process(bootstrap: str, out: Path) -> Iterator[subprocess.Popen[bytes]]:
     cmd = [sys.executable, "-m", "tests.integration.test_kafka_feed", bootstrap, str(out)]
-    proc = subprocess.Popen(cmd, cwd=Path(__file__).parents[2])
-    try:
+    with killed_on_exit(subprocess.Popen(cmd, cwd=REPO)) as proc:
         yield proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
 
 
 def lines(path: Path) -> list[str]:

@@ -30,7 +30,7 @@ from infra.store.sqlite import SQLiteEventStore
 from services.embedded.dev_config import ensure_dev_config
 from services.projection.app import create_app as create_projection_app
 from services.relay.relay import running_relay
-from tests.support.server import free_port
+from tests.support.server import REPO, free_port, killed_on_exit
 
 pytestmark = pytest.mark.kafka
 EVENTS = 10_000
@@ -45,15 +45,9 @@ def reviewer_key(config: Path) -> str:
 def projection_process(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     cmd = [sys.executable, "-m", "services.cli.main", "run", "projection"]
     with log.open("ab") as stderr:
-        proc = subprocess.Popen(
-            cmd, env=env, cwd=Path(__file__).parents[2], stdout=subprocess.DEVNULL, stderr=stderr
-        )
-    try:
+        proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr)
+    with killed_on_exit(proc):
         yield proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
 
 
 async def folded(client: httpx.AsyncClient) -> int:

@@ -24,7 +24,7 @@ from infra.store.sqlite import SQLiteEventStore
 from services.relay.checkpoint import SQLiteRelayCheckpoint
 from services.relay.relay import Relay
 from tests.support.factories import make_submission, new_event_id
-from tests.support.server import free_port
+from tests.support.server import REPO, free_port, killed_on_exit
 from tests.support.tansu import read_topic
 
 pytestmark = pytest.mark.kafka
@@ -119,13 +119,8 @@ def relay_env(tmp_path: Path, bootstrap: str, port: int) -> dict[str, str]:
 @contextlib.contextmanager
 def relay_process(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     cmd = [sys.executable, "-m", "services.cli.main", "run", "relay"]
-    proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).parents[2])
-    try:
+    with killed_on_exit(subprocess.Popen(cmd, env=env, cwd=REPO)) as proc:
         yield proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
 
 
 def checkpoint_of(path: Path) -> int:

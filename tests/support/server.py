@@ -35,6 +35,17 @@ REPO = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 15.0
 
 
+@contextmanager
+def killed_on_exit(proc: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
+    """``proc`` for the block, then SIGKILLed if still running, and reaped."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
