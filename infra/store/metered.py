@@ -4,7 +4,6 @@ Wrapping the port keeps metrics out of every caller: whatever appends (an agency
 service, the notifier's audit trail) is counted the same way.
 """
 
-from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
 
 from events.records import RecordedEvent, Submission
@@ -38,15 +37,11 @@ class MeteredEventStore:
         except StoreUnavailable:
             self._metrics.ingest_failed(agency, "unavailable")
             raise
-        if len(result.events) == 1:  # the common request: no tally to build
-            if result.created[0]:
-                self._metrics.ingested(result.events[0].agency, result.events[0].type)
-            return result
-        counts = Counter(
-            (event.agency, event.type)
-            for event, created in zip(result.events, result.created, strict=True)
-            if created
-        )
+        counts: dict[tuple[str, str], int] = {}
+        for event, created in zip(result.events, result.created, strict=True):
+            if created:
+                key = (event.agency, event.type)
+                counts[key] = counts.get(key, 0) + 1
         for (event_agency, event_type), n in counts.items():  # a batch: one update a type
             self._metrics.ingested(event_agency, event_type, n)
         return result

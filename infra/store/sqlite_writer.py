@@ -131,7 +131,7 @@ class GroupCommitWriter:
             except queue.Empty:
                 return
             if isinstance(item, WriteRequest):
-                _settle(item, StoreUnavailable(f"the writer of {self._path} stopped"))
+                _settle_all([item], [StoreUnavailable(f"the writer of {self._path} stopped")])
 
 
 def _settle_all(group: Sequence[WriteRequest], outcomes: Sequence[Outcome]) -> None:
@@ -143,10 +143,6 @@ def _settle_all(group: Sequence[WriteRequest], outcomes: Sequence[Outcome]) -> N
     for loop, settled in by_loop.items():
         with contextlib.suppress(RuntimeError):  # the caller's loop closed: nobody to tell
             loop.call_soon_threadsafe(_resolve, settled)
-
-
-def _settle(request: WriteRequest, outcome: Outcome) -> None:
-    _settle_all([request], [outcome])
 
 
 def _resolve(settled: Sequence[tuple[WriteRequest, Outcome]]) -> None:
