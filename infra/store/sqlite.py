@@ -19,6 +19,7 @@ from events.records import RecordedEvent, Submission
 from infra.clock import Clock, SystemClock
 from infra.store.port import AppendResult, StoreUnavailable
 from infra.store.sqlite_drafts import Placed, draft
+from infra.store.sqlite_index import GET_BODY, READ_CASE
 from infra.store.sqlite_schema import connect_reader, decode
 from infra.store.sqlite_writer import GroupCommitWriter, WriteRequest
 
@@ -111,16 +112,11 @@ class SQLiteEventStore:
         return placed.result(drafts)
 
     async def get(self, event_id: str) -> RecordedEvent | None:
-        rows = await self._query("SELECT body FROM events WHERE event_id = ?", event_id)
+        rows = await self._query(GET_BODY, event_id)
         return decode(rows[0][0]) if rows else None
 
     async def read_case(self, case_id: str, from_version: int = 1) -> list[RecordedEvent]:
-        rows = await self._query(
-            "SELECT body FROM events WHERE case_id = ? AND stream_version >= ?"
-            " ORDER BY stream_version",
-            case_id,
-            from_version,
-        )
+        rows = await self._query(READ_CASE, case_id, from_version)
         return [decode(row[0]) for row in rows]
 
     async def read_all(self, from_position: int = 1, limit: int = 1000) -> list[RecordedEvent]:

@@ -5,6 +5,8 @@ of the tamper-evident chain) touches this file and the row that
 ``sqlite_transaction`` builds.
 """
 
+import contextlib
+import logging
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,12 +15,17 @@ import orjson
 
 from events.records import RecordedEvent
 
-SCHEMA_VERSION = 1
+log = logging.getLogger("safeguard.store")
 
-SCHEMA = """
+SCHEMA_VERSION = 2
+"""1: ``events`` with unique indexes on ``event_id`` and ``(case_id,
+stream_version)``. 2: the same rows as a log, and those two indexes as tables
+merged in bulk (``sqlite_index``)."""
+
+EVENTS_TABLE = """
 CREATE TABLE IF NOT EXISTS events (
     position       INTEGER PRIMARY KEY,
-    event_id       TEXT    NOT NULL UNIQUE,
+    event_id       TEXT    NOT NULL,
     case_id        TEXT    NOT NULL,
     stream_version INTEGER NOT NULL,
     type           TEXT    NOT NULL,
@@ -27,13 +34,36 @@ CREATE TABLE IF NOT EXISTS events (
     recorded_at    TEXT    NOT NULL,
     digest         TEXT    NOT NULL,
     body           BLOB    NOT NULL,
-    chain_hash     TEXT,
-    UNIQUE (case_id, stream_version)
+    chain_hash     TEXT
 );
 """
-# UNIQUE (case_id, stream_version) is also the case_id index: a separate one on
-# case_id alone would only cost every insert another b-tree write.
-# chain_hash (hex) is NULL only where the chain was switched off (trust.hash_chain).
+# The log: a commit appends rows at the end of one b-tree, touching a few pages
+# however many events it holds. A unique index on a random UUID touched one page
+# per event all over the file, and each was rewritten in the WAL: two thirds of
+# the commit. chain_hash (hex) is NULL only where the chain was switched off
+# (trust.hash_chain).
+
+INDEX_TABLES = """
+CREATE TABLE IF NOT EXISTS event_ids (
+    event_id TEXT    PRIMARY KEY,
+    position INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS case_streams (
+    case_id        TEXT    NOT NULL,
+    stream_version INTEGER NOT NULL,
+    position       INTEGER NOT NULL,
+    PRIMARY KEY (case_id, stream_version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS merged (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    upto INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO merged (id, upto) VALUES (1, 0);
+"""
+# merged.upto: every event at or before this position is in both index tables;
+# those after it (the tail) are found by scanning the log from there.
+
+SCHEMA = EVENTS_TABLE + INDEX_TABLES
 
 _COLUMNS = (
     "position, event_id, case_id, stream_version, type, agency,"
@@ -63,10 +93,15 @@ def connect_writer(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     conn.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    has_events = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'"
+    ).fetchone()
+    if has_events and version < 2:
+        _add_chain_column(conn)
+        _migrate_to_log(conn)
     conn.executescript(SCHEMA)
-    _add_chain_column(conn)
-    if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
-        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     return conn
 
 
@@ -75,6 +110,45 @@ def _add_chain_column(conn: sqlite3.Connection) -> None:
     columns = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
     if "chain_hash" not in columns:
         conn.execute("ALTER TABLE events ADD COLUMN chain_hash TEXT")
+
+
+def _migrate_to_log(conn: sqlite3.Connection) -> None:
+    """A version 1 store, whose unique indexes SQLite cannot drop, rebuilt as the
+    log and its index tables in one transaction: a crash leaves version 1."""
+    log.warning("migrating the event store to its log layout (once)")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("ALTER TABLE events RENAME TO events_v1")
+        _execute_script(conn, EVENTS_TABLE)
+        conn.execute(f"INSERT INTO events ({_COLUMNS}) SELECT {_COLUMNS} FROM events_v1")
+        conn.execute("DROP TABLE events_v1")
+        _execute_script(conn, INDEX_TABLES)
+        conn.execute(
+            "INSERT INTO event_ids SELECT event_id, position FROM events ORDER BY event_id"
+        )
+        conn.execute(
+            "INSERT INTO case_streams SELECT case_id, stream_version, position FROM events"
+            " ORDER BY case_id, stream_version"
+        )
+        conn.execute("UPDATE merged SET upto = (SELECT coalesce(max(position), 0) FROM events)")
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        rollback(conn)
+        raise
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    with contextlib.suppress(sqlite3.Error):  # no transaction open, or connection gone
+        conn.execute("ROLLBACK")
+
+
+def _execute_script(conn: sqlite3.Connection, script: str) -> None:
+    """Each statement of ``script`` inside the open transaction
+    (``executescript`` would commit it first)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
 
 
 def connect_reader(path: Path) -> sqlite3.Connection:

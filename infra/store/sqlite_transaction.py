@@ -25,6 +25,7 @@ import orjson
 from infra.store.chain import GENESIS, link
 from infra.store.port import ConcurrencyError, IdempotencyConflict
 from infra.store.sqlite_drafts import Draft, Place, Placed, recorded_at_bytes
+from infra.store.sqlite_index import Tail
 from infra.store.sqlite_schema import Row, insert_rows
 
 Outcome = Placed | Exception
@@ -40,8 +41,10 @@ Known = tuple[str, bytes]
 class Transaction:
     """One group's transaction: the head, case versions and clock it has seen."""
 
-    def __init__(self, conn: sqlite3.Connection, now: datetime, *, chain: bool = True) -> None:
-        self._conn, self._now, self._chained = conn, now, chain
+    def __init__(
+        self, conn: sqlite3.Connection, now: datetime, tail: Tail, *, chain: bool = True
+    ) -> None:
+        self._conn, self._now, self._tail, self._chained = conn, now, tail, chain
         self._versions: dict[str, int] = {}
         self._known: dict[str, Known] = {}
         self._rows: list[Row] = []
@@ -56,15 +59,23 @@ class Transaction:
         insert_rows(self._conn, self._rows)
         return outcomes
 
+    @property
+    def rows(self) -> Sequence[Row]:
+        """What ``apply_all`` inserted, in position order."""
+        return self._rows
+
     def _read_group_state(self, event_ids: Collection[str], case_ids: Collection[str]) -> None:
-        """The head, the versions of the group's cases and how many of its ids are
-        stored already, in one statement (each statement costs the writer a wait
-        for the GIL); the stored ones, retries, are read only if there are any."""
-        head, versions, stored = self._conn.execute(
+        """The head, the merged versions of the group's cases and how many of its
+        ids are merged already, in one statement (each statement costs the writer a
+        wait for the GIL); the tail since the merge is the writer's ``Tail``. The
+        stored ones, retries, are read only if there are any."""
+        head, upto, versions, merged = self._conn.execute(
             _GROUP_STATE, (orjson.dumps(list(event_ids)), orjson.dumps(list(case_ids)))
         ).fetchone()
         top = orjson.loads(head) if head else None
         self._head = top[0] if top else 0
+        tail = self._tail
+        tail.refresh(self._conn, upto, self._head)
         self._chain: bytes | None = None
         if self._chained:  # a head without a hash (chain was off) cannot be continued
             self._chain = bytes.fromhex(top[2]) if top and top[2] else GENESIS
@@ -73,9 +84,12 @@ class Transaction:
         self._recorded_at_column = self._recorded_at.isoformat()
         self._recorded_at_body = recorded_at_bytes(self._recorded_at)
         found: dict[str, int | None] = orjson.loads(versions) if versions else {}
-        self._versions = {case_id: found.get(case_id) or 0 for case_id in case_ids}
-        if stored:
-            self._known = self._read_stored(event_ids)
+        self._versions = {
+            case_id: tail.versions.get(case_id) or found.get(case_id) or 0 for case_id in case_ids
+        }
+        in_tail = [tail.ids[i] for i in event_ids if i in tail.ids]
+        if merged or in_tail:
+            self._known = self._read_stored(event_ids if merged else (), in_tail)
 
     def _apply(self, drafts: Sequence[Draft], expected: Mapping[str, int]) -> Outcome:
         try:
@@ -139,14 +153,9 @@ class Transaction:
             if actual != version:
                 raise ConcurrencyError(case_id, version, actual)
 
-    def _read_stored(self, event_ids: Collection[str]) -> dict[str, Known]:
-        """Digest and body of each id already stored: one query for the group
-        (a plain one for a single event)."""
-        ids = list(event_ids)
-        if len(ids) == 1:
-            rows = self._conn.execute(_STORED_ONE, ids)
-        else:
-            rows = self._conn.execute(_STORED_MANY, (orjson.dumps(ids),))
+    def _read_stored(self, merged: Collection[str], positions: list[int]) -> dict[str, Known]:
+        """Digest and body of each id already stored, merged or in the tail."""
+        rows = self._conn.execute(_STORED, (orjson.dumps(list(merged)), orjson.dumps(positions)))
         return {event_id: (digest, body) for event_id, digest, body in rows.fetchall()}
 
 
@@ -154,16 +163,20 @@ _GROUP_STATE = """
 SELECT
   (SELECT json_array(position, recorded_at, chain_hash)
      FROM events ORDER BY position DESC LIMIT 1),
+  (SELECT upto FROM merged),
   (SELECT json_group_object(value,
-       (SELECT max(stream_version) FROM events WHERE case_id = value))
+       (SELECT max(stream_version) FROM case_streams WHERE case_id = value))
      FROM json_each(?2)),
-  (SELECT count(*) FROM events WHERE event_id IN (SELECT value FROM json_each(?1)))
+  (SELECT count(*) FROM event_ids WHERE event_id IN (SELECT value FROM json_each(?1)))
 """
 """A scalar ``max`` per case reads one index entry; ``GROUP BY`` would read all."""
-_STORED_ONE = "SELECT event_id, digest, body FROM events WHERE event_id = ?"
-_STORED_MANY = (
-    "SELECT event_id, digest, body FROM events WHERE event_id IN (SELECT value FROM json_each(?))"
-)
+_STORED = """
+SELECT e.event_id, e.digest, e.body
+  FROM event_ids AS i JOIN events AS e ON e.position = i.position
+ WHERE i.event_id IN (SELECT value FROM json_each(?1))
+UNION ALL
+SELECT event_id, digest, body FROM events WHERE position IN (SELECT value FROM json_each(?2))
+"""
 
 
 @dataclass(slots=True)

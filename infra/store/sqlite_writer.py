@@ -20,7 +20,8 @@ from pathlib import Path
 from infra.clock import Clock
 from infra.store.port import StoreUnavailable
 from infra.store.sqlite_drafts import Draft, Placed
-from infra.store.sqlite_schema import connect_writer
+from infra.store.sqlite_index import Tail, merge
+from infra.store.sqlite_schema import connect_writer, rollback
 from infra.store.sqlite_transaction import Outcome, Transaction
 
 MAX_GROUP = 256
@@ -46,6 +47,7 @@ class GroupCommitWriter:
     ) -> None:
         self._path, self._clock, self._on_commit = path, clock, on_commit
         self._chain = chain
+        self._tail = Tail()
         self._queue: queue.SimpleQueue[WriteRequest | _Stop] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._stopped = False
@@ -86,6 +88,8 @@ class GroupCommitWriter:
                 group, stop = self._next_group()
                 if group:
                     self._commit(conn, group)
+                if self._tail.merge_due(idle=not group):
+                    merge(conn, self._tail)
         except BaseException:
             self._die()  # never leave callers awaiting a writer that is gone
             raise
@@ -93,7 +97,12 @@ class GroupCommitWriter:
             conn.close()
 
     def _next_group(self) -> tuple[list[WriteRequest], bool]:
-        first = self._queue.get()
+        """The requests queued now (waiting for one), or none once the writer has
+        been idle long enough to merge its tail."""
+        try:
+            first = self._queue.get(timeout=self._tail.idle_timeout())
+        except queue.Empty:
+            return [], False
         if isinstance(first, _Stop):
             return [], True
         group, events = [first], len(first.drafts)
@@ -112,11 +121,13 @@ class GroupCommitWriter:
         outcomes: list[Outcome]
         try:
             conn.execute("BEGIN IMMEDIATE")
-            tx = Transaction(conn, self._clock.now(), chain=self._chain)
+            tx = Transaction(conn, self._clock.now(), self._tail, chain=self._chain)
             outcomes = tx.apply_all([(r.drafts, r.expected_versions) for r in group])
             conn.execute("COMMIT")
+            self._tail.extend((row[0], row[1], row[2], row[3]) for row in tx.rows)
         except Exception as e:  # reported to every caller of the group, not swallowed
-            _rollback(conn)
+            rollback(conn)
+            self._tail.forget()
             outcomes = [_unavailable(e) for _ in group]
         _settle_all(group, outcomes)
         if any(isinstance(o, Placed) and any(o.created) for o in outcomes):
@@ -153,11 +164,6 @@ def _resolve(settled: Sequence[tuple[WriteRequest, Outcome]]) -> None:
             request.future.set_result(outcome)
         else:
             request.future.set_exception(outcome)
-
-
-def _rollback(conn: sqlite3.Connection) -> None:
-    with contextlib.suppress(sqlite3.Error):  # no transaction open, or connection gone
-        conn.execute("ROLLBACK")
 
 
 def _unavailable(e: Exception) -> StoreUnavailable:

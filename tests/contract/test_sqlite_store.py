@@ -4,7 +4,7 @@ import asyncio
 import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,9 +12,10 @@ import pytest
 
 from events.records import Submission
 from infra.clock import Clock
-from infra.store import StoreUnavailable
+from infra.store import ConcurrencyError, IdempotencyConflict, StoreUnavailable, sqlite_index
 from infra.store.sqlite import SQLiteEventStore
 from infra.store.sqlite_drafts import Draft, Placed, draft
+from infra.store.sqlite_index import Tail
 from infra.store.sqlite_schema import connect_writer, decode
 from infra.store.sqlite_transaction import Outcome, Transaction
 from tests.contract.event_store_suite import EventStoreContract, positions, sub, take
@@ -35,6 +36,16 @@ class SQLiteStoreFactory:
 class TestSQLiteEventStore(EventStoreContract):
     @pytest.fixture
     def store_factory(self, tmp_path: Path) -> SQLiteStoreFactory:
+        return SQLiteStoreFactory(tmp_path / "events.db")
+
+
+class TestSQLiteEventStoreMergingEveryCommit(EventStoreContract):
+    """The same contract with the index merged after every commit, so reads,
+    retries and expected versions go through the index tables, not the tail."""
+
+    @pytest.fixture
+    def store_factory(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SQLiteStoreFactory:
+        monkeypatch.setattr(sqlite_index, "MERGE_AT", 1)
         return SQLiteStoreFactory(tmp_path / "events.db")
 
 
@@ -236,8 +247,112 @@ def one_group(
     writer thread does), so they share a transaction for certain."""
     conn = connect_writer(tmp_path / "events.db")
     conn.execute("BEGIN IMMEDIATE")
-    outcomes = Transaction(conn, datetime(2024, 3, 1, tzinfo=UTC)).apply_all(
+    outcomes = Transaction(conn, datetime(2024, 3, 1, tzinfo=UTC), Tail()).apply_all(
         [(drafts, {}) for drafts in requests]
     )
     conn.execute("COMMIT")
     return conn, outcomes
+
+
+def merged_upto(path: Path) -> int:
+    with closing(sqlite3.connect(path)) as conn:
+        return int(conn.execute("SELECT upto FROM merged").fetchone()[0])
+
+
+async def test_the_index_is_merged_in_bulk_and_reads_span_index_and_tail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five events make a merge due at three: the first four (two commits) are
+    merged, the fifth stays in the tail; every read, retry and conflict finds
+    both, and the case reads back in version order across the two."""
+    monkeypatch.setattr(sqlite_index, "MERGE_AT", 3)
+    path = tmp_path / "events.db"
+    subs = [sub("case-a") for _ in range(5)]
+    async with SQLiteEventStore(path) as store:
+        await store.append(subs[:2])
+        await store.append(subs[2:4], expected_versions={"case-a": 2})
+        await store.append(subs[4:], expected_versions={"case-a": 4})
+        assert merged_upto(path) == 4
+
+        assert [e.event_id for e in await store.read_case("case-a")] == [s.event_id for s in subs]
+        assert [e.stream_version for e in await store.read_case("case-a", 3)] == [3, 4, 5]
+        for s in (subs[0], subs[4]):  # one merged, one in the tail
+            stored = await store.get(s.event_id)
+            assert stored is not None
+            retried = await store.append([s])
+            assert (retried.created, retried.events) == ((False,), (stored,))
+            with pytest.raises(IdempotencyConflict):
+                await store.append([sub("case-a", event_id=s.event_id, summary="changed")])
+        with pytest.raises(ConcurrencyError):
+            await store.append([sub("case-a")], expected_versions={"case-a": 4})
+
+
+async def test_an_idle_writer_merges_its_tail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_index, "IDLE_MERGE_SECONDS", 0.01)
+    path = tmp_path / "events.db"
+    async with SQLiteEventStore(path) as store:
+        await store.append([sub("case-a"), sub("case-b")])
+        async with asyncio.timeout(5):
+            while merged_upto(path) != 2:  # noqa: ASYNC110 - the writer thread merges
+                await asyncio.sleep(0.01)
+
+
+async def test_two_writers_on_one_file_see_each_others_events(tmp_path: Path) -> None:
+    """Two stores (two writers, as two processes would be) on one file: each one's
+    copy of the tail is reloaded when the other has written, so versions, retries
+    and conflicts hold across them."""
+    path = tmp_path / "events.db"
+    first, second = sub("case-a"), sub("case-a")
+    async with SQLiteEventStore(path) as one, SQLiteEventStore(path) as other:
+        await one.append([first])
+        await other.append([second], expected_versions={"case-a": 1})
+        with pytest.raises(ConcurrencyError):
+            await one.append([sub("case-a")], expected_versions={"case-a": 1})
+        retried = await one.append([second])
+        assert retried.created == (False,) and retried.events[0].position == 2
+        with pytest.raises(IdempotencyConflict):
+            await other.append([sub("case-a", event_id=first.event_id, summary="changed")])
+        third = await one.append([sub("case-a")], expected_versions={"case-a": 2})
+        assert third.events[0].position == 3
+
+
+V1_EVENTS = """
+CREATE TABLE events (
+    position INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, case_id TEXT NOT NULL,
+    stream_version INTEGER NOT NULL, type TEXT NOT NULL, agency TEXT NOT NULL,
+    occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, digest TEXT NOT NULL,
+    body BLOB NOT NULL, chain_hash TEXT, UNIQUE (case_id, stream_version)
+)
+"""
+
+
+async def test_a_version_1_store_is_migrated_to_the_log_layout(tmp_path: Path) -> None:
+    """A store written before the log layout (unique indexes on the events table)
+    opens with every event readable by id and by case, the chain intact, and
+    retries and new appends working as before."""
+    subs = [sub("case-a"), sub("case-b"), sub("case-a")]
+    async with SQLiteEventStore(tmp_path / "new.db") as store:
+        recorded = (await store.append(subs)).events
+    old = tmp_path / "old.db"
+    with closing(sqlite3.connect(old)) as conn, conn:
+        conn.execute(V1_EVENTS)
+        conn.execute("ATTACH ? AS new", (str(tmp_path / "new.db"),))
+        conn.execute("INSERT INTO events SELECT * FROM new.events")
+        conn.execute("PRAGMA user_version=1")
+
+    async with SQLiteEventStore(old) as store:
+        assert [await store.get(s.event_id) for s in subs] == list(recorded)
+        assert [e.event_id for e in await store.read_case("case-a")] == [
+            subs[0].event_id,
+            subs[2].event_id,
+        ]
+        assert (await store.append([subs[1]])).created == (False,)
+        fourth = await store.append([sub("case-b")], expected_versions={"case-b": 1})
+        assert fourth.events[0].position == 4
+    with closing(sqlite3.connect(old)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+        indexes = conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'events'")
+        assert [name for (name,) in indexes] == ["events"]  # no unique index left
+    assert merged_upto(old) >= 3

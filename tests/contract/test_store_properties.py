@@ -6,7 +6,9 @@ An op ``(id_index, variant)`` submits event ``ids[id_index]`` with content
 ``variant``: the same pair again is an identical retry, another variant of the
 same id is a conflicting reuse. Ops are grouped into batches, and batches run
 as concurrent tasks that yield a drawn number of times before appending, so
-Hypothesis explores the interleavings (and group-commit groupings).
+Hypothesis explores the interleavings (and group-commit groupings). The index
+is merged after every commit, every few events or never, so retries and
+conflicts meet their first content in the merged index and in the log's tail.
 """
 
 import asyncio
@@ -14,12 +16,13 @@ import tempfile
 import uuid
 from collections import Counter
 from pathlib import Path
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events import Submission
-from infra.store import AppendResult, IdempotencyConflict
+from infra.store import AppendResult, IdempotencyConflict, sqlite_index
 from infra.store.sqlite import SQLiteEventStore
 from tests.support.factories import make_submission
 
@@ -83,10 +86,13 @@ async def run(path: Path, batches: list[tuple[list[tuple[int, int]], int]]) -> N
     assert all(n == 1 for n in creators.values())  # each id stored exactly once
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenario)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario, st.sampled_from([1, 3, sqlite_index.MERGE_AT]))
 def test_any_interleaving_keeps_gapless_order_and_first_content(
-    batches: list[tuple[list[tuple[int, int]], int]],
+    batches: list[tuple[list[tuple[int, int]], int]], merge_at: int
 ) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        patch.object(sqlite_index, "MERGE_AT", merge_at),
+    ):
         asyncio.run(run(Path(tmp) / "events.db", batches))
