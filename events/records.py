@@ -71,48 +71,26 @@ class RecordedEvent:
     def from_submission(
         cls, sub: Submission, *, position: int, stream_version: int, recorded_at: datetime
     ) -> "RecordedEvent":
+        """Set slot by slot (``_assemble``), as ``from_json`` is: ingest builds one
+        per event, on the one thread that serves every request."""
         env = sub.envelope
-        return cls(
-            event_id=str(env["event_id"]),
-            case_id=str(env["case_id"]),
-            type=str(env["type"]),
-            occurred_at=datetime.fromisoformat(str(env["occurred_at"])),
-            children=tuple(env.get("children") or ()),
-            actor=env["actor"],
-            data=env["data"],
-            agency=sub.agency,
-            recorded_at=recorded_at,
-            position=position,
-            stream_version=stream_version,
-            correlation_id=env.get("correlation_id"),
-            causation_id=env.get("causation_id"),
-            schema_version=int(env.get("schema_version", 1)),
-            metadata=sub.metadata,
-        )
-
-    def placed(
-        self, *, position: int, stream_version: int, recorded_at: datetime
-    ) -> "RecordedEvent":
-        """This record at another place in the store: the store builds a record
-        before it knows where it lands. Slots are set directly, as in ``from_json``."""
-        values = (
-            self.event_id,
-            self.case_id,
-            self.type,
-            self.occurred_at,
-            self.children,
-            self.actor,
-            self.data,
-            self.agency,
+        return _assemble(
+            str(env["event_id"]),
+            str(env["case_id"]),
+            str(env["type"]),
+            datetime.fromisoformat(str(env["occurred_at"])),
+            tuple(env.get("children") or ()),
+            env["actor"],
+            env["data"],
+            sub.agency,
             recorded_at,
             position,
             stream_version,
-            self.correlation_id,
-            self.causation_id,
-            self.schema_version,
-            self.metadata,
+            env.get("correlation_id"),
+            env.get("causation_id"),
+            int(env.get("schema_version", 1)),
+            sub.metadata,
         )
-        return _assemble(*values)
 
     def envelope(self) -> dict[str, Any]:
         """The sender's envelope, as canonically stored."""

@@ -11,15 +11,13 @@ landed; the caller builds its ``RecordedEvent``s from that.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import orjson
 
 from events.records import RecordedEvent, Submission, iso_timestamp
 from infra.store.port import AppendResult
 from infra.store.sqlite_schema import decode
-
-_UNPLACED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(slots=True)
@@ -28,20 +26,20 @@ class Draft:
     frozen: one is built per event on the ingest path, where a frozen dataclass's
     ``__init__`` costs a ``object.__setattr__`` per field; nothing changes it.)"""
 
+    submission: Submission
     event_id: str
     case_id: str
+    type: str
     digest: str
     occurred_at: str
-    """The ``occurred_at`` column: ``datetime.isoformat()`` of the parsed value."""
-    record: RecordedEvent
-    """The record with no place yet (position 0, version 0)."""
+    """The ``occurred_at`` column: as the canonical envelope writes it."""
     head: bytes
     """The stored body up to, not including, ``recorded_at``."""
     tail: bytes
     """The stored body after ``stream_version``."""
 
     def body(self, recorded_at: bytes, position: int, stream_version: int) -> bytes:
-        """Exactly ``encode(record)`` of the placed record (``recorded_at`` as
+        """Exactly ``encode`` of the placed record (``recorded_at`` as
         ``iso_timestamp`` writes it), without encoding it again."""
         return b"".join(
             (
@@ -56,21 +54,28 @@ class Draft:
             )
         )
 
+    def record(self, position: int, stream_version: int, recorded_at: datetime) -> RecordedEvent:
+        return RecordedEvent.from_submission(
+            self.submission,
+            position=position,
+            stream_version=stream_version,
+            recorded_at=recorded_at,
+        )
+
 
 def draft(submission: Submission) -> Draft:
-    record = RecordedEvent.from_submission(
-        submission, position=0, stream_version=0, recorded_at=_UNPLACED
-    )
-    head = orjson.dumps({**record.envelope(), "agency": record.agency})[:-1]
-    tail = b',"metadata":' + orjson.dumps(dict(record.metadata)) + b"}"
+    """The head is the canonical envelope as it stands (``RecordedEvent.envelope``
+    gives the same keys, in the same order, in the same form), with the agency."""
+    envelope = submission.envelope
     return Draft(
-        event_id=record.event_id,
-        case_id=record.case_id,
+        submission=submission,
+        event_id=str(envelope["event_id"]),
+        case_id=str(envelope["case_id"]),
+        type=str(envelope["type"]),
         digest=submission.digest(),
-        occurred_at=record.occurred_at.isoformat(),
-        record=record,
-        head=head,
-        tail=tail,
+        occurred_at=str(envelope["occurred_at"]),
+        head=orjson.dumps({**envelope, "agency": submission.agency})[:-1],
+        tail=b',"metadata":' + orjson.dumps(dict(submission.metadata)) + b"}",
     )
 
 
@@ -94,9 +99,7 @@ class Placed:
             events=tuple(
                 decode(place)
                 if isinstance(place, bytes)
-                else draft.record.placed(
-                    position=place[0], stream_version=place[1], recorded_at=self.recorded_at
-                )
+                else draft.record(place[0], place[1], self.recorded_at)
                 for draft, place in zip(drafts, self.places, strict=True)
             ),
             created=tuple(self.created),

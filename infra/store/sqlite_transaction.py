@@ -126,14 +126,13 @@ class Transaction:
     def _row(
         self, d: Draft, position: int, version: int, body: bytes, chain_hash: bytes | None
     ) -> Row:
-        record = d.record
         return (
             position,
             d.event_id,
             d.case_id,
             version,
-            record.type,
-            record.agency,
+            d.type,
+            d.submission.agency,
             d.occurred_at,
             self._recorded_at_column,
             d.digest,

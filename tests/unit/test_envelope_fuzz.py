@@ -130,9 +130,7 @@ def test_the_writers_spliced_body_is_exactly_the_encoded_record(
     the bytes must be those ``encode`` gives, or the hash chain and every reader's
     decoding would disagree with what a full encode produces."""
     draft_ = draft(Submission(canonical(parse_envelope(envelope)), "health", metadata))
-    placed = draft_.record.placed(
-        position=position, stream_version=version, recorded_at=recorded_at
-    )
+    placed = draft_.record(position, version, recorded_at)
 
     body = draft_.body(recorded_at_bytes(recorded_at), position, version)
 
