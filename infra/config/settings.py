@@ -13,6 +13,7 @@ from pydantic_settings import (
 )
 
 from infra.config.credentials import Credential
+from infra.config.ingest import IngestSettings
 from infra.config.limits import LimitSettings
 from infra.config.notifier import NotifierSettings, Subscription, check_subscriptions
 from infra.config.rules import RuleSettings
@@ -39,6 +40,7 @@ class Settings(BaseSettings):
     subscriptions: list[Subscription] = Field(default_factory=list)
     notifier: NotifierSettings = Field(default_factory=NotifierSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     trust: TrustSettings = Field(default_factory=TrustSettings)
 
     @model_validator(mode="after")

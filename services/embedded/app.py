@@ -18,6 +18,7 @@ from services.http.app import create_service_app
 from services.http.runtime import open_runtime
 from services.ingest.router import include_ingest
 from services.ingest.schemas import schemas_router
+from services.ingest.validation import open_validators
 from services.notifier.api import alerts_router
 from services.notifier.app import running_notifier
 from services.projection.api import projection_router
@@ -40,6 +41,7 @@ def create_embedded_app(
                 open_runtime(settings, store=store, clock=clock, metrics=app.state.metrics)
             )
             app.state.runtime = runtime
+            app.state.validators = await stack.enter_async_context(open_validators(settings))
             notifier = await stack.enter_async_context(
                 running_notifier(
                     settings, store=runtime.store, clock=runtime.clock, metrics=app.state.metrics
@@ -56,7 +58,8 @@ def create_embedded_app(
             )
             app.state.notifier, app.state.projection = notifier, projection
             yield
-            app.state.runtime = app.state.notifier = app.state.projection = None
+            app.state.runtime = app.state.validators = None
+            app.state.notifier = app.state.projection = None
 
     app = create_service_app(
         settings, title="Safeguard", description=DESCRIPTION, lifespan=lifespan

@@ -49,6 +49,11 @@ class Problem(Exception):
         self.errors = list(errors)
         self.headers = dict(headers or {})
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole (a validation worker raises these): ``Exception`` would
+        keep only ``args``, and subclasses take other ``__init__`` arguments."""
+        return (_restore, (type(self), self.detail, self.errors, self.headers))
+
     def body(self, instance: str) -> dict[str, Any]:
         body: dict[str, Any] = {
             "type": TYPE_PREFIX + self.slug,
@@ -68,6 +73,14 @@ class Problem(Exception):
             media_type=PROBLEM_JSON,
             headers=self.headers,
         )
+
+
+def _restore(
+    cls: type[Problem], detail: str | None, errors: list[FieldError], headers: dict[str, str]
+) -> Problem:
+    problem = Exception.__new__(cls)
+    Problem.__init__(problem, detail, errors=errors, headers=headers)
+    return problem
 
 
 class Unauthorized(Problem):

@@ -13,6 +13,7 @@ from services.http.app import create_service_app
 from services.http.runtime import open_runtime
 from services.ingest.router import include_ingest
 from services.ingest.schemas import schemas_router
+from services.ingest.validation import open_validators
 
 DESCRIPTION = (
     "Records {agency} events, immutably, on the shared Safeguard stream. "
@@ -29,12 +30,13 @@ def create_agency_app(
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(
-            settings, store=store, clock=clock, metrics=app.state.metrics
-        ) as runtime:
-            app.state.runtime = runtime
+        async with (
+            open_runtime(settings, store=store, clock=clock, metrics=app.state.metrics) as runtime,
+            open_validators(settings) as validators,
+        ):
+            app.state.runtime, app.state.validators = runtime, validators
             yield
-            app.state.runtime = None
+            app.state.runtime = app.state.validators = None
 
     app = create_service_app(
         settings,

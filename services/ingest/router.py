@@ -5,10 +5,8 @@ body model: it lets the size and depth limits act before validation, gives
 field errors without the union tag noise, and keeps the hot path lean.
 """
 
-import gc
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, Literal
 from uuid import UUID
@@ -18,7 +16,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from events import MAX_BATCH, Agency, RecordedEvent, Submission
+from events import Agency, RecordedEvent, Submission
 from events.records import iso_timestamp
 from infra.store.port import AppendResult
 from services.http.audit import CaseReadsDep
@@ -30,17 +28,17 @@ from services.http.auth import (
     agency_principal,
 )
 from services.http.hotpath import Endpoint, serve_hot
-from services.http.limits import parse_json
 from services.http.problems import Forbidden, NotFound, Unprocessable, field_error
-from services.http.runtime import RuntimeDep, get_runtime
+from services.http.runtime import RuntimeDep, get_runtime, started
 from services.ingest.docs import (
     GET_RESPONSES,
     POST_DESCRIPTION,
     POST_RESPONSES,
     REQUEST_BODY,
 )
+from services.ingest.intake import Intake
 from services.ingest.references import flag_unresolved
-from services.ingest.submissions import build_submissions
+from services.ingest.validation import Validators
 
 log = logging.getLogger("safeguard.ingest")
 
@@ -91,23 +89,23 @@ def post_events_endpoint(agency: Agency) -> Endpoint:
         principal = agency_principal(request, agency)
         query = _query(request)
         runtime = await get_runtime(request)
+        validators: Validators = started(request, "validators", "service")
         limits = runtime.settings.limits
         raw = await request.body()
-        with _gc_paused() if len(raw) > GC_PAUSE_BYTES else nullcontext():
-            body = parse_json(raw, max_depth=limits.max_json_depth)
-            submissions = build_submissions(
-                body,
-                agency=agency,
-                now=runtime.clock.now(),
-                max_skew=timedelta(seconds=limits.max_clock_skew_seconds),
-                metadata={"import": query.historical} if query.historical else {},
-            )
-        _check_batch_size(submissions, limits.max_batch)
+        intake = Intake(
+            agency=agency,
+            now=runtime.clock.now(),
+            max_skew=timedelta(seconds=limits.max_clock_skew_seconds),
+            max_depth=limits.max_json_depth,
+            max_batch=limits.max_batch,
+            metadata={"import": query.historical} if query.historical else {},
+        )
+        submissions, batch = await validators.submissions(intake, raw)
         submissions = await flag_unresolved(submissions, runtime.store)
         expected = _expected_versions(submissions, query.expected_version)
         result = await runtime.store.append(submissions, expected_versions=expected)
         _log_recorded(agency, principal, result)
-        return _append_response(result, batch=isinstance(body, dict) and "events" in body)
+        return _append_response(result, batch=batch)
 
     return post_events
 
@@ -163,35 +161,6 @@ def _query(request: Request) -> IngestQuery:
         raise Unprocessable(
             "the query string is invalid; nothing was stored", errors=errors
         ) from None
-
-
-GC_PAUSE_BYTES = 16 * 1024
-"""Bodies above this (batches) are decoded with the cyclic collector paused."""
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Decoding and validating a batch builds thousands of objects that all live
-    until the response: a cyclic collection in between walks them (and the whole
-    heap, when it reaches the oldest generation) to free nothing. They are
-    collected later, in the normal course."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-def _check_batch_size(submissions: list[Submission], max_batch: int) -> None:
-    limit = min(max_batch, MAX_BATCH)
-    if len(submissions) > limit:
-        raise Unprocessable(
-            f"a batch holds at most {limit} events; nothing was stored",
-            errors=[{"loc": ["body", "events"], "msg": f"at most {limit}", "type": "too_long"}],
-        )
 
 
 def _expected_versions(submissions: list[Submission], expected: int | None) -> dict[str, int]:

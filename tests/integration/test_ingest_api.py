@@ -1,5 +1,6 @@
 """The agency ingest API through a real uvicorn server socket: every response
-code, batch atomicity, limits and Problem Details."""
+code, batch atomicity, limits and Problem Details; each test twice, with bodies
+validated in the service and by a validation worker process."""
 
 import importlib
 from collections.abc import Iterator
@@ -41,9 +42,19 @@ def _extra_routes() -> APIRouter:
     return router
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[httpx.Client]:
-    settings = make_settings(tmp_path, limits={"max_body_bytes": 64 * 1024, "max_json_depth": 8})
+VALIDATION = {
+    "inline": {"validation_workers": 0},
+    "worker": {"validation_workers": 1, "offload_min_bytes": 0},
+}
+
+
+@pytest.fixture(params=sorted(VALIDATION))
+def client(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
+    settings = make_settings(
+        tmp_path,
+        limits={"max_body_bytes": 64 * 1024, "max_json_depth": 8},
+        ingest=VALIDATION[request.param],
+    )
 
     def factory() -> Any:
         app = create_embedded_app(settings, clock=FixedClock(NOW))

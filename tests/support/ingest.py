@@ -31,6 +31,9 @@ def make_credentials() -> list[dict[str, Any]]:
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Batches are validated inline unless a test asks for workers: a worker is a
+    process spawned per app, which most tests would only wait for."""
+    overrides.setdefault("ingest", {"validation_workers": 0})
     return Settings(data_dir=data_dir, credentials=make_credentials(), **overrides)
 
 

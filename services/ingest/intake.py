@@ -1,0 +1,85 @@
+"""A request body to canonical ``Submission``s: decode, check, validate.
+
+Pure (no I/O): the service runs it inline, or a worker process runs it
+(``services.ingest.validation``) for large batches. What crosses the process
+boundary is this module's ``Intake`` in, canonical JSON out, and a ``Problem``
+on refusal, so either way the caller gets the same submissions or the same error.
+"""
+
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from events import MAX_BATCH, Agency, Submission
+from services.http.limits import parse_json
+from services.http.problems import Unprocessable
+from services.ingest.submissions import build_submissions
+
+GC_PAUSE_BYTES = 16 * 1024
+"""Bodies above this (batches) are decoded with the cyclic collector paused."""
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """What one request's body is checked against."""
+
+    agency: Agency
+    now: datetime
+    max_skew: timedelta
+    max_depth: int
+    max_batch: int
+    metadata: Mapping[str, Any]
+
+    def submissions(self, raw: bytes) -> tuple[list[Submission], bool]:
+        """The body's submissions, and whether it was a batch; or a ``Problem``."""
+        with _gc_paused() if len(raw) > GC_PAUSE_BYTES else nullcontext():
+            body = parse_json(raw, max_depth=self.max_depth)
+            submissions = build_submissions(
+                body,
+                agency=self.agency,
+                now=self.now,
+                max_skew=self.max_skew,
+                metadata=self.metadata,
+            )
+        _check_batch_size(submissions, self.max_batch)
+        return submissions, isinstance(body, dict) and "events" in body
+
+    def to_canonical_json(self, raw: bytes) -> bytes:
+        """``submissions`` as a worker sends them back: ``[is_batch, [envelope, ...]]``
+        (JSON is cheaper to cross a pipe than pickled dicts)."""
+        submissions, batch = self.submissions(raw)
+        return orjson.dumps([batch, [s.envelope for s in submissions]])
+
+    def from_canonical_json(self, data: bytes) -> tuple[list[Submission], bool]:
+        batch, envelopes = orjson.loads(data)
+        return [Submission(e, self.agency, dict(self.metadata)) for e in envelopes], batch
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Decoding and validating a batch builds thousands of objects that all live
+    until the response: a cyclic collection in between walks them (and the whole
+    heap, when it reaches the oldest generation) to free nothing. They are
+    collected later, in the normal course."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _check_batch_size(submissions: list[Submission], max_batch: int) -> None:
+    limit = min(max_batch, MAX_BATCH)
+    if len(submissions) > limit:
+        raise Unprocessable(
+            f"a batch holds at most {limit} events; nothing was stored",
+            errors=[{"loc": ["body", "events"], "msg": f"at most {limit}", "type": "too_long"}],
+        )
