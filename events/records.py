@@ -32,6 +32,9 @@ class Submission:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     """Server-side facts about the submission, e.g. ``{"import": true}`` for a
     bulk import of historical events that must page nobody."""
+    known_digest: str | None = field(default=None, compare=False, repr=False)
+    """``digest()`` as computed already, where the envelope was validated (a
+    validation worker): the service process need not compute it again."""
 
     @property
     def event_id(self) -> str:
@@ -43,6 +46,8 @@ class Submission:
 
     def digest(self) -> str:
         """What must match for a retry to count as identical: content and agency."""
+        if self.known_digest is not None:
+            return self.known_digest
         body = canonical_bytes({"envelope": self.envelope, "agency": self.agency})
         return hashlib.sha256(body).hexdigest()
 

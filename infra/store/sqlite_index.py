@@ -17,8 +17,10 @@ gap.
 
 import logging
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
 
 from infra.store.sqlite_schema import rollback
 
@@ -49,6 +51,8 @@ SELECT body FROM (
 ) ORDER BY version
 """
 """One statement each, so the index tables and ``upto`` are read in one snapshot."""
+
+_POSITION, _EVENT_ID, _CASE_ID, _VERSION = (itemgetter(i) for i in range(4))
 
 _MERGE = (
     "INSERT INTO event_ids (event_id, position)"
@@ -86,13 +90,13 @@ class Tail:
         )
         self.extend(rows.fetchall())
 
-    def extend(self, rows: Iterable[tuple[int, str, str, int]]) -> None:
-        """Events just committed, in position order: (position, id, case, version)."""
-        ids, versions = self.ids, self.versions
-        for position, event_id, case_id, version in rows:
-            ids[event_id] = position
-            versions[case_id] = version
-            self.head = position
+    def extend(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Rows just committed, in position order, starting (position, id, case,
+        version, ...): each case's last version is the one that stays."""
+        if rows:  # map and zip: no Python-level loop on the writer thread
+            self.ids.update(zip(map(_EVENT_ID, rows), map(_POSITION, rows), strict=True))
+            self.versions.update(zip(map(_CASE_ID, rows), map(_VERSION, rows), strict=True))
+            self.head = rows[-1][0]
 
     def forget(self) -> None:
         """What this copy holds is in doubt (a commit failed): reload next time."""

@@ -124,7 +124,7 @@ class GroupCommitWriter:
             tx = Transaction(conn, self._clock.now(), self._tail, chain=self._chain)
             outcomes = tx.apply_all([(r.drafts, r.expected_versions) for r in group])
             conn.execute("COMMIT")
-            self._tail.extend((row[0], row[1], row[2], row[3]) for row in tx.rows)
+            self._tail.extend(tx.rows)
         except Exception as e:  # reported to every caller of the group, not swallowed
             rollback(conn)
             self._tail.forget()

@@ -50,14 +50,21 @@ class Intake:
         return submissions, isinstance(body, dict) and "events" in body
 
     def to_canonical_json(self, raw: bytes) -> bytes:
-        """``submissions`` as a worker sends them back: ``[is_batch, [envelope, ...]]``
-        (JSON is cheaper to cross a pipe than pickled dicts)."""
+        """``submissions`` as a worker sends them back, with their digests (the
+        worker has the time to spare; the service process has not):
+        ``[is_batch, [envelope, ...], [digest, ...]]``. JSON is cheaper to cross a
+        pipe than pickled dicts."""
         submissions, batch = self.submissions(raw)
-        return orjson.dumps([batch, [s.envelope for s in submissions]])
+        envelopes = [s.envelope for s in submissions]
+        return orjson.dumps([batch, envelopes, [s.digest() for s in submissions]])
 
     def from_canonical_json(self, data: bytes) -> tuple[list[Submission], bool]:
-        batch, envelopes = orjson.loads(data)
-        return [Submission(e, self.agency, dict(self.metadata)) for e in envelopes], batch
+        batch, envelopes, digests = orjson.loads(data)
+        metadata, agency = self.metadata, self.agency
+        submissions = [
+            Submission(e, agency, metadata, d) for e, d in zip(envelopes, digests, strict=True)
+        ]
+        return submissions, batch
 
 
 @contextmanager

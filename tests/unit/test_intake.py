@@ -41,8 +41,11 @@ def test_a_worker_hands_back_what_inline_validation_gives(
 
 
 def outcome(validate: Callable[[], Any]) -> Any:
+    """The submissions with their digests (a worker's are computed there), or the
+    Problem after a trip through pickle."""
     try:
-        return validate()
+        submissions, batch = validate()
+        return submissions, batch, [s.digest() for s in submissions]
     except Problem as problem:
         again = pickle.loads(pickle.dumps(problem))
         return type(again), again.body("/")
