@@ -18,7 +18,7 @@ import orjson
 from events import MAX_BATCH, Agency, Submission
 from services.http.limits import parse_json
 from services.http.problems import Unprocessable
-from services.ingest.submissions import build_submissions
+from services.ingest.submissions import Terms, build_submissions, build_submissions_from_json
 
 GC_PAUSE_BYTES = 16 * 1024
 """Bodies above this (batches) are decoded with the cyclic collector paused."""
@@ -37,17 +37,22 @@ class Intake:
 
     def submissions(self, raw: bytes) -> tuple[list[Submission], bool]:
         """The body's submissions, and whether it was a batch; or a ``Problem``."""
+        terms: Terms = {
+            "agency": self.agency,
+            "now": self.now,
+            "max_skew": self.max_skew,
+            "metadata": self.metadata,
+        }
         with _gc_paused() if len(raw) > GC_PAUSE_BYTES else nullcontext():
-            body = parse_json(raw, max_depth=self.max_depth)
-            submissions = build_submissions(
-                body,
-                agency=self.agency,
-                now=self.now,
-                max_skew=self.max_skew,
-                metadata=self.metadata,
-            )
-        _check_batch_size(submissions, self.max_batch)
-        return submissions, isinstance(body, dict) and "events" in body
+            valid = build_submissions_from_json(raw, **terms)
+            if valid is None:  # decoded and checked step by step, to say what is wrong
+                body = parse_json(raw, max_depth=self.max_depth)
+                valid = (
+                    build_submissions(body, **terms),
+                    isinstance(body, dict) and "events" in body,
+                )
+        _check_batch_size(valid[0], self.max_batch)
+        return valid
 
     def to_canonical_json(self, raw: bytes) -> bytes:
         """``submissions`` as a worker sends them back, with their digests (the

@@ -7,13 +7,22 @@ order a caller would want to hear about them: a type the agency may not post
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import ValidationError
 
 from events import CATALOG, Agency, EnvelopeBase, Submission, may_post, parse_submission
-from events.envelope import canonical_all
+from events.envelope import canonical_all, parse_submission_json
 from services.http.problems import FieldError, Forbidden, Unprocessable, field_error
+
+
+class Terms(TypedDict):
+    """What a body is checked against, besides its own content."""
+
+    agency: Agency
+    now: datetime
+    max_skew: timedelta
+    metadata: Mapping[str, Any]
 
 
 def build_submissions(
@@ -26,7 +35,39 @@ def build_submissions(
 ) -> list[Submission]:
     _check_types(body, agency)
     envelopes = _parse(body, agency)
-    _check_occurred_at(envelopes, now + max_skew, batch=_is_batch(body))
+    return _accepted(envelopes, agency, now + max_skew, metadata, batch=_is_batch(body))
+
+
+def build_submissions_from_json(
+    raw: bytes,
+    *,
+    agency: Agency,
+    now: datetime,
+    max_skew: timedelta,
+    metadata: Mapping[str, Any],
+) -> tuple[list[Submission], bool] | None:
+    """``build_submissions`` of a valid body, straight from its bytes, and whether
+    it was a batch; None if the body is not valid (decode it and call
+    ``build_submissions`` for the errors). The same checks, in the same order:
+    a body that validates has no field errors for a 403 to come before."""
+    parsed = parse_submission_json(raw)
+    if parsed is None:
+        return None
+    envelopes, batch = parsed
+    for index, envelope in enumerate(envelopes):
+        _check_type(envelope.type, index, agency, batch=batch)
+    return _accepted(envelopes, agency, now + max_skew, metadata, batch=batch), batch
+
+
+def _accepted(
+    envelopes: list[EnvelopeBase],
+    agency: Agency,
+    latest: datetime,
+    metadata: Mapping[str, Any],
+    *,
+    batch: bool,
+) -> list[Submission]:
+    _check_occurred_at(envelopes, latest, batch=batch)
     return [Submission(e, agency, dict(metadata)) for e in canonical_all(envelopes)]
 
 
@@ -38,9 +79,14 @@ def _check_types(body: Any, agency: Agency) -> None:
     items = body.get("events") if _is_batch(body) else [body]
     for index, item in enumerate(items if isinstance(items, list) else []):
         kind = item.get("type") if isinstance(item, dict) else None
-        if isinstance(kind, str) and kind in CATALOG and not may_post(agency, kind):
-            where = f"events[{index}]: " if _is_batch(body) else ""
-            raise Forbidden(f"{where}the {agency} service may not post {kind!r} events")
+        if isinstance(kind, str):
+            _check_type(kind, index, agency, batch=_is_batch(body))
+
+
+def _check_type(kind: str, index: int, agency: Agency, *, batch: bool) -> None:
+    if kind in CATALOG and not may_post(agency, kind):
+        where = f"events[{index}]: " if batch else ""
+        raise Forbidden(f"{where}the {agency} service may not post {kind!r} events")
 
 
 def _parse(body: Any, agency: Agency) -> list[EnvelopeBase]:

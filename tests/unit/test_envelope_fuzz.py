@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from events import CATALOG, RecordedEvent, Submission, canonical, parse_envelope, parse_submission
-from events.envelope import EnvelopeBase
+from events.envelope import EnvelopeBase, parse_submission_json
 from infra.store.sqlite_drafts import draft, recorded_at_bytes
 from infra.store.sqlite_schema import decode, encode
 from tests.support.factories import DEFAULT_DATA
@@ -136,3 +136,41 @@ def test_the_writers_spliced_body_is_exactly_the_encoded_record(
 
     assert body == encode(placed)
     assert decode(body) == placed
+
+
+@st.composite
+def valid_bodies(draw: st.DrawFn) -> Any:
+    """A valid envelope, or a batch of them (some large enough to try as a batch first)."""
+    envelopes = draw(st.lists(valid_envelopes(), min_size=1, max_size=12))
+    if len(envelopes) == 1 and draw(st.booleans()):
+        return envelopes[0]
+    return {"events": envelopes}
+
+
+@FUZZ
+@given(body=bodies | valid_bodies())
+def test_parsing_from_bytes_accepts_exactly_what_parsing_the_decoded_body_does(
+    body: Any,
+) -> None:
+    """``parse_submission_json`` (pydantic's JSON parser, the ingest happy path) and
+    ``parse_submission`` of the decoded body agree on what is valid, and on the
+    envelopes."""
+    try:
+        raw = orjson.dumps(body)
+    except (TypeError, orjson.JSONEncodeError):
+        return  # no JSON for it (an integer beyond 64 bits): nothing could send it
+    decoded = orjson.loads(raw)
+    try:
+        expected = [canonical(e) for e in parse_submission(decoded)]
+    except ValidationError:
+        expected = None
+
+    parsed = parse_submission_json(raw)
+
+    if expected is None:
+        assert parsed is None
+    else:
+        assert parsed is not None
+        envelopes, batch = parsed
+        assert [canonical(e) for e in envelopes] == expected
+        assert batch == (isinstance(decoded, dict) and "events" in decoded)
