@@ -5,16 +5,22 @@ Run small here; the lead runs the real sizes::
     python -m bench.store_append --events 2000 --concurrency 1 32 --batch 1 10
 
 Reports appends/s and events/s per (concurrency, batch), then full-scan read
-speed through ``read_raw``/``read_all`` and ``iter_bodies_sync``.
+speed through ``read_raw``/``read_all`` and ``iter_bodies_sync``, then what the
+log layout costs a reader: ``get`` of an event in the merged index and of one at
+the end of a full tail (``MERGE_AT`` - 500 unmerged events, the longest scan).
 """
 
 import argparse
 import asyncio
+import statistics
 import tempfile
 import time
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from events.records import Submission
+from infra.store import sqlite_index
 from infra.store.sqlite import SQLiteEventStore
 from infra.store.sqlite_schema import decode
 from tests.support.factories import make_submission
@@ -54,6 +60,32 @@ async def read_run(path: Path) -> tuple[float, float, int]:
         return paged, time.perf_counter() - start, count
 
 
+async def lookup_run(path: Path) -> dict[str, float]:
+    """Median milliseconds of ``get`` and ``read_case``, merged against a full tail."""
+    sqlite_index.IDLE_MERGE_SECONDS = 3_600.0  # keep the tail for the measurement
+    subs = submissions(2 * sqlite_index.MERGE_AT - 500)
+    async with SQLiteEventStore(path) as store:
+        for i in range(0, len(subs), 500):
+            await store.append(subs[i : i + 500])
+        merged, tail = subs[:200], subs[-200:]
+        return {
+            "get, merged": await _median_ms([store.get(s.event_id) for s in merged]),
+            "get, end of a full tail": await _median_ms([store.get(s.event_id) for s in tail]),
+            "read_case (~80 events)": await _median_ms(
+                [store.read_case(s.case_id) for s in merged]
+            ),
+        }
+
+
+async def _median_ms(calls: list[Coroutine[Any, Any, object]]) -> float:
+    took = []
+    for call in calls:
+        start = time.perf_counter()
+        assert await call
+        took.append(time.perf_counter() - start)
+    return statistics.median(took) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2_000)
@@ -69,6 +101,8 @@ def main() -> None:
                 print(f"concurrency={c:4} batch={b:4}: {rate / b:9.0f} appends/s {rate:9.0f} ev/s")
         paged, synced, n = asyncio.run(read_run(path))
         print(f"read {n}: read_all {n / paged:9.0f} ev/s, sync bodies {n / synced:9.0f} ev/s")
+        for name, ms in asyncio.run(lookup_run(Path(tmp) / "lookups.db")).items():
+            print(f"{name}: {ms:.3f} ms (median)")
 
 
 if __name__ == "__main__":

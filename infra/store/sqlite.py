@@ -18,7 +18,7 @@ from typing import Any, Self, TypeVar
 from events.records import RecordedEvent, Submission
 from infra.clock import Clock, SystemClock
 from infra.store.port import AppendResult, StoreUnavailable
-from infra.store.sqlite_drafts import Placed, draft
+from infra.store.sqlite_drafts import Placed, drafts
 from infra.store.sqlite_index import GET_BODY, READ_CASE
 from infra.store.sqlite_schema import connect_reader, decode
 from infra.store.sqlite_writer import GroupCommitWriter, WriteRequest
@@ -104,12 +104,12 @@ class SQLiteEventStore:
             raise StoreUnavailable("the event store is not open")
         if not submissions:
             return AppendResult(events=(), created=())
-        drafts = [draft(s) for s in submissions]
+        drafted = drafts(submissions)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Placed] = loop.create_future()
-        self._writer.submit(WriteRequest(drafts, dict(expected_versions or {}), loop, future))
+        self._writer.submit(WriteRequest(drafted, dict(expected_versions or {}), loop, future))
         placed = await future
-        return placed.result(drafts)
+        return placed.result(drafted)
 
     async def get(self, event_id: str) -> RecordedEvent | None:
         rows = await self._query(GET_BODY, event_id)

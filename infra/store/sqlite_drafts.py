@@ -64,19 +64,37 @@ class Draft:
 
 
 def draft(submission: Submission) -> Draft:
-    """The head is the canonical envelope as it stands (``RecordedEvent.envelope``
-    gives the same keys, in the same order, in the same form), with the agency."""
-    envelope = submission.envelope
-    return Draft(
-        submission=submission,
-        event_id=str(envelope["event_id"]),
-        case_id=str(envelope["case_id"]),
-        type=str(envelope["type"]),
-        digest=submission.digest(),
-        occurred_at=str(envelope["occurred_at"]),
-        head=orjson.dumps({**envelope, "agency": submission.agency})[:-1],
-        tail=b',"metadata":' + orjson.dumps(dict(submission.metadata)) + b"}",
-    )
+    return drafts([submission])[0]
+
+
+def drafts(submissions: Sequence[Submission]) -> list[Draft]:
+    """Each head is the canonical envelope as it stands (``RecordedEvent.envelope``
+    gives the same keys, in the same order, in the same form) with the agency
+    after it. What a batch shares, its agency and its metadata, is encoded once."""
+    agency_fields: dict[str, bytes] = {}
+    tails: dict[int, bytes] = {}  # by id(): a batch's submissions share one mapping
+    out = []
+    for submission in submissions:
+        envelope, agency, metadata = submission.envelope, submission.agency, submission.metadata
+        agency_field = agency_fields.get(agency)
+        if agency_field is None:
+            agency_field = agency_fields[agency] = b',"agency":' + orjson.dumps(agency)
+        tail = tails.get(id(metadata))
+        if tail is None:
+            tail = tails[id(metadata)] = b',"metadata":' + orjson.dumps(dict(metadata)) + b"}"
+        out.append(
+            Draft(
+                submission=submission,
+                event_id=str(envelope["event_id"]),
+                case_id=str(envelope["case_id"]),
+                type=str(envelope["type"]),
+                digest=submission.digest(),
+                occurred_at=str(envelope["occurred_at"]),
+                head=orjson.dumps(envelope)[:-1] + agency_field,
+                tail=tail,
+            )
+        )
+    return out
 
 
 Place = tuple[int, int] | bytes

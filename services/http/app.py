@@ -62,18 +62,31 @@ def create_service_app(
     return app
 
 
+YOUNG_COLLECTION_THRESHOLD = 50_000
+"""Allocations between young-generation collections while serving (CPython's
+default is 700)."""
+
+
 def _frozen_after_startup(lifespan: Lifespan) -> Lifespan:
     """Move what start-up built (a folded case history can be millions of objects)
     out of the cyclic collector's reach: it lives as long as the process, and
-    re-scanning it on every full collection stalls request handling."""
+    re-scanning it on every full collection stalls request handling.
+
+    And collect the young generation less often: a batch of 500 events allocates
+    thousands of containers that live until its response; at the default
+    threshold a young collection ran several times per batch and traversed them
+    all, alive, for nothing (about 7% of the service process's time)."""
 
     @asynccontextmanager
     async def wrapped(app: FastAPI) -> AsyncIterator[Any]:
         async with lifespan(app) as state:
             gc.freeze()
+            thresholds = gc.get_threshold()
+            gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *thresholds[1:])
             try:
                 yield state
             finally:
+                gc.set_threshold(*thresholds)
                 gc.unfreeze()
 
     return wrapped
