@@ -39,6 +39,7 @@ SELECT body FROM events
 UNION ALL
 SELECT body FROM events
  WHERE position > (SELECT upto FROM merged) AND event_id = ?1
+LIMIT 1
 """
 READ_CASE = """
 SELECT body FROM (
@@ -50,7 +51,8 @@ SELECT body FROM (
    WHERE position > (SELECT upto FROM merged) AND case_id = ?1 AND stream_version >= ?2
 ) ORDER BY version
 """
-"""One statement each, so the index tables and ``upto`` are read in one snapshot."""
+"""One statement each, so the index tables and ``upto`` are read in one snapshot.
+An event found in the index ends ``GET_BODY`` (``LIMIT 1``) before the tail scan."""
 
 _POSITION, _EVENT_ID, _CASE_ID, _VERSION = (itemgetter(i) for i in range(4))
 
