@@ -1,6 +1,7 @@
 """``SQLiteEventStore``: the embedded default event store, one file in WAL mode.
 
-Writes go through one writer thread with group commit (``sqlite_writer``);
+Writes go through one writer thread with group commit (``sqlite_writer``) and
+land at the end of a log whose indexes are merged in bulk (``sqlite_index``);
 reads use per-thread read-only connections in a small pool, so neither the
 event loop nor the writer waits on a reader.
 """

@@ -3,8 +3,10 @@
 Runs on the writer thread inside ``BEGIN IMMEDIATE``, so what it reads (head,
 case versions, stored digests) cannot change under it. The whole group is
 planned in memory first, then written: one statement reads the head, the case
-versions and whether any id is stored already (a second reads those, for
-retries), then the new rows go in a few multi-row inserts. A request that fails
+versions and whether any id is stored already, from the merged index tables (the
+unmerged tail is the writer's ``Tail``, in memory; a second statement reads
+retries' bodies), then the new rows go at the end of the log in a few multi-row
+inserts. A request that fails
 its checks (a reused id, a stale expected version) or cannot be planned is left
 out alone; the rest of the group is written. The hash chain
 (``infra.store.chain``) is extended here too, over the exact bytes inserted.

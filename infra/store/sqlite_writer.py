@@ -4,7 +4,8 @@ SQLite has one writer at a time and every durable commit costs an fsync. The
 writer drains every append queued while it was busy into one transaction, so N
 concurrent appends cost one fsync, not N. The group is planned in memory before
 anything is written (``sqlite_transaction``), so one request's conflict leaves
-that request out and the rest of the group is stored.
+that request out and the rest of the group is stored. Between groups the writer
+merges the log's tail into the index tables when it is due (``sqlite_index``).
 """
 
 import asyncio

@@ -1,9 +1,9 @@
 """Worker processes that validate large batches.
 
-Decoding and validating a batch of 500 events is about 10 ms of pure Python. In
-the service process that holds the event loop (every other request waits) and
-competes with the store's writer thread for the GIL, so the two cores a batch
-could use become one. A worker process does it instead and sends the canonical
+Validating a batch of 500 events and putting it in canonical form takes a few
+milliseconds of Python. In the service process that holds the event loop (every
+other request waits) and competes with the store's writer thread for the GIL, so
+the two cores a batch could use become one. A worker process does it instead and sends the canonical
 envelopes back; small bodies (single events) are validated inline, where a
 round trip to a worker would cost more than it saves.
 
