@@ -65,7 +65,7 @@ class Intake:
 
     def from_canonical_json(self, data: bytes) -> tuple[list[Submission], bool]:
         batch, envelopes, digests = orjson.loads(data)
-        metadata, agency = self.metadata, self.agency
+        metadata, agency = dict(self.metadata), self.agency  # shared, as inline
         submissions = [
             Submission(e, agency, metadata, d) for e, d in zip(envelopes, digests, strict=True)
         ]

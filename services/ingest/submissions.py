@@ -68,7 +68,8 @@ def _accepted(
     batch: bool,
 ) -> list[Submission]:
     _check_occurred_at(envelopes, latest, batch=batch)
-    return [Submission(e, agency, dict(metadata)) for e in canonical_all(envelopes)]
+    shared = dict(metadata)  # one copy for the request: its events share it, unchanged
+    return [Submission(e, agency, shared) for e in canonical_all(envelopes)]
 
 
 def _is_batch(body: Any) -> bool:
