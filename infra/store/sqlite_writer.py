@@ -5,7 +5,8 @@ writer drains every append queued while it was busy into one transaction, so N
 concurrent appends cost one fsync, not N. The group is planned in memory before
 anything is written (``sqlite_transaction``), so one request's conflict leaves
 that request out and the rest of the group is stored. Between groups the writer
-merges the log's tail into the index tables when it is due (``sqlite_index``).
+merges the log's tail into the index tables when it is due (``sqlite_index``);
+a thread of its own checkpoints the WAL (``sqlite_checkpoint``).
 """
 
 import asyncio
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from infra.clock import Clock
 from infra.store.port import StoreUnavailable
+from infra.store.sqlite_checkpoint import Checkpointer
 from infra.store.sqlite_drafts import Draft, Placed
 from infra.store.sqlite_index import Tail, merge
 from infra.store.sqlite_schema import connect_writer, rollback
@@ -78,10 +80,13 @@ class GroupCommitWriter:
     def _run(self) -> None:
         try:
             conn = connect_writer(self._path)
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job
         except sqlite3.Error as e:
             self.ready.set_exception(StoreUnavailable(f"cannot open {self._path}: {e}"))
             self._die()
             return
+        checkpointer = Checkpointer(self._path)
+        checkpointer.start()
         self.ready.set_result(None)
         try:
             stop = False
@@ -95,6 +100,7 @@ class GroupCommitWriter:
             self._die()  # never leave callers awaiting a writer that is gone
             raise
         finally:
+            checkpointer.stop()
             conn.close()
 
     def _next_group(self) -> tuple[list[WriteRequest], bool]:

@@ -12,7 +12,13 @@ import pytest
 
 from events.records import Submission
 from infra.clock import Clock
-from infra.store import ConcurrencyError, IdempotencyConflict, StoreUnavailable, sqlite_index
+from infra.store import (
+    ConcurrencyError,
+    IdempotencyConflict,
+    StoreUnavailable,
+    sqlite_checkpoint,
+    sqlite_index,
+)
 from infra.store.sqlite import SQLiteEventStore
 from infra.store.sqlite_drafts import Draft, Placed, draft
 from infra.store.sqlite_index import Tail
@@ -356,3 +362,19 @@ async def test_a_version_1_store_is_migrated_to_the_log_layout(tmp_path: Path) -
         indexes = conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'events'")
         assert [name for (name,) in indexes] == ["events"]  # no unique index left
     assert merged_upto(old) >= 3
+
+
+async def test_the_wal_is_checkpointed_by_its_own_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer never checkpoints (``wal_autocheckpoint=0``), and a couple of
+    hundred events are far below SQLite's own threshold: the database file grows
+    only because the checkpointer copied the WAL into it."""
+    monkeypatch.setattr(sqlite_checkpoint, "CHECKPOINT_SECONDS", 0.01)
+    path = tmp_path / "events.db"
+    async with SQLiteEventStore(path) as store:
+        empty = path.stat().st_size
+        await store.append([sub("case-a") for _ in range(200)])
+        async with asyncio.timeout(5):
+            while path.stat().st_size <= empty:  # noqa: ASYNC110 - another thread writes it
+                await asyncio.sleep(0.01)
