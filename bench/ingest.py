@@ -12,13 +12,18 @@ Run tiny here, and the real sizes on a quiet machine::
     python -m bench.ingest --requests 200 --batches 4 --out bench-ingest.md
     python -m bench.ingest --requests 5000 --batches 200 --police-alone --rounds 3
 
+``--stored N`` starts the police service alone on a store already holding N events
+(10,000 cases), to see what a grown store costs (c) and (d).
+
 Targets: (c) >= 50% of (a) req/s with durable commits; (d) >= 40,000 events/s.
 """
 
 import argparse
 import asyncio
 import hashlib
+import multiprocessing
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -33,8 +38,9 @@ import httpx
 import orjson
 
 from bench.loadgen import post_all
+from infra.store.sqlite import SQLiteEventStore
 from infra.store.sqlite_schema import SCHEMA
-from tests.support.factories import make_envelope
+from tests.support.factories import make_envelope, make_submission
 from tests.support.ingest import KEYS, credentials_toml
 from tests.support.server import free_port, wait_for
 
@@ -92,10 +98,12 @@ def _drive_sync(args: tuple[str, list[bytes], int]) -> tuple[list[float], float,
 def load(
     name: str, url: str, payloads: list[bytes], *, concurrency: int, procs: int, per_request: int
 ) -> Result:
-    """Split the payloads over ``procs`` client processes, ``concurrency`` in total."""
+    """Split the payloads over ``procs`` client processes, ``concurrency`` in total.
+    Spawned, not forked: a forked client would carry this process's heap (a
+    million generated events for ``--stored``) and its collector would walk it."""
     shares = [payloads[i::procs] for i in range(procs)]
     per_proc = max(1, concurrency // procs)
-    with ProcessPoolExecutor(procs) as pool:
+    with ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("spawn")) as pool:
         parts = list(pool.map(_drive_sync, [(url, share, per_proc) for share in shares]))
     latencies = [x for part in parts for x in part[0]]
     seconds = max(p[2] for p in parts) - min(p[1] for p in parts)
@@ -176,6 +184,24 @@ def with_server(proc: subprocess.Popen[bytes], run: Callable[[], Result]) -> Res
     finally:
         proc.kill()
         proc.wait()
+
+
+async def fill(path: Path, events: int) -> None:
+    """A store holding ``events`` events across 10,000 cases, written in batches,
+    all of it in the one file (checkpointed) so that a copy of it is whole."""
+    async with SQLiteEventStore(path) as store:
+        for start_at in range(0, events, 1_000):
+            await store.append(
+                [
+                    make_submission(case_id=f"case-{(start_at + i) % 10_000}")
+                    for i in range(min(1_000, events - start_at))
+                ]
+            )
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
 
 
 # --- raw SQLite ------------------------------------------------------------------------
@@ -313,10 +339,13 @@ def safeguard_runs(
     batches: list[bytes],
     *,
     alone: bool = False,
+    stored: Path | None = None,
 ) -> tuple[Result, Result]:
     """(c) then (d) against one fresh server; fresh bodies are not needed since
-    each server has its own empty store."""
+    each server has its own store: empty, or a copy of ``stored``."""
     data.mkdir()
+    if stored is not None:
+        shutil.copy(stored, data / "events.db")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     suffix = " (police alone)" if alone else ""
@@ -361,6 +390,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--rounds", type=int, default=1, help="repeat every scenario, interleaved, this often"
     )
+    parser.add_argument(
+        "--stored", type=int, default=0, help="events already in the police-alone store"
+    )
     parser.add_argument("--out", type=Path, help="also write the Markdown table here")
     args = parser.parse_args(argv)
 
@@ -368,6 +400,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     batches = bodies(args.batches, args.batch_size)
     rounds: list[Round] = []
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        stored = None
+        if args.stored:
+            stored = Path(tmp) / "stored.db"
+            asyncio.run(fill(stored, args.stored))
         for k in range(args.rounds):
             work = Path(tmp) / f"round-{k}"
             work.mkdir()
@@ -377,7 +413,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             single, batch = safeguard_runs(args, work / "serve", singles, batches)
             alone = None
             if args.police_alone:
-                alone = safeguard_runs(args, work / "alone", singles, batches, alone=True)
+                alone = safeguard_runs(
+                    args, work / "alone", singles, batches, alone=True, stored=stored
+                )
             rounds.append(Round(bare, raw_one, raw_many, single, batch, alone))
     report = table(rounds)
     print(report)
