@@ -113,7 +113,12 @@ class SQLiteEventStore:
         return placed.result(drafted)
 
     async def get(self, event_id: str) -> RecordedEvent | None:
-        rows = await self._query(GET_BODY, event_id)
+        position = self._writer.tail_position(event_id) if self._writer else None
+        rows = []
+        if position is not None:  # committed by this process, not merged yet
+            rows = await self._query("SELECT body FROM events WHERE position = ?", position)
+        if not rows:
+            rows = await self._query(GET_BODY, event_id)
         return decode(rows[0][0]) if rows else None
 
     async def read_case(self, case_id: str, from_version: int = 1) -> list[RecordedEvent]:

@@ -67,6 +67,12 @@ class GroupCommitWriter:
                 raise StoreUnavailable("the event store is closed")
             self._queue.put(request)
 
+    def tail_position(self, event_id: str) -> int | None:
+        """Where this writer put ``event_id``, if it is in the unmerged tail: a
+        reader can then fetch it by position instead of scanning the tail. (A
+        miss proves nothing: another process may have written it.)"""
+        return self._tail.ids.get(event_id)
+
     def stop(self) -> None:
         """Finish what was queued, then close the connection. Blocks: run in a thread."""
         with self._lock:

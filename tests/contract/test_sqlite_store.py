@@ -318,6 +318,7 @@ async def test_two_writers_on_one_file_see_each_others_events(tmp_path: Path) ->
             await one.append([sub("case-a")], expected_versions={"case-a": 1})
         retried = await one.append([second])
         assert retried.created == (False,) and retried.events[0].position == 2
+        assert await other.get(first.event_id) == await one.get(first.event_id)
         with pytest.raises(IdempotencyConflict):
             await other.append([sub("case-a", event_id=first.event_id, summary="changed")])
         third = await one.append([sub("case-a")], expected_versions={"case-a": 2})
@@ -378,3 +379,17 @@ async def test_the_wal_is_checkpointed_by_its_own_thread(
         async with asyncio.timeout(5):
             while path.stat().st_size <= empty:  # noqa: ASYNC110 - another thread writes it
                 await asyncio.sleep(0.01)
+
+
+async def test_a_clean_close_leaves_everything_in_the_database_file(tmp_path: Path) -> None:
+    """A copy of ``events.db`` alone, taken after a clean stop, holds every event."""
+    path = tmp_path / "events.db"
+    async with SQLiteEventStore(path) as store:
+        await store.append([sub("case-a") for _ in range(50)])
+        await store.get(sub().event_id)  # a reader connection is open too
+    wal = path.with_name("events.db-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(path.read_bytes())
+    with closing(sqlite3.connect(copy)) as conn:
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (50,)
