@@ -84,8 +84,7 @@ class Tail:
         """Load the tail from the log unless this copy is already of it."""
         if (upto, head) == (self.upto, self.head):
             return
-        self.upto, self.head = upto, head
-        self.ids, self.versions = {}, {}
+        self.reset(upto)
         rows = conn.execute(
             "SELECT position, event_id, case_id, stream_version FROM events WHERE position > ?",
             (upto,),
@@ -100,10 +99,14 @@ class Tail:
             self.versions.update(zip(map(_CASE_ID, rows), map(_VERSION, rows), strict=True))
             self.head = rows[-1][0]
 
+    def reset(self, upto: int) -> None:
+        """An empty tail after ``upto`` (-1: in doubt, reload it next time)."""
+        self.upto = self.head = upto
+        self.ids, self.versions = {}, {}
+
     def forget(self) -> None:
         """What this copy holds is in doubt (a commit failed): reload next time."""
-        self.upto = self.head = -1
-        self.ids, self.versions = {}, {}
+        self.reset(-1)
 
     def merge_due(self, *, idle: bool) -> bool:
         return len(self.ids) >= MERGE_AT or (idle and bool(self.ids))
@@ -131,5 +134,4 @@ def merge(conn: sqlite3.Connection, tail: Tail) -> None:
         rollback(conn)
         tail.forget()
         return
-    tail.upto = tail.head = head
-    tail.ids, tail.versions = {}, {}
+    tail.reset(head)
