@@ -6,9 +6,8 @@ planned in memory first, then written: one statement reads the head, the case
 versions and whether any id is stored already, from the merged index tables (the
 unmerged tail is the writer's ``Tail``, in memory; a second statement reads
 retries' bodies), then the new rows go at the end of the log in a few multi-row
-inserts. A request that fails
-its checks (a reused id, a stale expected version) or cannot be planned is left
-out alone; the rest of the group is written. The hash chain
+inserts. A request that fails its checks (a reused id, a stale expected version)
+or cannot be planned is left out alone; the rest of the group is written. The hash chain
 (``infra.store.chain``) is extended here too, over the exact bytes inserted.
 
 Statements go by the group, not by the request or the event: the ``sqlite3``
