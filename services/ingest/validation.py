@@ -38,7 +38,6 @@ class Validators:
     def __init__(self, workers: int, min_bytes: int) -> None:
         self._workers, self._min_bytes = workers, min_bytes
         self._pool: ProcessPoolExecutor | None = None
-        self._warming: asyncio.Future[None] | None = None
 
     def start(self) -> None:
         """Start the workers now, not on the first batch: a worker imports the
@@ -50,7 +49,7 @@ class Validators:
                 initializer=_exit_with_parent,
                 initargs=(os.getpid(),),
             )
-            self._warming = asyncio.get_running_loop().run_in_executor(self._pool, _ready)
+            self._pool.submit(_ready)
 
     async def submissions(self, intake: Intake, raw: bytes) -> tuple[list[Submission], bool]:
         pool = self._pool
