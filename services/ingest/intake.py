@@ -18,7 +18,7 @@ import orjson
 from events import MAX_BATCH, Agency, Submission
 from services.http.limits import parse_json
 from services.http.problems import Unprocessable
-from services.ingest.submissions import Terms, build_submissions, build_submissions_from_json
+from services.ingest.submissions import Built, build_submissions, build_submissions_from_json
 
 GC_PAUSE_BYTES = 16 * 1024
 """Bodies above this (batches) are decoded with the cyclic collector paused."""
@@ -35,22 +35,12 @@ class Intake:
     max_batch: int
     metadata: Mapping[str, Any]
 
-    def submissions(self, raw: bytes) -> tuple[list[Submission], bool]:
+    def submissions(self, raw: bytes) -> Built:
         """The body's submissions, and whether it was a batch; or a ``Problem``."""
-        terms: Terms = {
-            "agency": self.agency,
-            "now": self.now,
-            "max_skew": self.max_skew,
-            "metadata": self.metadata,
-        }
         with _gc_paused() if len(raw) > GC_PAUSE_BYTES else nullcontext():
-            valid = build_submissions_from_json(raw, **terms)
+            valid = build_submissions_from_json(raw, self)
             if valid is None:  # decoded and checked step by step, to say what is wrong
-                body = parse_json(raw, max_depth=self.max_depth)
-                valid = (
-                    build_submissions(body, **terms),
-                    isinstance(body, dict) and "events" in body,
-                )
+                valid = build_submissions(parse_json(raw, max_depth=self.max_depth), self)
         _check_batch_size(valid[0], self.max_batch)
         return valid
 
@@ -63,7 +53,7 @@ class Intake:
         envelopes = [s.envelope for s in submissions]
         return orjson.dumps([batch, envelopes, [s.digest() for s in submissions]])
 
-    def from_canonical_json(self, data: bytes) -> tuple[list[Submission], bool]:
+    def from_canonical_json(self, data: bytes) -> Built:
         batch, envelopes, digests = orjson.loads(data)
         metadata, agency = dict(self.metadata), self.agency  # shared, as inline
         submissions = [

@@ -7,7 +7,7 @@ order a caller would want to hear about them: a type the agency may not post
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -16,60 +16,50 @@ from events.envelope import canonical_all, parse_submission_json
 from services.http.problems import FieldError, Forbidden, Unprocessable, field_error
 
 
-class Terms(TypedDict):
-    """What a body is checked against, besides its own content."""
+class Terms(Protocol):
+    """What a body is checked against, besides its own content
+    (``services.ingest.intake.Intake``)."""
 
-    agency: Agency
-    now: datetime
-    max_skew: timedelta
-    metadata: Mapping[str, Any]
-
-
-def build_submissions(
-    body: Any,
-    *,
-    agency: Agency,
-    now: datetime,
-    max_skew: timedelta,
-    metadata: Mapping[str, Any],
-) -> list[Submission]:
-    _check_types(body, agency)
-    envelopes = _parse(body, agency)
-    return _accepted(envelopes, agency, now + max_skew, metadata, batch=_is_batch(body))
+    @property
+    def agency(self) -> Agency: ...
+    @property
+    def now(self) -> datetime: ...
+    @property
+    def max_skew(self) -> timedelta: ...
+    @property
+    def metadata(self) -> Mapping[str, Any]: ...
 
 
-def build_submissions_from_json(
-    raw: bytes,
-    *,
-    agency: Agency,
-    now: datetime,
-    max_skew: timedelta,
-    metadata: Mapping[str, Any],
-) -> tuple[list[Submission], bool] | None:
-    """``build_submissions`` of a valid body, straight from its bytes, and whether
-    it was a batch; None if the body is not valid (decode it and call
-    ``build_submissions`` for the errors). The same checks, in the same order:
-    a body that validates has no field errors for a 403 to come before."""
+Built = tuple[list[Submission], bool]
+"""The submissions, and whether the body was a batch."""
+
+
+def build_submissions(body: Any, terms: Terms) -> Built:
+    """A decoded body's submissions, or the Problem that says what is wrong."""
+    _check_types(body, terms.agency)
+    envelopes = _parse(body, terms.agency)
+    batch = _is_batch(body)
+    return _accepted(envelopes, terms, batch=batch), batch
+
+
+def build_submissions_from_json(raw: bytes, terms: Terms) -> Built | None:
+    """``build_submissions`` of a valid body, straight from its bytes; None if the
+    body is not valid (decode it and call ``build_submissions`` for the errors).
+    The same checks, in the same order: a body that validates has no field errors
+    for a 403 to come before."""
     parsed = parse_submission_json(raw)
     if parsed is None:
         return None
     envelopes, batch = parsed
     for index, envelope in enumerate(envelopes):
-        _check_type(envelope.type, index, agency, batch=batch)
-    return _accepted(envelopes, agency, now + max_skew, metadata, batch=batch), batch
+        _check_type(envelope.type, index, terms.agency, batch=batch)
+    return _accepted(envelopes, terms, batch=batch), batch
 
 
-def _accepted(
-    envelopes: list[EnvelopeBase],
-    agency: Agency,
-    latest: datetime,
-    metadata: Mapping[str, Any],
-    *,
-    batch: bool,
-) -> list[Submission]:
-    _check_occurred_at(envelopes, latest, batch=batch)
-    shared = dict(metadata)  # one copy for the request: its events share it, unchanged
-    return [Submission(e, agency, shared) for e in canonical_all(envelopes)]
+def _accepted(envelopes: list[EnvelopeBase], terms: Terms, *, batch: bool) -> list[Submission]:
+    _check_occurred_at(envelopes, terms.now + terms.max_skew, batch=batch)
+    shared = dict(terms.metadata)  # one copy for the request: its events share it, unchanged
+    return [Submission(e, terms.agency, shared) for e in canonical_all(envelopes)]
 
 
 def _is_batch(body: Any) -> bool:

@@ -23,9 +23,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 
-from events import Submission
 from infra.config import Settings
 from services.ingest.intake import Intake
+from services.ingest.submissions import Built
 
 log = logging.getLogger("safeguard.ingest")
 
@@ -51,7 +51,7 @@ class Validators:
             )
             self._pool.submit(_ready)
 
-    async def submissions(self, intake: Intake, raw: bytes) -> tuple[list[Submission], bool]:
+    async def submissions(self, intake: Intake, raw: bytes) -> Built:
         pool = self._pool
         if pool is None or len(raw) < self._min_bytes:
             return intake.submissions(raw)
