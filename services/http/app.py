@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
+from infra.collector import collect_young_less_often
 from infra.config import Settings
 from infra.metrics import Metrics, metrics_router
 from services.http.audit import audit_router, with_access_audit
@@ -62,27 +63,17 @@ def create_service_app(
     return app
 
 
-YOUNG_COLLECTION_THRESHOLD = 50_000
-"""Allocations between young-generation collections while serving (CPython's
-default is 700)."""
-
-
 def _frozen_after_startup(lifespan: Lifespan) -> Lifespan:
     """Move what start-up built (a folded case history can be millions of objects)
     out of the cyclic collector's reach: it lives as long as the process, and
-    re-scanning it on every full collection stalls request handling.
-
-    And collect the young generation less often: a batch of 500 events allocates
-    thousands of containers that live until its response; at the default
-    threshold a young collection ran several times per batch and traversed them
-    all, alive, for nothing (about 7% of the service process's time)."""
+    re-scanning it on every full collection stalls request handling. And collect
+    the young generation less often (``infra.collector``)."""
 
     @asynccontextmanager
     async def wrapped(app: FastAPI) -> AsyncIterator[Any]:
         async with lifespan(app) as state:
             gc.freeze()
-            thresholds = gc.get_threshold()
-            gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *thresholds[1:])
+            thresholds = collect_young_less_often()
             try:
                 yield state
             finally:

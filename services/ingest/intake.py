@@ -6,9 +6,7 @@ boundary is this module's ``Intake`` in, canonical JSON out, and a ``Problem``
 on refusal, so either way the caller gets the same submissions or the same error.
 """
 
-import gc
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,9 +17,6 @@ from events import MAX_BATCH, Agency, Submission
 from services.http.limits import parse_json
 from services.http.problems import Unprocessable
 from services.ingest.submissions import Built, build_submissions, build_submissions_from_json
-
-GC_PAUSE_BYTES = 16 * 1024
-"""Bodies above this (batches) are decoded with the cyclic collector paused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +32,9 @@ class Intake:
 
     def submissions(self, raw: bytes) -> Built:
         """The body's submissions, and whether it was a batch; or a ``Problem``."""
-        with _gc_paused() if len(raw) > GC_PAUSE_BYTES else nullcontext():
-            valid = build_submissions_from_json(raw, self)
-            if valid is None:  # decoded and checked step by step, to say what is wrong
-                valid = build_submissions(parse_json(raw, max_depth=self.max_depth), self)
+        valid = build_submissions_from_json(raw, self)
+        if valid is None:  # decoded and checked step by step, to say what is wrong
+            valid = build_submissions(parse_json(raw, max_depth=self.max_depth), self)
         _check_batch_size(valid[0], self.max_batch)
         return valid
 
@@ -60,22 +54,6 @@ class Intake:
             Submission(e, agency, metadata, d) for e, d in zip(envelopes, digests, strict=True)
         ]
         return submissions, batch
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Decoding and validating a batch builds thousands of objects that all live
-    until the response: a cyclic collection in between walks them (and the whole
-    heap, when it reaches the oldest generation) to free nothing. They are
-    collected later, in the normal course."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _check_batch_size(submissions: list[Submission], max_batch: int) -> None:

@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 
+from infra.collector import collect_young_less_often
 from infra.config import Settings
 from services.ingest.intake import Intake
 from services.ingest.submissions import Built
@@ -46,7 +47,7 @@ class Validators:
             self._pool = ProcessPoolExecutor(
                 self._workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_exit_with_parent,
+                initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
             self._pool.submit(_ready)
@@ -76,9 +77,11 @@ class Validators:
             self.start()
 
 
-def _exit_with_parent(parent: int) -> None:
-    """In each worker: leave when the service does, even on kill -9 (when nothing
-    tells the pool's workers, and they would wait on their queue for ever)."""
+def _start_worker(parent: int) -> None:
+    """In each worker: collect garbage as the service does, and leave when the
+    service does, even on kill -9 (when nothing tells the pool's workers, and
+    they would wait on their queue for ever)."""
+    collect_young_less_often()
 
     def watch() -> None:
         while os.getppid() == parent:
