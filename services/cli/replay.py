@@ -15,6 +15,7 @@ from services.cli.options import add_settings_arguments, settings_from
 from services.http.runtime import open_runtime
 from services.projection.domain.policy import RulePolicy
 from services.projection.replay import render_html, render_json, render_markdown
+from services.projection.replay.neutral import console_text
 from services.projection.review import review_document
 
 RENDERERS = {"json": render_json, "md": render_markdown, "html": render_html}
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     with console.status(f"reading case {args.case}"):
         events = asyncio.run(_read_case(settings, args.case))
     if not events:
-        console.print(f"[red]no events for case {args.case!r}[/red]")
+        console.print(f"[red]no events for case {console_text(repr(args.case))}[/red]")
         return 1
     now = datetime.now(UTC)
     with console.status(f"folding {len(events)} events"):
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         args.out.write_text(text, encoding="utf-8")
-        console.print(f"wrote {args.out} ({len(events)} events)")
+        console.print(f"wrote {console_text(args.out)} ({len(events)} events)")
     return 0
 
 
