@@ -1,5 +1,8 @@
 """``safeguard replay``: the document a case reviewer starts from — the merged
-multi-agency chronology, who knew what when, and the findings — as of any moment."""
+multi-agency chronology, who knew what when, and the findings — as of any moment.
+
+The read goes in the access audit before the document is written (``cli.access``).
+"""
 
 import argparse
 import asyncio
@@ -10,7 +13,9 @@ from pathlib import Path
 from rich.console import Console
 
 from events.records import RecordedEvent
+from infra.audit import AuditUnavailable
 from infra.config import Settings
+from services.cli.access import add_audit_arguments, cli_access, record_cli_access
 from services.cli.options import add_settings_arguments, settings_from
 from services.http.runtime import open_runtime
 from services.projection.domain.policy import RulePolicy
@@ -30,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--format", choices=sorted(RENDERERS), default="html")
     parser.add_argument("--out", type=Path, help="file to write (default: stdout)")
+    add_audit_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,6 +46,13 @@ def run(args: argparse.Namespace) -> int:
     if not events:
         console.print(f"[red]no events for case {console_text(repr(args.case))}[/red]")
         return 1
+    try:
+        asyncio.run(record_cli_access(settings, cli_access(args, "replay", [args.case])))
+    except AuditUnavailable as e:
+        console.print(
+            f"[red]the access audit is unavailable; nothing was written: {console_text(e)}"
+        )
+        return 2
     now = datetime.now(UTC)
     with console.status(f"folding {len(events)} events"):
         document = review_document(
