@@ -22,6 +22,7 @@ from services.projection.bootstrap import read_model_path
 from services.projection.domain.fold import collector_paused
 from services.projection.domain.policy import RulePolicy
 from services.projection.rebuild import RebuildReport, rebuild
+from services.projection.replay.neutral import console_text
 from services.projection.repository import ProjectionRepository
 
 
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         asyncio.run(record_cli_access(settings, cli_access(args, "rebuild", report.case_ids)))
     except AuditUnavailable as e:
-        console.print(f"[red]rebuilt, but the access audit could not record it: {e}")
+        console.print(f"[red]rebuilt, but the access audit could not record it: {console_text(e)}")
         return 2
     rate = report.events / report.seconds if report.seconds else 0.0
     console.print(
