@@ -26,7 +26,12 @@ class ReadAccess:
     case_id: str | None
     event_id: str | None
     client: str | None
-    """The source address of the request."""
+    """The source address of the request (``cli`` for the ``safeguard`` command)."""
+    case_ids: tuple[str, ...] = ()
+    """Every case the answer disclosed (a list of alerts, cases or findings names
+    many); ``case_id`` is set too where the read was of one case."""
+    denied: int | None = None
+    """401 or 403 where the request was refused: the attempt, not a disclosure."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,8 @@ class AccessRecord:
             "case_id": a.case_id,
             "event_id": a.event_id,
             "client": a.client,
+            "case_ids": list(a.case_ids),
+            "denied": a.denied,
             "chain_hash": self.chain_hash,
         }
 
@@ -61,7 +68,8 @@ class AccessAudit(Protocol):
     async def query(
         self, *, case_id: str | None = None, after: int = 0, limit: int = 100
     ) -> list[AccessRecord]:
-        """Records with ``seq > after`` (optionally for one case), oldest first."""
+        """Records with ``seq > after`` (optionally those disclosing one case, by
+        ``case_id`` or among ``case_ids``), oldest first."""
         ...
 
     async def close(self) -> None: ...

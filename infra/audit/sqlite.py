@@ -32,6 +32,15 @@ CREATE TABLE IF NOT EXISTS access (
     chain_hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS access_by_case ON access (case_id, seq);
+CREATE TABLE IF NOT EXISTS access_cases (
+    case_id TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    PRIMARY KEY (case_id, seq)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS access_cases_no_update BEFORE UPDATE ON access_cases
+BEGIN SELECT RAISE(ABORT, 'the access audit is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS access_cases_no_delete BEFORE DELETE ON access_cases
+BEGIN SELECT RAISE(ABORT, 'the access audit is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS access_no_update BEFORE UPDATE ON access
 BEGIN SELECT RAISE(ABORT, 'the access audit is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS access_no_delete BEFORE DELETE ON access
@@ -134,6 +143,10 @@ class SQLiteAccessAudit:
                 "INSERT INTO access (seq, case_id, body, chain_hash) VALUES (?, ?, ?, ?)",
                 (seq, access.case_id, body, prev.hex()),
             )
+            conn.executemany(
+                "INSERT OR IGNORE INTO access_cases (case_id, seq) VALUES (?, ?)",
+                [(case_id, seq) for case_id in access.case_ids],
+            )
             records.append(AccessRecord(seq, at, access, prev.hex()))
         return records
 
@@ -143,8 +156,8 @@ class SQLiteAccessAudit:
         sql = "SELECT body, chain_hash FROM access WHERE seq > ?"
         params: list[Any] = [after]
         if case_id is not None:
-            sql += " AND case_id = ?"
-            params.append(case_id)
+            sql += " AND (case_id = ? OR seq IN (SELECT seq FROM access_cases WHERE case_id = ?))"
+            params += [case_id, case_id]
         sql += " ORDER BY seq LIMIT ?"
         try:
             conn = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True)
@@ -169,6 +182,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 def _decode(body: bytes, chain_hash: str) -> AccessRecord:
     obj = orjson.loads(body)
     seq, at = int(obj.pop("seq")), datetime.fromisoformat(obj.pop("at"))
+    obj["case_ids"] = tuple(obj.get("case_ids", ()))
     return AccessRecord(seq, at, ReadAccess(**obj), chain_hash)
 
 

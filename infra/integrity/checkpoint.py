@@ -4,6 +4,11 @@ Anyone who keeps a checkpoint can later prove the store still holds the same
 history up to that position: rewriting any earlier event (and recomputing every
 hash after it) changes the chain hash there, and the signature stops the
 checkpoint itself being rewritten to match.
+
+Format 2 also signs the access audit's head (its record count and chain hash):
+the audit is append-only and chained, but deleting its newest records leaves a
+shorter chain that is still self-consistent; only a head signed earlier and kept
+elsewhere shows that records are gone.
 """
 
 import base64
@@ -19,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from events.records import canonical_bytes
 
 FORMAT = "safeguard-checkpoint/1"
+FORMAT_WITH_AUDIT = "safeguard-checkpoint/2"
 
 
 class InvalidCheckpoint(ValueError):
@@ -33,15 +39,25 @@ class Checkpoint:
     public_key: str
     """Base64 raw Ed25519 public key of the signer."""
     signature: str = ""
+    audit_seq: int | None = None
+    """Records in the access audit when signed (format 2), or None (format 1)."""
+    audit_chain_hash: str | None = None
 
     def signed_fields(self) -> dict[str, Any]:
-        return {
+        fields: dict[str, Any] = {
             "format": FORMAT,
             "position": self.position,
             "chain_hash": self.chain_hash,
             "created_at": self.created_at,
             "public_key": self.public_key,
         }
+        if self.audit_seq is not None:
+            fields |= {
+                "format": FORMAT_WITH_AUDIT,
+                "audit_seq": self.audit_seq,
+                "audit_chain_hash": self.audit_chain_hash,
+            }
+        return fields
 
     def to_json(self) -> bytes:
         document = {**self.signed_fields(), "signature": self.signature}
@@ -53,9 +69,19 @@ def public_key_of(seed: bytes) -> str:
     return _b64(raw.public_bytes(Encoding.Raw, PublicFormat.Raw))
 
 
-def sign(seed: bytes, *, position: int, chain_hash: bytes, created_at: datetime) -> Checkpoint:
+def sign(
+    seed: bytes,
+    *,
+    position: int,
+    chain_hash: bytes,
+    created_at: datetime,
+    audit: tuple[int, bytes] | None = None,
+) -> Checkpoint:
+    """``audit`` is the access audit's head (record count, chain hash), if it has one."""
     key = Ed25519PrivateKey.from_private_bytes(seed)
     unsigned = Checkpoint(position, chain_hash.hex(), created_at.isoformat(), public_key_of(seed))
+    if audit is not None:
+        unsigned = replace(unsigned, audit_seq=audit[0], audit_chain_hash=audit[1].hex())
     signature = key.sign(canonical_bytes(unsigned.signed_fields()))
     return replace(unsigned, signature=_b64(signature))
 
@@ -73,11 +99,17 @@ def load(data: bytes, *, trusted_key: str | None) -> Checkpoint:
             public_key=str(obj["public_key"]),
             signature=str(obj["signature"]),
         )
-        ok = obj.get("format") == FORMAT
+        if obj.get("format") == FORMAT_WITH_AUDIT:
+            checkpoint = replace(
+                checkpoint,
+                audit_seq=int(obj["audit_seq"]),
+                audit_chain_hash=str(obj["audit_chain_hash"]),
+            )
+        ok = obj.get("format") in (FORMAT, FORMAT_WITH_AUDIT)
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as e:
         raise InvalidCheckpoint(f"not a Safeguard checkpoint: {type(e).__name__}") from None
     if not ok:
-        raise InvalidCheckpoint(f"not a {FORMAT} file")
+        raise InvalidCheckpoint(f"not a {FORMAT} or {FORMAT_WITH_AUDIT} file")
     if trusted_key is not None and checkpoint.public_key != trusted_key:
         raise InvalidCheckpoint("signed by another key than the configured signing key")
     _check_signature(checkpoint)

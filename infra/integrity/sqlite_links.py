@@ -37,11 +37,14 @@ def verify_file(path: Path, *, start: int = 1, until: int | None = None) -> chai
         conn.close()
 
 
-def verify_audit_file(path: Path) -> chain.Verified:
-    """Recompute the access audit's own chain (``infra.audit.sqlite``)."""
+def verify_audit_file(path: Path, *, until: int | None = None) -> chain.Verified:
+    """Recompute the access audit's own chain (``infra.audit.sqlite``) over ``1..until``."""
     conn = _open(path)
     try:
-        rows = conn.execute("SELECT seq, body, chain_hash FROM access ORDER BY seq")
+        last = until if until is not None else 2**63 - 1
+        rows = conn.execute(
+            "SELECT seq, body, chain_hash FROM access WHERE seq <= ? ORDER BY seq", (last,)
+        )
         return chain.verify(chain.StoredLink(s, _bytes(b), h) for s, b, h in rows)
     except sqlite3.Error as e:
         raise StoreUnavailable(f"cannot read {path}: {e}") from e

@@ -1,7 +1,8 @@
 """``safeguard rebuild``: rebuild the joint picture's read model from position 0.
 
 Stop the projection first (or run this against a copy): the read model is one
-file and one writer. Nothing is sent to duty managers by a rebuild.
+file and one writer. Nothing is sent to duty managers by a rebuild. The rebuild
+goes in the access audit with every case it folded (``cli.access``).
 """
 
 import argparse
@@ -12,25 +13,35 @@ from datetime import UTC, datetime
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from infra.audit import AuditUnavailable
 from infra.config import Settings
+from services.cli.access import add_audit_arguments, cli_access, record_cli_access
 from services.cli.options import add_settings_arguments, settings_from
 from services.http.runtime import open_runtime
 from services.projection.bootstrap import read_model_path
 from services.projection.domain.fold import collector_paused
 from services.projection.domain.policy import RulePolicy
 from services.projection.rebuild import RebuildReport, rebuild
+from services.projection.replay.neutral import console_text
 from services.projection.repository import ProjectionRepository
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_settings_arguments(parser)
+    add_audit_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     report = asyncio.run(_rebuild(settings))
+    console = Console(stderr=True)
+    try:
+        asyncio.run(record_cli_access(settings, cli_access(args, "rebuild", report.case_ids)))
+    except AuditUnavailable as e:
+        console.print(f"[red]rebuilt, but the access audit could not record it: {console_text(e)}")
+        return 2
     rate = report.events / report.seconds if report.seconds else 0.0
-    Console(stderr=True).print(
+    console.print(
         f"rebuilt {report.events:,} events in {report.cases:,} cases in "
         f"{report.seconds:.1f}s ({rate:,.0f} events/s); {report.open_findings} open findings"
     )

@@ -1,5 +1,8 @@
 """``safeguard replay``: the document a case reviewer starts from — the merged
-multi-agency chronology, who knew what when, and the findings — as of any moment."""
+multi-agency chronology, who knew what when, and the findings — as of any moment.
+
+The read goes in the access audit before the document is written (``cli.access``).
+"""
 
 import argparse
 import asyncio
@@ -10,11 +13,14 @@ from pathlib import Path
 from rich.console import Console
 
 from events.records import RecordedEvent
+from infra.audit import AuditUnavailable
 from infra.config import Settings
+from services.cli.access import add_audit_arguments, cli_access, record_cli_access
 from services.cli.options import add_settings_arguments, settings_from
 from services.http.runtime import open_runtime
 from services.projection.domain.policy import RulePolicy
 from services.projection.replay import render_html, render_json, render_markdown
+from services.projection.replay.neutral import console_text
 from services.projection.review import review_document
 
 RENDERERS = {"json": render_json, "md": render_markdown, "html": render_html}
@@ -29,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--format", choices=sorted(RENDERERS), default="html")
     parser.add_argument("--out", type=Path, help="file to write (default: stdout)")
+    add_audit_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,8 +44,15 @@ def run(args: argparse.Namespace) -> int:
     with console.status(f"reading case {args.case}"):
         events = asyncio.run(_read_case(settings, args.case))
     if not events:
-        console.print(f"[red]no events for case {args.case!r}[/red]")
+        console.print(f"[red]no events for case {console_text(repr(args.case))}[/red]")
         return 1
+    try:
+        asyncio.run(record_cli_access(settings, cli_access(args, "replay", [args.case])))
+    except AuditUnavailable as e:
+        console.print(
+            f"[red]the access audit is unavailable; nothing was written: {console_text(e)}"
+        )
+        return 2
     now = datetime.now(UTC)
     with console.status(f"folding {len(events)} events"):
         document = review_document(
@@ -54,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         args.out.write_text(text, encoding="utf-8")
-        console.print(f"wrote {args.out} ({len(events)} events)")
+        console.print(f"wrote {console_text(args.out)} ({len(events)} events)")
     return 0
 
 

@@ -6,6 +6,8 @@ mismatch, 2 if verification could not run (no store, no signing key, bad args).
 and a later ``--checkpoint FILE`` proves the history up to it was not rewritten.
 Either backend: SQLite's per-row chain, or EventStoreDB's ``safeguard-chain``
 stream (``infra.integrity.sources``); the checkpoint format is the same.
+Where there is an access audit, the checkpoint also signs its head, so a later
+``--checkpoint`` run finds its newest records deleted (or any rewritten).
 """
 
 import argparse
@@ -112,6 +114,35 @@ async def _check(settings: Settings, source: ChainSource, file: Path) -> int:
         )
         return BROKEN
     print(f"checkpoint holds: position {cp.position}, signed {cp.created_at}")
+    if cp.audit_seq is not None:
+        return _check_audit_head(settings, cp)
+    return INTACT
+
+
+def _check_audit_head(settings: Settings, cp: checkpoints.Checkpoint) -> int:
+    path = audit_path(settings)
+    if not path.exists():
+        print(f"BROKEN: the access audit {path} is gone; the checkpoint covers {cp.audit_seq}")
+        return BROKEN
+    held = verify_audit_file(path, until=cp.audit_seq)
+    if held.broken is not None:
+        print(f"BROKEN access audit at seq {held.broken.position}: {held.broken.reason}")
+        return BROKEN
+    assert cp.audit_seq is not None
+    if held.position < cp.audit_seq:
+        print(
+            f"BROKEN: the access audit holds records 1..{held.position} but the checkpoint"
+            f" signed {cp.created_at} covers 1..{cp.audit_seq}: the newest"
+            f" {cp.audit_seq - held.position} audit records were deleted"
+        )
+        return BROKEN
+    if held.chain_hash.hex() != cp.audit_chain_hash:
+        print(
+            f"BROKEN: the access audit up to seq {cp.audit_seq} differs from the checkpoint"
+            f" signed {cp.created_at}: it was rewritten at or before seq {cp.audit_seq}"
+        )
+        return BROKEN
+    print(f"checkpoint holds for the access audit: records 1..{cp.audit_seq}")
     return INTACT
 
 
@@ -130,13 +161,25 @@ def _export(settings: Settings, result: Verified, file: Path) -> int:
     seed = settings.trust.signing_seed()
     if seed is None:
         return _fail("no signing key: set trust.signing_key_seed or trust.signing_key_path")
+    audit = audit_path(settings)
+    head = verify_audit_file(audit) if audit.exists() else None
+    if head is not None and head.broken is not None:
+        print(f"BROKEN access audit at seq {head.broken.position}: {head.broken.reason}")
+        return BROKEN
+    if head is None:
+        print(f"  note: no access audit at {audit}; the checkpoint covers the store only")
     cp = checkpoints.sign(
-        seed, position=result.position, chain_hash=result.chain_hash, created_at=datetime.now(UTC)
+        seed,
+        position=result.position,
+        chain_hash=result.chain_hash,
+        created_at=datetime.now(UTC),
+        audit=None if head is None else (head.position, head.chain_hash),
     )
     fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     with os.fdopen(fd, "wb") as out:
         out.write(cp.to_json() + b"\n")
-    print(f"checkpoint written to {file}: position {cp.position}")
+    covers = "" if cp.audit_seq is None else f", access audit records 1..{cp.audit_seq}"
+    print(f"checkpoint written to {file}: position {cp.position}{covers}")
     return INTACT
 
 

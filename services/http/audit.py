@@ -8,14 +8,22 @@ A route that discloses a case adds one line. Where the path names the case::
 or, where the case is known only after a lookup, a ``CaseReadsDep`` parameter and::
 
     await reads.record(case_id=event.case_id, event_id=event.event_id)
+
+A router whose answers disclose cases it does not name in the path (lists of
+cases, findings, alerts; an acknowledgement) is built with
+``route_class=AuditedRoute``: its dependency (``AuditedRead``, or ``defer_read``)
+only notes the read, and the route records it once the answer is built, with every
+``case_id`` the answer carries, before it is sent. No answer leaves unrecorded.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+import orjson
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi.routing import APIRoute
 
 from infra.audit import AccessAudit, AuditUnavailable, ReadAccess
 from infra.config import Settings
@@ -71,16 +79,23 @@ class CaseReads:
     def __init__(self, audit: AccessAudit | None, principal: Principal, request: Request) -> None:
         self._audit, self._principal, self._request = audit, principal, request
 
-    async def record(self, *, case_id: str | None, event_id: str | None = None) -> None:
+    async def record(
+        self, *, case_id: str | None, event_id: str | None = None, case_ids: Iterable[str] = ()
+    ) -> None:
         """Durably record the read before its answer is sent; 503 if that fails."""
         if self._audit is None:
             return
+        disclosed = sorted({*case_ids, *([] if case_id is None else [case_id])})
+        if case_id is None and len(disclosed) == 1:
+            case_id = disclosed[0]
         try:
-            await self._audit.record(self._access(case_id, event_id))
+            await self._audit.record(self._access(case_id, event_id, tuple(disclosed)))
         except AuditUnavailable as e:
             raise ServiceUnavailable("the access audit is unavailable; nothing was read") from e
 
-    def _access(self, case_id: str | None, event_id: str | None) -> ReadAccess:
+    def _access(
+        self, case_id: str | None, event_id: str | None, case_ids: tuple[str, ...]
+    ) -> ReadAccess:
         route = self._request.scope.get("route")
         template = getattr(route, "path", self._request.url.path)
         client = self._request.client
@@ -93,6 +108,7 @@ class CaseReads:
             case_id=case_id,
             event_id=event_id,
             client=None if client is None else client.host,
+            case_ids=case_ids,
         )
 
 
@@ -104,12 +120,80 @@ CaseReadsDep = Annotated[CaseReads, Depends(case_reads)]
 
 
 async def audit_read(request: Request, reads: CaseReadsDep, _: ReaderPrincipal) -> None:
-    """For reader routes: after the role check, record the case named in the path."""
+    """For reader routes: after the role check, record the case named in the path
+    (on an ``AuditedRoute``, once the answer is built, with the cases it names)."""
     case_id = request.path_params.get("case_id")
-    await reads.record(case_id=None if case_id is None else str(case_id))
+    await _record_or_defer(request, reads, None if case_id is None else str(case_id))
 
 
 AuditedRead = Depends(audit_read)
+
+
+async def defer_read(request: Request, principal: Principal) -> None:
+    """For a route whose principal passed its own role check: audit this request."""
+    case_id = request.path_params.get("case_id")
+    reads = CaseReads(get_access_audit(request), principal, request)
+    await _record_or_defer(request, reads, None if case_id is None else str(case_id))
+
+
+_PENDING = "safeguard.audit.pending"
+
+
+async def _record_or_defer(request: Request, reads: CaseReads, case_id: str | None) -> None:
+    if isinstance(request.scope.get("route"), AuditedRoute):
+        request.scope[_PENDING] = (reads, case_id)
+    else:
+        await reads.record(case_id=case_id)
+
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class AuditedRoute(APIRoute):
+    """Records the noted read after the endpoint, with every ``case_id`` in its JSON
+    answer, before the answer is sent; 503 instead of the answer if that fails. A
+    request refused or failed after its read was noted (404, 409, 422) is recorded
+    as the attempt it was, with the case its path names."""
+
+    def get_route_handler(self) -> Handler:
+        endpoint = super().get_route_handler()
+
+        async def audited(request: Request) -> Response:
+            try:
+                response = await endpoint(request)
+            except Exception:
+                await _flush(request, b"")
+                raise
+            await _flush(request, getattr(response, "body", b""))
+            return response
+
+        return audited
+
+
+async def _flush(request: Request, body: bytes | memoryview) -> None:
+    pending = request.scope.pop(_PENDING, None)
+    if pending is not None:
+        reads, case_id = pending
+        await reads.record(case_id=case_id, case_ids=disclosed_case_ids(bytes(body)))
+
+
+def disclosed_case_ids(body: bytes) -> set[str]:
+    """Every ``case_id`` value anywhere in a JSON answer."""
+    try:
+        document = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        return set()
+    found: set[str] = set()
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("case_id"), str):
+                found.add(node["case_id"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
 
 
 def audit_router() -> APIRouter:

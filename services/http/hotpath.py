@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.http.denials import DENIALS, record_denial
 from services.http.problems import problem_for
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -35,10 +36,14 @@ class HotPathMiddleware:
         if endpoint is None:
             await self.app(scope, receive, send)
             return
+        request = Request(scope, receive, send)
         try:
-            response = await endpoint(Request(scope, receive, send))
+            response = await endpoint(request)
         except Exception as exc:  # as the exception handlers would answer it
-            response = problem_for(exc, scope["path"]).response(scope["path"])
+            problem = problem_for(exc, scope["path"])
+            if isinstance(exc, DENIALS):
+                await record_denial(request, problem)
+            response = problem.response(scope["path"])
         await response(scope, receive, send)
 
 

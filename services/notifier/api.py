@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from events import SYSTEM_AGENCY
-from services.http.audit import CaseReads, get_access_audit
+from services.http.audit import AuditedRoute, defer_read
 from services.http.auth import Principal, require_roles
 from services.http.problems import Conflict, NotFound
 from services.http.runtime import started
@@ -60,9 +60,9 @@ def alerts_router(
 
     async def audited(request: Request, who: Caller) -> None:
         """Alerts disclose case details: every call goes in the read audit."""
-        await CaseReads(get_access_audit(request), who, request).record(case_id=None)
+        await defer_read(request, who)  # recorded with the answer's case ids
 
-    router = APIRouter(tags=["alerts"], dependencies=[Depends(audited)])
+    router = APIRouter(tags=["alerts"], dependencies=[Depends(audited)], route_class=AuditedRoute)
 
     @router.get("/alerts")
     async def list_alerts(

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 
-from services.http.audit import AuditedRead
+from services.http.audit import AuditedRead, AuditedRoute
 from services.http.auth import ReaderPrincipal
 from services.http.problems import NotFound
 from services.http.runtime import started
@@ -37,7 +37,7 @@ Projection = Annotated[ProjectionService, Depends(get_projection)]
 
 
 def projection_router() -> APIRouter:
-    router = APIRouter(tags=["joint picture"], dependencies=[AuditedRead])
+    router = APIRouter(tags=["joint picture"], dependencies=[AuditedRead], route_class=AuditedRoute)
     router.add_api_route("/cases", list_cases, methods=["GET"])
     router.add_api_route("/cases/{case_id}/picture", case_picture, methods=["GET"])
     router.add_api_route("/cases/{case_id}/findings", case_findings, methods=["GET"])

@@ -23,6 +23,8 @@ class RebuildReport:
     cases: int
     open_findings: int
     seconds: float
+    case_ids: tuple[str, ...] = ()
+    """Every case folded, for the access audit."""
 
 
 async def rebuild(
@@ -50,4 +52,5 @@ async def rebuild(
         for finding in casebook.findings(case_id, now)
         if finding.status == "open"
     )
-    return RebuildReport(count, len(casebook), open_findings, timer() - started)
+    seconds = timer() - started
+    return RebuildReport(count, len(casebook), open_findings, seconds, tuple(casebook.case_ids()))

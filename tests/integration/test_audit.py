@@ -129,3 +129,30 @@ def test_with_read_audit_switched_off_reads_work_and_the_audit_endpoint_says_so(
     assert read.status_code == 200
     assert listing.status_code == 503
     assert not (tmp_path / "audit.db").exists()
+
+
+def test_a_refused_read_of_a_case_is_logged_and_audited_as_denied(
+    client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="safeguard.access"):
+        refused = client.get(f"/cases/{CASE}/picture", headers=auth("police"))
+        unknown = client.get(f"/cases/{CASE}/picture", headers={"Authorization": "Bearer nope"})
+
+    assert (refused.status_code, unknown.status_code) == (403, 401)
+    denied = [e for e in audit(client, case_id=CASE) if e["denied"]]
+    assert [(e["denied"], e["role"], e["endpoint"]) for e in denied] == [
+        (403, "agency", "GET /cases/{case_id}/picture"),
+        (401, "unknown", "GET /cases/{case_id}/picture"),
+    ]
+    assert denied[0]["agency"] == "police" and denied[1]["key_id"] == ""
+    lines = [r for r in caplog.records if r.getMessage() == "access denied"]
+    assert [getattr(r, "status", None) for r in lines] == [403, 401]
+    assert all("nope" not in str(r.__dict__) for r in lines)
+
+
+def test_an_agency_refused_on_the_ingest_hot_path_is_audited(client: httpx.Client) -> None:
+    refused = client.post("/edt/events", json=make_envelope(case_id=CASE), headers=auth("police"))
+
+    assert refused.status_code == 403
+    entries = [e for e in audit(client) if e["denied"]]
+    assert [(e["endpoint"], e["agency"]) for e in entries] == [("POST /edt/events", "police")]

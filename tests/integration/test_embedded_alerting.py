@@ -123,3 +123,41 @@ async def test_duty_manager_reads_of_alerts_are_in_the_access_audit(
     assert audit.status_code == 200, audit.text
     entries = audit.json()["entries"]
     assert any(e["endpoint"] == "GET /alerts" and e["role"] == "duty_manager" for e in entries)
+
+
+async def test_every_read_of_alerts_cases_and_findings_records_the_cases_it_disclosed(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    async with httpx.AsyncClient() as client:
+        with embedded(_settings(tmp_path, receiver)) as url:
+            await _post_child_k(client, url)
+            await _delivered_all(client, url)
+            alert = (await _alerts(client, url))[0]
+            dm = auth("duty_manager")
+            for method, path, body in [
+                ("GET", "/cases", None),
+                ("GET", "/findings", None),
+                ("POST", f"/alerts/{alert['alert_id']}/ack", None),
+                ("POST", f"/findings/{alert['finding_id']}/resolve", {"reason": "Held late."}),
+            ]:
+                answer = await client.request(method, f"{url}{path}", json=body, headers=dm)
+                assert answer.status_code in (200, 201), (path, answer.text)
+            audit = await client.get(
+                f"{url}/audit", params={"limit": "1000"}, headers=auth("admin")
+            )
+            of_case = await client.get(
+                f"{url}/audit",
+                params={"case_id": "child-k", "limit": "1000"},
+                headers=auth("admin"),
+            )
+    assert "GET /cases" in {e["endpoint"] for e in of_case.json()["entries"]}
+    entries = {e["endpoint"]: e for e in audit.json()["entries"] if e["role"] == "duty_manager"}
+    for endpoint in (
+        "GET /alerts",
+        "GET /cases",
+        "GET /findings",
+        "POST /alerts/{alert_id}/ack",
+        "POST /findings/{finding_id}/resolve",
+    ):
+        assert entries[endpoint]["case_ids"] == ["child-k"], entries[endpoint]
+        assert entries[endpoint]["case_id"] == "child-k"

@@ -222,3 +222,39 @@ def test_a_body_rewritten_as_text_is_still_reported_not_crashed_on(store: Path) 
 
     assert done.returncode == 1
     assert "BROKEN at position 2" in done.stdout
+
+
+def test_deleting_the_newest_audit_records_after_a_checkpoint_fails_verify(
+    store: Path, tmp_path: Path
+) -> None:
+    audit_db = store.parent / "audit.db"
+    _fill_audit(audit_db, 5)
+    checkpoint = tmp_path / "kept-elsewhere.json"
+    exported = verify(store, "--export-checkpoint", str(checkpoint))
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    assert "access audit records 1..5" in exported.stdout
+    tamper(
+        audit_db, ("DROP TRIGGER access_no_delete", ()), ("DELETE FROM access WHERE seq > 3", ())
+    )
+
+    plain = verify(store, "--audit")
+    checked = verify(store, "--checkpoint", str(checkpoint))
+
+    assert plain.returncode == 0  # a shorter chain is self-consistent...
+    assert checked.returncode == 1, checked.stdout  # ...but the signed head says 5 records
+    assert "the newest 2 audit records were deleted" in checked.stdout
+
+
+def test_an_intact_audit_log_holds_its_checkpoint_after_more_reads(
+    store: Path, tmp_path: Path
+) -> None:
+    audit_db = store.parent / "audit.db"
+    _fill_audit(audit_db, 3)
+    checkpoint = tmp_path / "cp.json"
+    assert verify(store, "--export-checkpoint", str(checkpoint)).returncode == 0
+    _fill_audit(audit_db, 2)
+
+    done = verify(store, "--checkpoint", str(checkpoint))
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "checkpoint holds for the access audit: records 1..3" in done.stdout

@@ -6,7 +6,6 @@ who knew what when, the obligations, and legal status, agreements and people.
 """
 
 from collections.abc import Mapping
-from html import escape
 from typing import Any
 
 from services.projection.replay import sections
@@ -43,7 +42,7 @@ def render_html(doc: Mapping[str, Any]) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>\n"
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>{body}</body></html>\n"
     )
 
 

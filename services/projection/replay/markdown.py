@@ -1,10 +1,12 @@
 """The replay document as Markdown: findings, the merged chronology with each finding
-where it fell due, and who knew what when. Table cells are escaped for pipes and
-line breaks so a professional's free text cannot break the table."""
+where it fell due, and who knew what when. Every text from an event goes through
+``neutral.md_text``: it renders literally, so free text cannot break a table, add a
+link or image, or smuggle HTML or terminal escapes into the document."""
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from services.projection.replay.neutral import md_code, md_text
 from services.projection.replay.view import (
     EventView,
     FindingView,
@@ -36,8 +38,8 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
 
 
 def cell(value: object) -> str:
-    text = " ".join(str(value).split())
-    return text.replace("\\", "\\\\").replace("|", "\\|")
+    """One table cell (or inline span) of literal text."""
+    return md_text(value)
 
 
 def _table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
@@ -54,7 +56,7 @@ def _findings(view: ReplayView) -> list[str]:
         to = f" → {agency_name(f.to_agency)}" if f.to_agency else ""
         met = f", met {fmt_time(f.met_at)}" if f.met_at else ""
         out.append(
-            f"- **{f.label} {cell(f.rule + to)}** — {finding_status(f.status)}, "
+            f"- **{f.label} {cell(f.rule + to)}** — {cell(finding_status(f.status))}, "
             f"{cell(f.severity)}; due {fmt_time(f.due_at)}{met}; triggered by "
             f"{', '.join(f'#{n}' for n in f.triggers)}. {cell(f.explanation)}"
         )
@@ -73,17 +75,17 @@ def _event(e: EventView) -> list[str]:
     recorded = fmt_time(e.recorded_at)
     if e.recorded_late:
         recorded += f" (**{fmt_delay(e.recording_delay)} later**)"
-    what = e.summary + (f" {e.detail}" if e.detail else "")
+    what = cell(e.summary + (f" {e.detail}" if e.detail else ""))
     if e.passed_on:
         reached = ", ".join(agency_name(a) for a in e.reached)
-        what += f" Passed on to {reached}: {', '.join(f'#{n}' for n in e.passed_on)}."
-    what += f" `{e.type}`"
+        what += " " + cell(f"Passed on to {reached}: {', '.join(f'#{n}' for n in e.passed_on)}.")
+    what += f" `{md_code(e.type)}`"
     return [
         str(e.number),
         fmt_time(e.occurred_at),
         recorded,
-        agency_name(e.agency),
-        cell(what),
+        cell(agency_name(e.agency)),
+        what,
         cell(", ".join(e.children)),
         ", ".join(e.finding_labels),
     ]
@@ -91,13 +93,13 @@ def _event(e: EventView) -> list[str]:
 
 def _finding(f: FindingView) -> list[str]:
     to = f" → {agency_name(f.to_agency)}" if f.to_agency else ""
-    what = f"⚑ **{f.rule}{to}** ({finding_status(f.status)}): {f.explanation}"
-    return [f"**{f.label}**", fmt_time(f.due_at), "", "deadline", cell(what), "", f.label]
+    what = f"⚑ **{cell(f.rule + to)}** ({cell(finding_status(f.status))}): {cell(f.explanation)}"
+    return [f"**{f.label}**", fmt_time(f.due_at), "", "deadline", what, "", f.label]
 
 
 def _knowledge(view: ReplayView) -> list[str]:
     since: Mapping[str, Mapping[str, str]] = view.picture.get("knowledge_since", {})
-    header = ["#", "Event", *(agency_name(a) for a in view.agencies)]
+    header = ["#", "Event", *(cell(agency_name(a)) for a in view.agencies)]
     rows = []
     for e in view.events:
         known = since.get(e.event_id, {})

@@ -4,8 +4,8 @@ every string escaped."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from html import escape
 
+from services.projection.replay.neutral import html_text as esc
 from services.projection.replay.view import (
     AGENCY_ORDER,
     EventView,
@@ -82,12 +82,12 @@ def lane(view: ReplayView, lane: Lane) -> str:
     count = sum(1 for e in view.events if e.agency == lane.agency)
     height = lane.bottom - lane.top
     return (
-        f'<g class="lane" data-agency="{escape(lane.agency)}">'
+        f'<g class="lane" data-agency="{esc(lane.agency)}">'
         f'<rect x="0" y="{lane.top:.1f}" width="{WIDTH}" height="{height:.1f}" fill="{c}" '
         f'fill-opacity="0.05" stroke="{c}" stroke-opacity="0.25"/>'
         f'<rect x="0" y="{lane.top:.1f}" width="6" height="{height:.1f}" fill="{c}"/>'
         f'<text x="14" y="{mid - 1:.1f}" font-size="14" font-weight="700" fill="{c}">'
-        f"{escape(agency_name(lane.agency))}</text>"
+        f"{esc(agency_name(lane.agency))}</text>"
         f'<text x="14" y="{mid + 14:.1f}" font-size="10.5" fill="{GREY}">'
         f"{count} event{'s' if count != 1 else ''}</text>"
         f'<line x1="{LEFT}" y1="{lane.centre:.1f}" x2="{WIDTH - RIGHT}" y2="{lane.centre:.1f}" '
@@ -105,9 +105,9 @@ def dot(e: EventView, y: float, scale: Scale) -> str:
     )
     tip = f"#{e.number} {fmt_time(e.occurred_at)} {e.summary}"
     return (
-        f'<g class="event-mark" data-event="{e.number}" data-type="{escape(e.type)}">{ring}'
+        f'<g class="event-mark" data-event="{e.number}" data-type="{esc(e.type)}">{ring}'
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5.5" fill="{fill}" stroke="{c}" stroke-width="2">'
-        f'<title>{escape(tip)}</title></circle><text x="{x:.1f}" y="{y - 11:.1f}" '
+        f'<title>{esc(tip)}</title></circle><text x="{x:.1f}" y="{y - 11:.1f}" '
         f'font-size="10.5" font-weight="700" text-anchor="middle" '
         f'fill="{RED if e.finding_labels else "#222"}" {HALO}>{e.number}</text></g>'
     )
@@ -123,7 +123,7 @@ def arrows(e: EventView, y1: float, centre: dict[str, float], scale: Scale) -> s
         sign = 1 if y2 > y1 else -1
         a, b = y1 + sign * 7, y2 - sign * 8
         out.append(
-            f'<path class="share-arrow" data-event="{e.number}" data-to="{escape(target)}" '
+            f'<path class="share-arrow" data-event="{e.number}" data-to="{esc(target)}" '
             f'd="M{x:.1f},{a:.1f} C{x + 16:.1f},{a + sign * 10:.1f} {x + 16:.1f},'
             f'{b - sign * 10:.1f} {x:.1f},{b:.1f}" fill="none" stroke="{colour(e.agency)}" '
             f'stroke-width="1.6" marker-end="url(#head-{head})"/>'
@@ -164,8 +164,8 @@ def late(e: EventView, lane: Lane, scale: Scale) -> str:
         f'L{x0:.1f},{y + 13:.1f} L{x1:.1f},{y + 13:.1f} L{x1:.1f},{y + 5:.1f}" fill="none" '
         f'stroke="{c}" stroke-dasharray="5 3" stroke-width="1.3"/><rect x="{x1 - 4:.1f}" '
         f'y="{y - 4:.1f}" width="8" height="8" fill="#fff" stroke="{c}" stroke-width="2">'
-        f'<title>{escape(text)}</title></rect><text x="{x1 - 8:.1f}" y="{y + 25:.1f}" '
-        f'font-size="10.5" text-anchor="end" fill="{c}" {HALO}>{escape(text)}</text></g>'
+        f'<title>{esc(text)}</title></rect><text x="{x1 - 8:.1f}" y="{y + 25:.1f}" '
+        f'font-size="10.5" text-anchor="end" fill="{c}" {HALO}>{esc(text)}</text></g>'
     )
 
 
@@ -198,10 +198,10 @@ def _finding(f: FindingView, scale: Scale, y: float, as_of: datetime) -> str:
         else f'<path d="M{xe:.1f},{mid - 5:.1f} l7,5 l-7,5 z" fill="{RED}"/>'
     )
     return (
-        f'<g class="finding" data-finding="{f.label}" data-status="{escape(f.status)}">'
+        f'<g class="finding" data-finding="{f.label}" data-status="{esc(f.status)}">'
         f'<line x1="{LEFT}" y1="{mid:.1f}" x2="{WIDTH - RIGHT}" y2="{mid:.1f}" stroke="#e6e6e1"/>'
         f'<text x="14" y="{mid + 4:.1f}" font-size="11" fill="{DARK_RED}">'
-        f'<tspan font-weight="700">{f.label}</tspan> {escape(finding_status(f.status))}</text>'
+        f'<tspan font-weight="700">{f.label}</tspan> {esc(finding_status(f.status))}</text>'
         f'<rect class="finding-bar" x="{x0:.1f}" y="{mid - 4:.1f}" '
         f'width="{max(xd - x0, 3):.1f}" height="8" fill="{RED}" rx="2"/>'
         f'<rect class="overdue" x="{xd:.1f}" y="{mid - 3:.1f}" width="{xe - xd:.1f}" '
@@ -229,7 +229,7 @@ def _finding_label(f: FindingView, x0: float, xd: float, xe: float, mid: float) 
         f'<rect x="{bg_x:.1f}" y="{mid - 8:.1f}" width="{width:.1f}" height="15" rx="2" '
         f'fill="#fff" fill-opacity="0.92"/><text class="finding-label" x="{x:.1f}" '
         f'y="{mid + 4:.1f}" font-size="10.5" text-anchor="{anchor}" fill="{DARK_RED}">'
-        f'<tspan font-weight="700">{escape(f.label)}</tspan>{escape(text[len(f.label) :])}'
+        f'<tspan font-weight="700">{esc(f.label)}</tspan>{esc(text[len(f.label) :])}'
         "</text>"
     )
 
@@ -241,7 +241,7 @@ def as_of(view: ReplayView, scale: Scale, bottom: float) -> str:
     return (
         f'<g class="as-of">{vline(x, AXIS - 18, bottom, "#222", "as-of-line", 1.4)}'
         f'<text x="{x - 4:.1f}" y="{AXIS - 6}" font-size="10.5" text-anchor="end" '
-        f'font-weight="700" {HALO}>as of {escape(fmt_time(view.as_of))}</text></g>'
+        f'font-weight="700" {HALO}>as of {esc(fmt_time(view.as_of))}</text></g>'
     )
 
 

@@ -2,8 +2,8 @@
 status, agreements and people; and the small escaping helpers every section uses."""
 
 from collections.abc import Iterable, Mapping
-from html import escape
 
+from services.projection.replay.neutral import html_text
 from services.projection.replay.view import (
     EventView,
     ReplayView,
@@ -15,7 +15,8 @@ from services.projection.replay.view import (
 
 
 def esc(value: object) -> str:
-    return escape(str(value))
+    """HTML-escaped, control characters made visible (``neutral.html_text``)."""
+    return html_text(value)
 
 
 def agency_html(agency: str | None) -> str:

@@ -6,10 +6,10 @@ marks themselves are drawn by ``marks``. Returns SVG text; every string is escap
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from html import escape
 
 from services.projection.replay import marks
 from services.projection.replay.marks import AXIS, LEFT, RIGHT, STACK, WIDTH, Lane, Scale
+from services.projection.replay.neutral import html_text as esc
 from services.projection.replay.view import (
     MEETING_TYPES,
     SHARING_TYPES,
@@ -54,8 +54,8 @@ def render_timeline(view: ReplayView) -> str:
     title = f"Swimlane timeline of case {view.case_id}"
     return (
         f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} '
-        f'{box.bottom + 40:.0f}" role="img" aria-label="{escape(title)}" '
-        f'font-family="Helvetica, Arial, sans-serif"><title>{escape(title)}</title>'
+        f'{box.bottom + 40:.0f}" role="img" aria-label="{esc(title)}" '
+        f'font-family="Helvetica, Arial, sans-serif"><title>{esc(title)}</title>'
         f"{''.join(parts)}</svg>"
     )
 
@@ -143,7 +143,7 @@ def _band(
     return (
         f'<rect class="day" x="{x0:.1f}" y="0" width="{x1 - x0:.1f}" height="{bottom:.0f}" '
         f'fill="{fill}"/><text class="day-label" x="{(x0 + x1) / 2:.1f}" y="15" '
-        f'text-anchor="middle" font-weight="700" font-size="12.5">{escape(name)}</text>'
+        f'text-anchor="middle" font-weight="700" font-size="12.5">{esc(name)}</text>'
         + (boundary if scale.x(day) >= LEFT else "")
     )
 
