@@ -78,13 +78,19 @@ def test_an_agency_reading_its_own_event_is_audited_with_the_event_and_case(
     assert entry["endpoint"] == "GET /police/events/{event_id}"
 
 
-def test_a_refused_read_discloses_nothing_and_records_nothing(client: httpx.Client) -> None:
+def test_a_refused_read_discloses_nothing_and_is_audited_as_a_denial_not_a_read(
+    client: httpx.Client,
+) -> None:
     envelope = posted(client)
 
     refused = client.get(f"/police/events/{envelope['event_id']}", headers=auth("edt"))
 
     assert refused.status_code == 403
+    assert envelope["data"]["summary"] not in refused.text and CASE not in refused.text
     assert [e for e in audit(client, case_id=CASE) if e["role"] != "admin"] == []
+    [denial] = [e for e in audit(client) if e["role"] != "admin"]
+    assert (denial["agency"], denial["denied"]) == ("edt", 403)
+    assert denial["endpoint"] == "GET /police/events/{event_id}"
 
 
 @pytest.mark.parametrize("who", ["reviewer", "duty_manager", "police"])
