@@ -50,7 +50,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         self,
         host: str,
         port: int,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
@@ -67,9 +67,9 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         assert failure is not None
         raise failure
 
-    async def _checked(self, host: str, port: int, timeout: float | None) -> list[str]:
+    async def _checked(self, host: str, port: int, seconds: float | None) -> list[str]:
         try:
-            addresses = await asyncio.wait_for(self._resolver.resolve(host, port), timeout)
+            addresses = await asyncio.wait_for(self._resolver.resolve(host, port), seconds)
         except TimeoutError as e:
             raise httpcore.ConnectTimeout(f"resolving {host} timed out") from e
         except OSError as e:
@@ -85,7 +85,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
     async def connect_unix_socket(
         self,
         path: str,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         raise DestinationRefused("a unix socket is not a webhook destination")

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from events.records import RecordedEvent
 from infra.config import Settings
+from infra.files import write_private
 from services.cli.options import add_settings_arguments, settings_from
 from services.http.runtime import open_runtime
 from services.projection.domain.policy import RulePolicy
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
     else:
-        args.out.write_text(text, encoding="utf-8")
+        write_private(args.out, text.encode("utf-8"))
         console.print(f"wrote {args.out} ({len(events)} events)")
     return 0
 

@@ -10,7 +10,6 @@ stream (``infra.integrity.sources``); the checkpoint format is the same.
 
 import argparse
 import asyncio
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from infra.config import Settings
+from infra.files import write_private
 from infra.integrity import checkpoint as checkpoints
 from infra.integrity.ports import ChainSource
 from infra.integrity.sources import open_chain_source
@@ -133,9 +133,7 @@ def _export(settings: Settings, result: Verified, file: Path) -> int:
     cp = checkpoints.sign(
         seed, position=result.position, chain_hash=result.chain_hash, created_at=datetime.now(UTC)
     )
-    fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    with os.fdopen(fd, "wb") as out:
-        out.write(cp.to_json() + b"\n")
+    write_private(file, cp.to_json() + b"\n")
     print(f"checkpoint written to {file}: position {cp.position}")
     return INTACT
 

@@ -61,10 +61,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _probe_forgeries(args: argparse.Namespace, now: datetime, secret: str) -> int:
     """A wrong signature and a stale timestamp must both be refused."""
-    wrong_key = _signed(now, generate_secret())
-    stale = _signed(now - STALE, secret)
+    forgeries = {
+        "a wrong signature": _signed(now, generate_secret()),
+        "a stale timestamp": _signed(now - STALE, secret),
+    }
     failed = False
-    for what, (_, body, headers) in (("a wrong signature", wrong_key), ("a stale timestamp", stale)):
+    for what, (_, body, headers) in forgeries.items():
         outcome = _send(args, body, headers)
         if _accepted(outcome):
             failed = True

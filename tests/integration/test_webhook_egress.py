@@ -20,8 +20,8 @@ from infra.webhooks.httpx_sender import HttpxWebhookSender
 from infra.webhooks.pinned import DestinationRefused, PinnedBackend
 from services.notifier.bootstrap import build_notifier
 from services.notifier.domain.alerts import alert_id_for
-from tests.support.notifier_kit import make_finding, make_settings, make_subscription
 from services.notifier.service import Notifier
+from tests.support.notifier_kit import make_finding, make_settings, make_subscription
 from tests.support.receiver import Receiver, wait_until
 
 BODY, HEADERS = b"{}", {"webhook-id": "msg_1"}
@@ -49,7 +49,7 @@ class RecordingBackend(httpcore.AsyncNetworkBackend):
         self,
         host: str,
         port: int,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
