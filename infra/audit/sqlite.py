@@ -22,6 +22,7 @@ import orjson
 from events.records import canonical_bytes
 from infra.audit.port import AccessRecord, AuditUnavailable, ReadAccess
 from infra.clock import Clock, SystemClock
+from infra.files import private_file
 from infra.store import chain
 
 SCHEMA = """
@@ -59,7 +60,7 @@ class SQLiteAccessAudit:
         self._closed = False
 
     async def start(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)
         try:
             conn = await asyncio.to_thread(_connect, self.path)
         except sqlite3.Error as e:

@@ -1,8 +1,9 @@
 """Duty-manager webhook subscriptions and delivery settings.
 
-Validation is fail-fast: a placeholder secret, a plain-HTTP URL to a remote host
-or an escalation to nobody stops start-up with a message naming the field,
-rather than losing an alert at three in the morning.
+Validation is fail-fast: a placeholder secret, a plain-HTTP URL to a remote host,
+a URL to a private or metadata address (unless ``allow_private``) or an
+escalation to nobody stops start-up with a message naming the field, rather
+than losing an alert at three in the morning.
 """
 
 import base64
@@ -15,14 +16,14 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from events.agencies import Agency
+from infra.webhooks.egress import LOOPBACK_NAMES, host_refusal
 
 SECRET_PREFIX = "whsec_"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 
 def parse_duration(text: str) -> timedelta:
@@ -47,7 +48,7 @@ def decode_secret(secret: str) -> bytes:
 
 
 def is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
+    if host.lower() in LOOPBACK_NAMES:
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -62,6 +63,18 @@ def _check_url(url: str) -> str:
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ValueError("webhook URLs must use HTTPS (plain HTTP only to loopback)")
     return url
+
+
+def check_destination(url: str, allow_private: bool) -> None:
+    """Refuse a URL whose host is private, loopback, link-local or metadata,
+    unless the subscription says it really delivers inside the network."""
+    host = urlsplit(url).hostname or ""
+    reason = None if allow_private else host_refusal(host)
+    if reason is not None:
+        raise ValueError(
+            f"url {url!r}: {host} is {reason}; alerts go only to public addresses "
+            "unless the subscription sets allow_private = true"
+        )
 
 
 def _check_durations(values: list[str] | None) -> list[str] | None:
@@ -90,11 +103,20 @@ class Subscription(BaseModel):
     """Delays between attempts; jitter is added. Defaults to the notifier's."""
     previous_secrets: list[SecretStr] = Field(default_factory=list)
     """Older secrets still signed with during key rotation."""
+    allow_private: bool = False
+    """Deliver to a private, loopback or link-local receiver (a pager gateway
+    inside the network, a development receiver). Off by default: alerts then go
+    only to public addresses, checked again at every send."""
 
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
         return _check_url(value)
+
+    @model_validator(mode="after")
+    def _destination(self) -> "Subscription":
+        check_destination(self.url, self.allow_private)
+        return self
 
     @field_validator("secret")
     @classmethod

@@ -1,4 +1,11 @@
-"""The root settings model and its loader."""
+"""The root settings model and its loader.
+
+Sources, highest first: arguments, ``SAFEGUARD_*`` environment variables, the
+secrets directory, then the TOML file. The secrets directory
+(``SAFEGUARD_SECRETS_DIR``, else ``/run/secrets`` when it exists: Docker and
+Kubernetes mount secrets there) holds one file per value, named like the
+environment variable in lower case: ``safeguard_trust__signing_key_seed``.
+"""
 
 import os
 from pathlib import Path
@@ -7,6 +14,7 @@ from typing import Any
 from pydantic import Field, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NestedSecretsSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -19,6 +27,16 @@ from infra.config.notifier import NotifierSettings, Subscription, check_subscrip
 from infra.config.rules import RuleSettings
 from infra.config.stream import KafkaSettings, StoreSettings
 from infra.config.trust import TrustSettings
+
+DEFAULT_SECRETS_DIR = Path("/run/secrets")
+
+
+def secrets_directory() -> Path | None:
+    """``SAFEGUARD_SECRETS_DIR`` (which must then exist), else ``/run/secrets`` if present."""
+    named = os.environ.get("SAFEGUARD_SECRETS_DIR")
+    if named:
+        return Path(named)
+    return DEFAULT_SECRETS_DIR if DEFAULT_SECRETS_DIR.is_dir() else None
 
 
 class Settings(BaseSettings):
@@ -60,6 +78,13 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml_file = os.environ.get("SAFEGUARD_CONFIG")
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        secrets_dir = secrets_directory()
+        if secrets_dir is not None:
+            sources.append(
+                NestedSecretsSettingsSource(
+                    file_secret_settings, secrets_dir=secrets_dir, secrets_dir_missing="error"
+                )
+            )
         if toml_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_file)))
         return tuple(sources)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from infra.clock import Clock
 from infra.config import Settings
+from infra.files import private_dir
 from infra.store.port import EventStore
 
 
@@ -31,6 +32,6 @@ async def open_store(
     from infra.store.sqlite import SQLiteEventStore
 
     path = sqlite_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     async with SQLiteEventStore(path, clock=clock, hash_chain=settings.trust.hash_chain) as sqlite:
         yield sqlite

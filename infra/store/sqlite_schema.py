@@ -14,6 +14,7 @@ from pathlib import Path
 import orjson
 
 from events.records import RecordedEvent
+from infra.files import private_file
 
 log = logging.getLogger("safeguard.store")
 
@@ -84,7 +85,7 @@ index pages all over the file; SQLite's default 2 MiB re-reads them."""
 def connect_writer(path: Path) -> sqlite3.Connection:
     """The one read-write connection: WAL + ``synchronous=FULL`` so that a
     returned commit has been fsynced and survives kill -9 or power loss."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
     if str(mode).lower() != "wal":

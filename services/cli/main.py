@@ -8,6 +8,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from infra.files import restrict_new_files
+
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("services.cli.serve", "run the embedded stack: every service in one process"),
     "run": ("services.cli.run", "run one service alone: police|edt|health|projection|…"),
@@ -22,6 +24,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Every process starts here (or in ``services.notifier.__main__``): the
+    stores, keys and documents it writes are owner-only."""
+    restrict_new_files()
     parser = argparse.ArgumentParser(prog="safeguard", description=__doc__.split(".")[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     args_list = list(sys.argv[1:] if argv is None else argv)

@@ -12,7 +12,6 @@ Where there is an access audit, the checkpoint also signs its head, so a later
 
 import argparse
 import asyncio
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from infra.config import Settings
+from infra.files import write_private
 from infra.integrity import checkpoint as checkpoints
 from infra.integrity.ports import ChainSource
 from infra.integrity.sources import open_chain_source
@@ -175,9 +175,7 @@ def _export(settings: Settings, result: Verified, file: Path) -> int:
         created_at=datetime.now(UTC),
         audit=None if head is None else (head.position, head.chain_hash),
     )
-    fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    with os.fdopen(fd, "wb") as out:
-        out.write(cp.to_json() + b"\n")
+    write_private(file, cp.to_json() + b"\n")
     covers = "" if cp.audit_seq is None else f", access audit records 1..{cp.audit_seq}"
     print(f"checkpoint written to {file}: position {cp.position}{covers}")
     return INTACT

@@ -1,8 +1,12 @@
-"""``safeguard webhook-test URL [--secret whsec_...]``: send one signed test alert.
+"""``safeguard webhook-test URL [--secret whsec_...]``: send one signed test alert,
+then two forged ones.
 
-For integrators wiring a receiver: it is signed exactly as real alerts are
-(Standard Webhooks), so a receiver that accepts it will accept them. Without
-``--secret`` a fresh secret is generated and printed, to paste into the receiver.
+For integrators wiring a receiver: the first is signed exactly as real alerts
+are (Standard Webhooks), so a receiver that accepts it will accept them. Then a
+request with a wrong signature and one with a stale timestamp: a receiver that
+accepts either would page a duty manager for anyone who can reach it, so that
+fails the test loudly. Without ``--secret`` a fresh secret is generated and
+printed, to paste into the receiver.
 """
 
 import argparse
@@ -23,30 +27,80 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("url", help="the receiver's URL (HTTPS, or HTTP to loopback)")
     parser.add_argument("--secret", help="whsec_... secret the receiver verifies with")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds (default 10)")
+    parser.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="the receiver is on a private or loopback address (as allow_private = true)",
+    )
+
+
+EXIT_OK, EXIT_NOT_ACCEPTED, EXIT_USAGE, EXIT_ACCEPTS_FORGERIES = 0, 1, 2, 3
+STALE = timedelta(minutes=10)
 
 
 def run(args: argparse.Namespace) -> int:
     secret = args.secret or generate_secret()
     try:
-        Subscription(name="webhook-test", url=args.url, secret=secret)
+        Subscription(
+            name="webhook-test", url=args.url, secret=secret, allow_private=args.allow_private
+        )
     except ValueError as e:
-        print(f"safeguard: {e}", file=sys.stderr)
-        return 2
+        hint = " (here: --allow-private)" if "allow_private" in str(e) else ""
+        print(f"safeguard: {e}{hint}", file=sys.stderr)
+        return EXIT_USAGE
     if not args.secret:
         print(f"secret: {secret}  (generated; configure your receiver with it)")
     now = datetime.now(UTC)
-    msg_id = str(uuid.uuid4())
-    body = orjson.dumps(test_body(msg_id, now))
-    headers = webhook_headers(msg_id, int(now.timestamp()), body, [secret])
-    outcome = asyncio.run(_send(args.url, body, headers, args.timeout))
+    msg_id, body, headers = _signed(now, secret)
+    outcome = _send(args, body, headers)
     _print(msg_id, outcome)
-    return 0 if outcome.status_code is not None and 200 <= outcome.status_code < 300 else 1
+    if not _accepted(outcome):
+        return EXIT_NOT_ACCEPTED
+    return _probe_forgeries(args, now, secret)
 
 
-async def _send(url: str, body: bytes, headers: dict[str, str], seconds: float) -> SendOutcome:
+def _probe_forgeries(args: argparse.Namespace, now: datetime, secret: str) -> int:
+    """A wrong signature and a stale timestamp must both be refused."""
+    forgeries = {
+        "a wrong signature": _signed(now, generate_secret()),
+        "a stale timestamp": _signed(now - STALE, secret),
+    }
+    failed = False
+    for what, (_, body, headers) in forgeries.items():
+        outcome = _send(args, body, headers)
+        if _accepted(outcome):
+            failed = True
+            print(
+                f"FAIL: the receiver ACCEPTED a request with {what} (HTTP {outcome.status_code});"
+                " it must verify webhook-signature and reject timestamps over 5 minutes old",
+                file=sys.stderr,
+            )
+        else:
+            answer = outcome.error if outcome.status_code is None else outcome.status_code
+            print(f"passed: a request with {what} was refused ({answer})")
+    return EXIT_ACCEPTS_FORGERIES if failed else EXIT_OK
+
+
+def _signed(at: datetime, secret: str) -> tuple[str, bytes, dict[str, str]]:
+    msg_id = str(uuid.uuid4())
+    body = orjson.dumps(test_body(msg_id, at))
+    return msg_id, body, webhook_headers(msg_id, int(at.timestamp()), body, [secret])
+
+
+def _accepted(outcome: SendOutcome) -> bool:
+    return outcome.status_code is not None and 200 <= outcome.status_code < 300
+
+
+def _send(args: argparse.Namespace, body: bytes, headers: dict[str, str]) -> SendOutcome:
+    return asyncio.run(_post(args.url, body, headers, args.timeout, args.allow_private))
+
+
+async def _post(
+    url: str, body: bytes, headers: dict[str, str], seconds: float, allow_private: bool
+) -> SendOutcome:
     sender = HttpxWebhookSender(timeout=seconds)
     try:
-        return await sender.send(url, body, headers)
+        return await sender.send(url, body, headers, allow_private=allow_private)
     finally:
         await sender.close()
 

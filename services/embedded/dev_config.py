@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 from events import Agency
+from infra.files import private_dir
 
 FILE_NAME = "safeguard.toml"
 HEADER = """\
@@ -28,7 +29,7 @@ def ensure_dev_config(data_dir: Path) -> tuple[Path, bool]:
     path = dev_config_path(data_dir)
     if path.exists():
         return path, False
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as file:
         file.write(render_dev_config(data_dir))

@@ -5,9 +5,11 @@ import argparse
 from pathlib import Path
 
 from infra.config import load_settings
+from infra.files import restrict_new_files
 
 
 def main() -> int:
+    restrict_new_files()
     parser = argparse.ArgumentParser(prog="python -m services.notifier")
     parser.add_argument("--config", type=Path, help="TOML settings (else SAFEGUARD_CONFIG)")
     settings = load_settings(parser.parse_args().config)

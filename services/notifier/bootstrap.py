@@ -11,6 +11,7 @@ from infra.config.settings import Settings
 from infra.metrics import Metrics
 from infra.store.port import EventStore
 from infra.webhooks.httpx_sender import HttpxWebhookSender
+from infra.webhooks.pinned import Resolver
 from services.notifier.adapters.sqlite_outbox import SQLiteOutbox
 from services.notifier.delivery import Deliverer
 from services.notifier.domain.policy import RetryPolicy
@@ -27,11 +28,13 @@ async def build_notifier(
     db_path: Path | None = None,
     rng: random.Random | None = None,
     metrics: Metrics | None = None,
+    resolver: Resolver | None = None,
 ) -> Notifier:
     """Open the outbox and build a ready ``Notifier`` (start it with ``run()``).
 
     ``close()`` closes the outbox and any HTTP client built here; a client or
-    store passed in stays the caller's to close.
+    store passed in stays the caller's to close. ``resolver`` replaces the
+    system's DNS for the egress check (tests: a name that resolves privately).
     """
     check_subscriptions(settings.subscriptions)
     ns = settings.notifier
@@ -39,7 +42,10 @@ async def build_notifier(
     await outbox.start()
     await restore_outbox(outbox, store)
     sender = HttpxWebhookSender(
-        http_client, timeout=ns.request_timeout_seconds, max_connections=ns.max_in_flight
+        http_client,
+        timeout=ns.request_timeout_seconds,
+        max_connections=ns.max_in_flight,
+        resolver=resolver,
     )
     policies = {
         s.name: RetryPolicy.from_strings(

@@ -47,7 +47,7 @@ class Deliverer:
         body = orjson.dumps(alert_body(alert.alert, attempt, self.base_url))
         stamp = int(self.clock.now().timestamp())
         headers = webhook_headers(alert.alert_id, stamp, body, sub.signing_secrets())
-        outcome = await self.sender.send(sub.url, body, headers)
+        outcome = await self.sender.send(sub.url, body, headers, allow_private=sub.allow_private)
         now = self.clock.now()
         decision = decide(
             outcome.status_code,

@@ -108,8 +108,12 @@ class Outbox(Protocol):
 
 
 class WebhookSender(Protocol):
-    async def send(self, url: str, body: bytes, headers: Mapping[str, str]) -> SendOutcome:
-        """POST a signed body; transport failures come back as outcomes, not raised."""
+    async def send(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, allow_private: bool = False
+    ) -> SendOutcome:
+        """POST a signed body; transport failures, and a destination that resolves
+        to a private address when ``allow_private`` is off, come back as
+        outcomes, not raised."""
         ...
 
     async def close(self) -> None: ...

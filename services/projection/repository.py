@@ -21,6 +21,7 @@ from pathlib import Path
 import orjson
 
 from events.records import RecordedEvent
+from infra.files import private_file
 
 CHECKPOINT_EVERY = 1.0
 """Seconds between checkpoint writes when the store, not this file, keeps the events."""
@@ -52,7 +53,7 @@ class ProjectionRepository:
     crashes the process in the ``sqlite3`` module)."""
 
     def __init__(self, path: Path, *, keep_events: bool) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         self.keep_events = keep_events
         self._pending = 0
         self._flushed_at = 0.0

@@ -5,6 +5,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from infra.files import private_file
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS checkpoint (
     id       INTEGER PRIMARY KEY CHECK (id = 1),
@@ -57,7 +59,7 @@ class SQLiteRelayCheckpoint:
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")

@@ -2,6 +2,7 @@
 read its findings, replay it for a case review, rebuild the picture."""
 
 import json
+import stat
 import subprocess
 import sys
 import tomllib
@@ -29,6 +30,21 @@ def _key(data_dir: Path, role: str) -> str:
     return next(c["key"] for c in config["credentials"] if c["role"] == role)
 
 
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _modes(root: Path) -> dict[str, int]:
+    """Mode of ``root`` and every file under it; a -wal/-shm gone meanwhile is skipped."""
+    modes = {}
+    for path in [root, *root.rglob("*")]:
+        try:
+            modes[str(path)] = _mode(path)
+        except FileNotFoundError:
+            continue
+    return modes
+
+
 def test_serve_demo_then_replay_and_rebuild(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with SafeguardProcess(["serve", "--demo", "--data-dir", str(data)]) as server:
@@ -45,7 +61,10 @@ def test_serve_demo_then_replay_and_rebuild(tmp_path: Path) -> None:
         again = _cli("demo", "--data-dir", str(data), "--url", server.url)
         assert again.returncode == 0, again.stderr  # identical retries: nothing new
         assert "posted 26 events" in again.stdout
+        written = _modes(data)  # while open: the stores' -wal/-shm, the config with keys
 
+    assert any(name.endswith("events.db-wal") for name in written)
+    assert written == {name: 0o700 if name == str(data) else 0o600 for name in written}
     for fmt in ("html", "md", "json"):
         out = tmp_path / f"child-k.{fmt}"
         replay = _cli(
@@ -67,6 +86,7 @@ def test_serve_demo_then_replay_and_rebuild(tmp_path: Path) -> None:
     assert rules == sorted(e.rule for e in CHILD_K_EXPECTED)
     assert "child-not-considered" in (tmp_path / "child-k.html").read_text()
     assert "| " in (tmp_path / "child-k.md").read_text()
+    assert {_mode(tmp_path / f"child-k.{fmt}") for fmt in ("html", "md", "json")} == {0o600}
 
     rebuild = _cli("rebuild", "--data-dir", str(data))
     assert rebuild.returncode == 0, rebuild.stderr
@@ -79,3 +99,14 @@ def test_replay_of_an_unknown_case_fails_clearly(tmp_path: Path) -> None:
     replay = _cli("replay", "--case", "nobody", "--data-dir", str(tmp_path))
     assert replay.returncode == 1
     assert "no events for case 'nobody'" in replay.stderr
+
+
+def test_the_command_creates_owner_only_files_even_where_no_mode_is_given(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "schemas"  # export-schemas writes with plain write_text: the umask decides
+    result = _cli("export-schemas", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    modes = _modes(out)
+    assert len(modes) > 20
+    assert modes == {name: 0o700 if name == str(out) else 0o600 for name in modes}

@@ -44,6 +44,7 @@ name = "edt"
 url = "{url}"
 secret = "{SECRET}"
 retry_schedule = ["50ms"]
+allow_private = true
 ''')
     return path
 

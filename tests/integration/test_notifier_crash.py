@@ -92,7 +92,7 @@ async def test_sigkill_while_retries_are_pending_still_delivers_each_alert_exact
     config.write_text(
         f'public_url = "https://safeguard.example.org"\n[notifier]\nhorizon = "1h"\n'
         f'[[subscriptions]]\nname = "edt"\nurl = "{rx.url}"\nsecret = "{SECRET}"\n'
-        f'retry_schedule = ["100ms"]\n'
+        f'retry_schedule = ["100ms"]\nallow_private = true\n'
     )
     findings = [make_finding(n) for n in range(1, 6)]
     ids = {alert_id_for(f.finding_id, "open", "edt") for f in findings}

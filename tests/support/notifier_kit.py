@@ -37,11 +37,13 @@ def make_finding(n: int = 1, **kw: Any) -> Finding:
 
 
 def make_subscription(name: str, url: str, **kw: Any) -> Subscription:
+    """Tests deliver to a ``Receiver`` on loopback, hence ``allow_private``."""
     return Subscription(
         name=name,
         url=url,
         secret=kw.pop("secret", SECRET),
         retry_schedule=kw.pop("retry_schedule", ["50ms"]),
+        allow_private=kw.pop("allow_private", True),
         **kw,
     )
 

@@ -3,7 +3,9 @@
 A small asyncio HTTP/1.1 server (no framework) that records every request and
 answers from a script: fail the next N, answer 410 or 429 with ``Retry-After``,
 or go down (listener and open connections closed) and come back on the same
-port. It dedupes by ``webhook-id`` the way an integrator should.
+port. It dedupes by ``webhook-id`` the way an integrator should. Given a
+``secret`` it also verifies signature and timestamp (``standardwebhooks``) and
+answers 400 to a request that fails; without one it is naive and takes anything.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from tests.support.server import free_port
 
@@ -47,8 +51,9 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, secret: str | None = None) -> None:
         self.port = port or free_port()
+        self._verifier = None if secret is None else Webhook(secret)
         self.requests: list[Received] = []
         self.script: deque[Reply] = deque()
         self.default = Reply(200)
@@ -85,6 +90,15 @@ class Receiver:
     def for_id(self, webhook_id: str) -> list[Received]:
         return [r for r in self.requests if r.webhook_id == webhook_id]
 
+    def _verifies(self, body: bytes, headers: dict[str, str]) -> bool:
+        if self._verifier is None:
+            return True
+        try:
+            self._verifier.verify(body, headers)
+        except WebhookVerificationError:
+            return False
+        return True
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
         try:
@@ -107,7 +121,8 @@ class Receiver:
             for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)
         }
         body = await reader.readexactly(int(headers.get("content-length", "0")))
-        reply = self.script.popleft() if self.script else self.default
+        reply = Reply(400) if not self._verifies(body, headers) else None
+        reply = reply or (self.script.popleft() if self.script else self.default)
         self.requests.append(Received(path, headers, body, reply.status, time.monotonic()))
         extra = "".join(f"{k}: {v}\r\n" for k, v in reply.headers.items())
         writer.write(

@@ -69,12 +69,54 @@ rules = []
     assert settings.subscriptions[0].escalation_delay == timedelta(minutes=15)
 
 
-def test_plain_http_is_refused_except_to_loopback() -> None:
+def test_plain_http_is_refused_except_to_loopback_with_allow_private() -> None:
     with pytest.raises(ValidationError, match="HTTPS"):
-        sub(url="http://pager.example.org/hook")
-    assert sub(url="http://127.0.0.1:9000/hook").url.startswith("http://127.0.0.1")
-    assert sub(url="http://localhost:9000/hook")
-    assert sub(url="http://[::1]:9000/hook")
+        sub(url="http://pager.example.org/hook", allow_private=True)
+    with pytest.raises(ValidationError, match="allow_private"):
+        sub(url="http://127.0.0.1:9000/hook")
+    local = sub(url="http://127.0.0.1:9000/hook", allow_private=True)
+    assert local.url.startswith("http://127.0.0.1")
+    assert sub(url="http://localhost:9000/hook", allow_private=True)
+    assert sub(url="http://[::1]:9000/hook", allow_private=True)
+
+
+NOT_PUBLIC = [
+    ("https://10.0.0.5/hook", "private"),
+    ("https://172.16.4.1/hook", "private"),
+    ("https://192.168.1.20/hook", "private"),
+    ("https://[fd12:3456::1]/hook", "private"),
+    ("https://127.0.0.1/hook", "loopback"),
+    ("https://[::1]/hook", "loopback"),
+    ("https://localhost/hook", "loopback"),
+    ("https://169.254.10.1/hook", "link-local"),
+    ("https://[fe80::1]/hook", "link-local"),
+    ("https://0.0.0.0/hook", "unspecified"),
+    ("https://[::]/hook", "unspecified"),
+    ("https://100.64.0.7/hook", "carrier-grade NAT"),
+    ("https://224.0.0.1/hook", "multicast"),
+    ("https://240.0.0.1/hook", "reserved"),
+    ("https://169.254.169.254/latest/meta-data", "metadata"),
+    ("https://[fd00:ec2::254]/hook", "metadata"),
+    ("https://metadata.google.internal/computeMetadata/v1", "metadata"),
+    ("https://[::ffff:10.0.0.5]/hook", "private"),
+]
+
+
+@pytest.mark.parametrize(("url", "kind"), NOT_PUBLIC)
+def test_https_to_a_non_public_address_stops_start_up(url: str, kind: str) -> None:
+    with pytest.raises(ValidationError, match=f"{kind}.*allow_private = true"):
+        sub(url=url)
+
+
+@pytest.mark.parametrize(("url", "kind"), NOT_PUBLIC)
+def test_allow_private_lets_an_inside_receiver_through(url: str, kind: str) -> None:
+    assert sub(url=url, allow_private=True).allow_private
+
+
+def test_public_addresses_and_names_are_accepted_without_allow_private() -> None:
+    assert sub(url="https://93.184.215.14/hook")
+    assert sub(url="https://[2606:4700::1111]/hook")
+    assert sub(url=URL)  # a name: its addresses are checked at every send
 
 
 @pytest.mark.parametrize("secret", ["whsec_...", "sk_live_abc", "whsec_" + "QUJD"])

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import orjson
 
 from events.records import Submission
+from infra.files import private_file
 from services.notifier.adapters.outbox_rows import (
     INSERT,
     RESTORE,
@@ -57,7 +58,7 @@ class SQLiteOutbox:
         await self._run(self._open)
 
     def _open(self) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self._path)
         db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode=WAL")
