@@ -15,11 +15,8 @@ from rich.console import Console
 from events.records import RecordedEvent
 from infra.audit import AuditUnavailable
 from infra.config import Settings
-<<<<<<< HEAD
-from services.cli.access import add_audit_arguments, cli_access, record_cli_access
-=======
 from infra.files import write_private
->>>>>>> egress
+from services.cli.access import add_audit_arguments, cli_access, record_cli_access
 from services.cli.options import add_settings_arguments, settings_from
 from services.http.runtime import open_runtime
 from services.projection.domain.policy import RulePolicy
@@ -71,13 +68,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
     else:
-<<<<<<< HEAD
-        args.out.write_text(text, encoding="utf-8")
-        console.print(f"wrote {console_text(args.out)} ({len(events)} events)")
-=======
         write_private(args.out, text.encode("utf-8"))
-        console.print(f"wrote {args.out} ({len(events)} events)")
->>>>>>> egress
+        console.print(f"wrote {console_text(args.out)} ({len(events)} events)")
     return 0
 
 
