@@ -1,20 +1,24 @@
-"""Settings with one known key per role, for tests of any HTTP service."""
+"""Settings with one known key per role, for tests of any HTTP service.
+
+The keys are fresh and strong in every test run (start-up refuses weak ones), and
+the settings say ``environment = "development"``, which plain-text keys need.
+"""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
 from infra.config import Settings
 
-KEYS = {
-    "police": "test-police-key-0123456789abcdef",
-    "edt": "test-edt-key-0123456789abcdef",
-    "health": "test-health-key-0123456789abcdef",
-    "duty_manager": "test-duty-manager-key-0123456789",
-    "reviewer": "test-reviewer-key-0123456789abcd",
-    "admin": "test-admin-key-0123456789abcdefg",
-}
+ROLES = ("police", "edt", "health", "duty_manager", "reviewer", "admin")
+KEYS = {who: secrets.token_urlsafe(32) for who in ROLES}
+
+
+def strong_key() -> str:
+    """A key start-up accepts (256 bits), for tests that need one more."""
+    return secrets.token_urlsafe(32)
 
 
 def make_credentials() -> list[dict[str, Any]]:
@@ -34,6 +38,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Batches are validated inline unless a test asks for workers: a worker is a
     process spawned per app, which most tests would only wait for."""
     overrides.setdefault("ingest", {"validation_workers": 0})
+    overrides.setdefault("environment", "development")
     return Settings(data_dir=data_dir, credentials=make_credentials(), **overrides)
 
 
@@ -42,8 +47,9 @@ def auth(who: str) -> dict[str, str]:
 
 
 def credentials_toml() -> str:
-    """The same credentials as a TOML config file body."""
-    blocks = []
+    """The same credentials as a TOML config file body (with the top-level
+    ``environment = "development"`` they need: put other top-level keys first)."""
+    blocks = ['environment = "development"']
     for c in make_credentials():
         lines = ["[[credentials]]", *(f'{k} = "{v}"' for k, v in c.items())]
         blocks.append("\n".join(lines))
