@@ -13,10 +13,10 @@ from pydantic_settings import (
 )
 
 from infra.config.credentials import Credential, Environment
-from infra.config.proxies import check_forwarded_allow_ips
 from infra.config.ingest import IngestSettings
 from infra.config.limits import LimitSettings
 from infra.config.notifier import NotifierSettings, Subscription, check_subscriptions
+from infra.config.proxies import check_forwarded_allow_ips
 from infra.config.rules import RuleSettings
 from infra.config.stream import KafkaSettings, StoreSettings
 from infra.config.trust import TrustSettings

@@ -85,7 +85,9 @@ def check_credentials(credentials: Sequence[Credential], environment: Environmen
     for index, credential in enumerate(credentials):
         problem = _problem(credential, environment)
         if problem is not None:
-            raise InvalidCredentials(f"credentials[{index}].{problem[0]} ({_who(credential)}) {problem[1]}")
+            raise InvalidCredentials(
+                f"credentials[{index}].{problem[0]} ({_who(credential)}) {problem[1]}"
+            )
         first = seen.setdefault(credential.digest, index)
         if first != index:
             raise InvalidCredentials(
@@ -114,7 +116,7 @@ def _problem(credential: Credential, environment: Environment) -> tuple[str, str
     if environment != "development":
         return "key", (
             'is plain text, allowed only with environment = "development";'
-            " configure key_sha256 (printf %s \"$KEY\" | sha256sum) instead"
+            ' configure key_sha256 (printf %s "$KEY" | sha256sum) instead'
         )
     if estimated_bits(key.strip()) < MIN_KEY_BITS:
         return "key", (

@@ -114,8 +114,11 @@ def note_failed_auth(request: Request, digest: bytes) -> None:
     sources = _sources(request, digest)
     log.warning(
         "authentication failed",
-        extra={"client": sources[0].removeprefix("client:"), "path": request.url.path,
-               "key_id": key_label(digest)},
+        extra={
+            "client": sources[0].removeprefix("client:"),
+            "path": request.url.path,
+            "key_id": key_label(digest),
+        },
     )
     limiter = _limiter(request)
     if limiter is not None:

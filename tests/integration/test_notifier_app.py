@@ -17,8 +17,8 @@ from infra.clock import SystemClock
 from infra.store.sqlite import SQLiteEventStore
 from services.notifier.bootstrap import build_notifier
 from services.notifier.domain.alerts import alert_id_for
-from tests.support.notifier_kit import SECRET, make_finding, make_settings, make_subscription
 from tests.support.ingest import strong_key
+from tests.support.notifier_kit import SECRET, make_finding, make_settings, make_subscription
 from tests.support.receiver import Receiver, wait_until
 from tests.support.server import REPO, SafeguardProcess, free_port
 

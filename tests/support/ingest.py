@@ -12,7 +12,7 @@ from typing import Any
 
 from infra.config import Settings
 
-ROLES = ("police", "edt", "health", "duty_manager", "reviewer", "admin")
+ROLES = ("police", "edt", "health", "duty_manager", "reviewer", "admin", "police_importer")
 KEYS = {who: secrets.token_urlsafe(32) for who in ROLES}
 
 
@@ -31,6 +31,13 @@ def make_credentials() -> list[dict[str, Any]]:
         {"key": KEYS["duty_manager"], "role": "duty_manager", "agency": "edt"},
         {"key": KEYS["reviewer"], "role": "reviewer", "name": "reviewer"},
         {"key": KEYS["admin"], "role": "admin", "name": "admin"},
+        {
+            "key": KEYS["police_importer"],
+            "role": "agency",
+            "agency": "police",
+            "name": "police-import",
+            "can_import": True,
+        },
     ]
 
 
@@ -51,6 +58,10 @@ def credentials_toml() -> str:
     ``environment = "development"`` they need: put other top-level keys first)."""
     blocks = ['environment = "development"']
     for c in make_credentials():
-        lines = ["[[credentials]]", *(f'{k} = "{v}"' for k, v in c.items())]
+        lines = ["[[credentials]]", *(f"{k} = {_toml(v)}" for k, v in c.items())]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _toml(value: str | bool) -> str:
+    return str(value).lower() if isinstance(value, bool) else f'"{value}"'
