@@ -12,7 +12,10 @@ from typing import Any
 
 from infra.config import Settings
 
-ROLES = ("police", "edt", "health", "duty_manager", "reviewer", "admin", "police_importer")
+ROLES = (
+    *("police", "edt", "health", "duty_manager", "reviewer", "admin"),
+    *("police_importer", "police_duty_manager"),
+)
 KEYS = {who: secrets.token_urlsafe(32) for who in ROLES}
 
 
@@ -38,6 +41,7 @@ def make_credentials() -> list[dict[str, Any]]:
             "name": "police-import",
             "can_import": True,
         },
+        {"key": KEYS["police_duty_manager"], "role": "duty_manager", "agency": "police"},
     ]
 
 
