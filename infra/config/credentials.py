@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from events.agencies import Agency
 
 Role = Literal["agency", "duty_manager", "reviewer", "admin"]
+Environment = Literal["production", "development"]
+"""``development`` allows plain-text ``key = ...`` entries (``safeguard serve`` writes
+such a config); ``production``, the default, takes only ``key_sha256``."""
 
 
 class Credential(BaseModel):
@@ -18,6 +21,9 @@ class Credential(BaseModel):
     agency: Agency | None = None
     name: str | None = None
     """Who holds the key, for the access audit (e.g. ``edt-duty-manager``)."""
+    can_import: bool = False
+    """May post ``?import=historical`` for events whose deadlines may still be
+    running (which would page nobody): grant it only to an operator's import job."""
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NestedSecretsSettingsSource,
@@ -20,10 +20,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from infra.config.credentials import Credential
+from infra.config.credentials import Credential, Environment
 from infra.config.ingest import IngestSettings
 from infra.config.limits import LimitSettings
 from infra.config.notifier import NotifierSettings, Subscription, check_subscriptions
+from infra.config.proxies import check_forwarded_allow_ips
 from infra.config.rules import RuleSettings
 from infra.config.stream import KafkaSettings, StoreSettings
 from infra.config.trust import TrustSettings
@@ -50,6 +51,12 @@ class Settings(BaseSettings):
     public_url: str | None = None
     """Base URL duty managers use to open a case picture (links in alerts)."""
     log_level: str = "INFO"
+    environment: Environment = "production"
+    """``development`` allows plain-text ``key = ...`` credentials (the config
+    ``safeguard serve`` writes); production configs give ``key_sha256``."""
+    forwarded_allow_ips: str | None = None
+    """Comma-separated proxy addresses or networks whose ``X-Forwarded-For`` is
+    believed (e.g. the gateway's); None: forwarded headers are ignored."""
 
     credentials: list[Credential] = Field(default_factory=list)
     store: StoreSettings = Field(default_factory=StoreSettings)
@@ -65,7 +72,13 @@ class Settings(BaseSettings):
     def _cross_checks(self) -> "Settings":
         """Checks no single section can make, so a bad config stops start-up."""
         check_subscriptions(self.subscriptions)
+        self.ingest.check_covers(self.rules)
         return self
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies(cls, value: str | None) -> str | None:
+        return check_forwarded_allow_ips(value)
 
     @classmethod
     def settings_customise_sources(

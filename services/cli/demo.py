@@ -20,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--historical",
         action="store_true",
-        help="post as a bulk import of historical events: findings page nobody",
+        help="post as a bulk import of historical events: findings page nobody"
+        " (events of the last ingest.historical_horizon need a can_import key)",
     )
 
 

@@ -1,7 +1,8 @@
 """The development config ``safeguard serve`` writes when given none.
 
 Fresh random keys, one file, mode 0600, reused on later runs so that keys
-handed to local integrators keep working.
+handed to local integrators keep working. It says ``environment = "development"``,
+the one kind of config allowed plain-text keys.
 """
 
 import base64
@@ -18,6 +19,7 @@ HEADER = """\
 # --config or SAFEGUARD_CONFIG was given. The keys are random and local: keep this
 # file private. For production, write your own config with key_sha256 entries.
 """
+ENVIRONMENT_LINE = 'environment = "development"\n'
 
 
 def dev_config_path(data_dir: Path) -> Path:
@@ -28,6 +30,7 @@ def ensure_dev_config(data_dir: Path) -> tuple[Path, bool]:
     """The dev config's path, and whether it was written just now."""
     path = dev_config_path(data_dir)
     if path.exists():
+        _mark_development(path)
         return path, False
     private_dir(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -45,7 +48,16 @@ def render_dev_config(data_dir: Path) -> str:
     ]
     blocks = [_credential(name, role, agency) for name, role, agency in entries]
     data_dir_line = f"data_dir = {_toml_str(str(data_dir.resolve()))}\n"
-    return HEADER + data_dir_line + "".join(blocks) + _trust()
+    return HEADER + ENVIRONMENT_LINE + data_dir_line + "".join(blocks) + _trust()
+
+
+def _mark_development(path: Path) -> None:
+    """A dev config written before the ``environment`` setting existed holds plain
+    keys only a development config may: add the line, so ``./dev run`` still starts.
+    Only a file this module wrote (it starts with ``HEADER``) is touched."""
+    text = path.read_text(encoding="utf-8")
+    if text.startswith(HEADER) and "\nenvironment =" not in text:
+        path.write_text(HEADER + ENVIRONMENT_LINE + text[len(HEADER) :], encoding="utf-8")
 
 
 def _trust() -> str:

@@ -49,7 +49,7 @@ def create_service_app(
         responses=PROBLEM_RESPONSES,
         telemetry=NO_OPENTELEMETRY,
     )
-    app.state.keyring = KeyRing(settings.credentials)
+    app.state.keyring = KeyRing(settings.credentials, environment=settings.environment)
     app.state.metrics = Metrics()
     app.include_router(metrics_router(app.state.metrics))
     app.state.auth_limiter = FailedAuthLimiter(settings.trust.auth_failures_per_minute)

@@ -20,34 +20,14 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from events.agencies import Agency
-from infra.config.credentials import Credential, Role, hash_key
+from infra.config.credentials import Credential, Environment, Role
+from services.http.keycheck import PLACEHOLDERS, InvalidCredentials, check_credentials
 from services.http.problems import Forbidden, Unauthorized
 from services.http.ratelimit import note_failed_auth, refuse_if_limited
 
+__all__ = ["PLACEHOLDERS", "InvalidCredentials", "check_credentials"]
+
 READER_ROLES: tuple[Role, ...] = ("reviewer", "duty_manager", "admin")
-PLACEHOLDERS = frozenset(
-    {
-        "",
-        "changeme",
-        "change-me",
-        "change_me",
-        "replace-me",
-        "replaceme",
-        "placeholder",
-        "todo",
-        "secret",
-        "password",
-        "key",
-        "xxx",
-        "none",
-        "null",
-        "example",
-    }
-)
-
-
-class InvalidCredentials(ValueError):
-    """Configuration holds no usable key, or a placeholder: start-up must stop."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,20 +37,39 @@ class Principal:
     name: str | None
     key_id: str
     """A short, non-secret handle on the key (digest prefix), for audit logs."""
+    can_import: bool = False
+    """May import history whose deadlines may still be running (``can_import``)."""
+
+    @property
+    def scoped_agency(self) -> Agency | None:
+        """The agency a duty manager is confined to; None for roles that are not
+        confined (admins act on everything, reviewers only read)."""
+        return self.agency if self.role == "duty_manager" else None
 
 
 class KeyRing:
     """The configured credentials, as digests; built once per process."""
 
-    def __init__(self, credentials: Sequence[Credential]) -> None:
-        check_credentials(credentials)
+    def __init__(
+        self, credentials: Sequence[Credential], *, environment: Environment = "production"
+    ) -> None:
+        check_credentials(credentials, environment)
+        self.environment = environment
+        """Kept so a reload checks new keys by the rules the process started with."""
         self._by_digest = {bytes.fromhex(c.digest): _principal(c) for c in credentials}
 
     def identify(self, presented: str) -> Principal | None:
         """Looks up the presented key's SHA-256, never the key: how long the lookup
         takes depends on a digest the caller cannot steer, so it tells nothing
         about any configured key."""
-        return self._by_digest.get(hashlib.sha256(presented.encode()).digest())
+        return self.identify_digest(presented_digest(presented))
+
+    def identify_digest(self, digest: bytes) -> Principal | None:
+        return self._by_digest.get(digest)
+
+
+def presented_digest(presented: str) -> bytes:
+    return hashlib.sha256(presented.encode()).digest()
 
 
 def _principal(credential: Credential) -> Principal:
@@ -79,34 +78,7 @@ def _principal(credential: Credential) -> Principal:
         agency=credential.agency,
         name=credential.name,
         key_id=credential.digest[:12],
-    )
-
-
-def check_credentials(credentials: Sequence[Credential]) -> None:
-    """Fail fast, naming the offending entry, on an empty or placeholder key."""
-    if not credentials:
-        raise InvalidCredentials("credentials: no [[credentials]] configured; nobody could post")
-    for index, credential in enumerate(credentials):
-        if _is_placeholder(credential):
-            who = f"role={credential.role}" + (
-                f", agency={credential.agency}" if credential.agency else ""
-            )
-            raise InvalidCredentials(
-                f"credentials[{index}].key ({who}) is missing or a placeholder;"
-                " set a random key (e.g. `openssl rand -base64 32`) or key_sha256"
-            )
-
-
-def _is_placeholder(credential: Credential) -> bool:
-    if credential.key is None:
-        return credential.key_sha256 == hash_key("")
-    key = credential.key.get_secret_value().strip()
-    lowered = key.lower()
-    return (
-        lowered in PLACEHOLDERS
-        or (key.startswith("<") and key.endswith(">"))
-        or ("change" in lowered and "me" in lowered)
-        or len(set(key)) == 1
+        can_import=credential.can_import,
     )
 
 
@@ -124,8 +96,8 @@ async def authenticate(
     keyring: Annotated[KeyRing, Depends(get_keyring)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    refuse_if_limited(request)
     if credentials is None:
+        refuse_if_limited(request)
         raise Unauthorized()
     return _identified(request, keyring, credentials.credentials)
 
@@ -134,18 +106,21 @@ def bearer_principal(request: Request) -> Principal:
     """``authenticate`` as one plain call, for the ingest hot path: FastAPI's
     resolution of the three dependencies above costs more than the check itself.
     Routes using it declare ``BEARER_SECURITY`` so the OpenAPI schema still says so."""
-    refuse_if_limited(request)
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        refuse_if_limited(request)
         raise Unauthorized()
     keyring: KeyRing = request.app.state.keyring
     return _identified(request, keyring, token.strip())
 
 
 def _identified(request: Request, keyring: KeyRing, key: str) -> Principal:
-    principal = keyring.identify(key)
+    """Refused with 429 first if this client, or this very key, failed too often."""
+    digest = presented_digest(key)
+    refuse_if_limited(request, digest)
+    principal = keyring.identify_digest(digest)
     if principal is None:
-        note_failed_auth(request)
+        note_failed_auth(request, digest)
         raise Unauthorized("the bearer key is not recognised")
     return principal
 

@@ -1,9 +1,17 @@
-"""Failed-authentication limit per source address: brute-forcing keys gets 429.
+"""Failed-authentication limit per client address and per presented key:
+brute-forcing keys gets 429.
 
 After ``per_minute`` wrong keys from one address inside a sliding minute, every
 request from it that needs a key is refused with 429 and ``Retry-After`` until
 the oldest failure ages out, even with a right key, so the limit is no oracle.
-A failure is logged with the address and path, never the key presented.
+The same count is kept per presented key (a prefix of its SHA-256, never the
+key), so spreading one guess over many source addresses is limited too.
+
+The address is the real client as uvicorn resolves it: the TCP peer, or the
+``X-Forwarded-For`` client only when the peer is a proxy listed in
+``forwarded_allow_ips`` (``services.http.server``); a spoofed header from anyone
+else changes nothing. A failure is logged with the address, path and the key's
+digest prefix, never the key presented.
 """
 
 import logging
@@ -20,7 +28,9 @@ log = logging.getLogger("safeguard.auth")
 
 WINDOW_SECONDS = 60.0
 MAX_SOURCES = 10_000
-"""Addresses tracked at once; beyond it the stalest are forgotten (bounded memory)."""
+"""Addresses and keys tracked at once; beyond it the stalest are forgotten (bounded memory)."""
+KEY_PREFIX_BYTES = 8
+"""How much of a presented key's digest names it in the limiter and the log."""
 
 
 class TooManyRequests(Problem):
@@ -28,7 +38,8 @@ class TooManyRequests(Problem):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            f"too many failed authentications from this address; retry in {retry_after}s",
+            f"too many failed authentications from this address or with this key;"
+            f" retry in {retry_after}s",
             headers={"Retry-After": str(retry_after)},
         )
 
@@ -71,8 +82,15 @@ class FailedAuthLimiter:
         return failures
 
 
-def _source(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def _sources(request: Request, digest: bytes | None) -> list[str]:
+    """What a failure counts against: the client address and, if one was
+    presented, the key (by digest prefix)."""
+    client = f"client:{request.client.host if request.client else 'unknown'}"
+    return [client] if digest is None else [client, f"key:{key_label(digest)}"]
+
+
+def key_label(digest: bytes) -> str:
+    return digest[:KEY_PREFIX_BYTES].hex()
 
 
 def _limiter(request: Request) -> FailedAuthLimiter | None:
@@ -80,18 +98,29 @@ def _limiter(request: Request) -> FailedAuthLimiter | None:
     return limiter
 
 
-def refuse_if_limited(request: Request) -> None:
-    """Called before a key is checked: 429 if this address failed too often."""
+def refuse_if_limited(request: Request, digest: bytes | None = None) -> None:
+    """Called before a key is checked: 429 if this client, or the presented key
+    (``digest``: its SHA-256), failed too often."""
     limiter = _limiter(request)
-    wait = None if limiter is None else limiter.retry_after(_source(request))
-    if wait is not None:
-        raise TooManyRequests(wait)
+    if limiter is None:
+        return
+    waits = [w for s in _sources(request, digest) if (w := limiter.retry_after(s)) is not None]
+    if waits:
+        raise TooManyRequests(max(waits))
 
 
-def note_failed_auth(request: Request) -> None:
-    """Count and log a wrong key (without it)."""
-    source = _source(request)
-    log.warning("authentication failed", extra={"client": source, "path": request.url.path})
+def note_failed_auth(request: Request, digest: bytes) -> None:
+    """Count and log a wrong key (by digest prefix, never the key)."""
+    sources = _sources(request, digest)
+    log.warning(
+        "authentication failed",
+        extra={
+            "client": sources[0].removeprefix("client:"),
+            "path": request.url.path,
+            "key_id": key_label(digest),
+        },
+    )
     limiter = _limiter(request)
     if limiter is not None:
-        limiter.failed(source)
+        for source in sources:
+            limiter.failed(source)

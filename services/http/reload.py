@@ -58,7 +58,8 @@ class CredentialReloader:
         """Swap in the file's keys; False (old keys kept) if the file is unusable."""
         self._seen = self._stamp()
         try:
-            keyring = KeyRing(read_credentials(self.path))
+            in_force: KeyRing = self.app.state.keyring
+            keyring = KeyRing(read_credentials(self.path), environment=in_force.environment)
         except (OSError, tomllib.TOMLDecodeError, ValidationError, InvalidCredentials) as e:
             log.error("credentials not reloaded; keeping the keys in force: %s", type(e).__name__)
             return False

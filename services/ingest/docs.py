@@ -16,6 +16,8 @@ Post **one envelope**, or `{"events": [...]}` — a batch of up to 1,000 stored
 **Historical import**: `?import=historical` records the events with
 `metadata.import = "historical"`. Use it to load past events in bulk: they count in
 the joint picture and the record, but the notifier never pages anyone for them.
+Events that occurred within `ingest.historical_horizon` (default 72h), whose rule
+deadlines may still be running, need a key with `can_import`: otherwise `403`.
 
 **Optimistic concurrency**: `?expected_version=N` (all events in one case) appends
 only if the case stream is at version `N` (0 for a new case).

@@ -7,7 +7,7 @@ field errors without the union tag noise, and keeps the hot path lean.
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from events import Agency, RecordedEvent, Submission
 from events.records import iso_timestamp
+from infra.config.ingest import IngestSettings
 from infra.store.port import AppendResult
 from services.http.audit import CaseReadsDep
 from services.http.auth import (
@@ -101,6 +102,8 @@ def post_events_endpoint(agency: Agency) -> Endpoint:
             metadata={"import": query.historical} if query.historical else {},
         )
         submissions, batch = await validators.submissions(intake, raw)
+        if query.historical and not principal.can_import:
+            _refuse_recent_history(submissions, intake.now, runtime.settings.ingest)
         submissions = await flag_unresolved(submissions, runtime.store)
         expected = _expected_versions(submissions, query.expected_version)
         result = await runtime.store.append(submissions, expected_versions=expected)
@@ -161,6 +164,29 @@ def _query(request: Request) -> IngestQuery:
         raise Unprocessable(
             "the query string is invalid; nothing was stored", errors=errors
         ) from None
+
+
+def _refuse_recent_history(
+    submissions: Sequence[Submission], now: datetime, ingest: IngestSettings
+) -> None:
+    """A historical finding pages nobody, so only a ``can_import`` key may mark as
+    history an event whose rule deadlines could still be running: one that
+    occurred within ``ingest.historical_horizon`` (docs/ingest.md)."""
+    since = now - ingest.historical_horizon_delta
+    recent = [s.event_id for s in submissions if _occurred_at(s) > since]
+    if recent:
+        shown = ", ".join(recent[:10]) + (
+            f" and {len(recent) - 10} more" if len(recent) > 10 else ""
+        )
+        raise Forbidden(
+            f"?import=historical needs a key with can_import for events that occurred"
+            f" within ingest.historical_horizon ({ingest.historical_horizon}), whose"
+            f" deadlines may still be running; nothing was stored. Recent: {shown}"
+        )
+
+
+def _occurred_at(submission: Submission) -> datetime:
+    return datetime.fromisoformat(str(submission.envelope["occurred_at"]))
 
 
 def _expected_versions(submissions: list[Submission], expected: int | None) -> dict[str, int]:

@@ -18,7 +18,11 @@ def main() -> int:
     from services.notifier.app import create_app
 
     run_server(
-        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     return 0
 

@@ -74,7 +74,11 @@ class Outbox(Protocol):
 
     async def get(self, alert_id: str) -> Alert | None: ...
 
-    async def list_alerts(self, status: AlertStatus | None, limit: int) -> list[Alert]: ...
+    async def list_alerts(
+        self, status: AlertStatus | None, limit: int, offset: int = 0
+    ) -> list[Alert]:
+        """Newest first; ``offset`` skips that many, for reading page by page."""
+        ...
 
     async def finding(self, finding_id: str) -> Mapping[str, Any] | None:
         """The latest JSON of a finding the notifier was given, or None."""

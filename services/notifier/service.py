@@ -25,11 +25,13 @@ from services.notifier.domain.alerts import Alert, AlertStatus
 from services.notifier.domain.routing import escalation_of, plan_alerts
 from services.notifier.errors import AlertNotFound, FindingAlreadyResolved, FindingNotFound
 from services.notifier.ports import Outbox
-from services.projection.domain.findings import Finding
+from services.projection.domain.findings import Finding, concerns
 
 log = logging.getLogger("safeguard.notifier")
 IDLE = timedelta(seconds=30)
 AUDIT_RETRY = timedelta(seconds=1)
+ALERT_PAGE = 500
+"""Alerts read at a time while picking out those of one agency."""
 
 
 class Notifier:
@@ -188,9 +190,7 @@ class Notifier:
         self, finding_id: str, *, by: str, agency: str, reason: str
     ) -> RecordedEvent:
         """Append ``finding.resolved``; the same resolution again returns the first."""
-        finding = await self._outbox.finding(finding_id)
-        if finding is None:
-            raise FindingNotFound(finding_id)
+        finding = await self.finding(finding_id)
         existing = await self._store.get(audit.resolved_event_id(finding_id))
         if existing is not None:
             return _same_resolution(existing, by, reason)
@@ -199,8 +199,28 @@ class Notifier:
         await self._outbox.enqueue([], (), [finding_id])
         return result.events[0]
 
-    async def alerts(self, status: AlertStatus | None = None, limit: int = 100) -> list[Alert]:
-        return await self._outbox.list_alerts(status, limit)
+    async def alerts(
+        self, status: AlertStatus | None = None, limit: int = 100, *, concerning: str | None = None
+    ) -> list[Alert]:
+        """Newest first; with ``concerning``, only alerts whose finding concerns
+        that agency (``findings.concerns``), still up to ``limit`` of them."""
+        if concerning is None:
+            return await self._outbox.list_alerts(status, limit)
+        found: list[Alert] = []
+        page, offset = max(limit, ALERT_PAGE), 0
+        while True:
+            batch = await self._outbox.list_alerts(status, page, offset)
+            found += [a for a in batch if concerns(a.alert.finding, concerning)]
+            if len(found) >= limit or len(batch) < page:
+                return found[:limit]
+            offset += page
+
+    async def finding(self, finding_id: str) -> Mapping[str, Any]:
+        """The latest JSON of a finding the notifier was given."""
+        finding = await self._outbox.finding(finding_id)
+        if finding is None:
+            raise FindingNotFound(finding_id)
+        return finding
 
     async def alert(self, alert_id: str) -> Alert:
         found = await self._outbox.get(alert_id)

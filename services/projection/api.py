@@ -15,6 +15,7 @@ from services.http.auth import ReaderPrincipal
 from services.http.problems import NotFound
 from services.http.runtime import started
 from services.projection.domain.evaluate import evaluate
+from services.projection.domain.findings import concerns
 from services.projection.domain.picture import picture
 from services.projection.service import ProjectionService
 
@@ -102,14 +103,18 @@ async def all_findings(
     who: ReaderPrincipal,
     status: Literal["open", "met_late", "resolved"] | None = None,
 ) -> dict[str, Any]:
-    """Findings across every case, for duty managers; ``status=open`` for the live list."""
+    """Findings across every case, for duty managers; ``status=open`` for the live list.
+    A duty manager sees those that concern their own agency."""
     now = projection.now()
+    agency = who.scoped_agency
     found = [
         f.to_json()
         for case_id in sorted(projection.cases.case_ids())
         for f in projection.cases.findings(case_id, now)
         if status is None or f.status == status
     ]
+    if agency is not None:
+        found = [f for f in found if concerns(f, agency)]
     found.sort(key=lambda f: (f["due_at"], f["finding_id"]))
     return {"as_of": now.isoformat(), "findings": found}
 

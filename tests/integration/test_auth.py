@@ -12,7 +12,7 @@ import pytest
 
 from services.embedded.app import create_embedded_app
 from tests.support.factories import make_envelope
-from tests.support.ingest import KEYS, auth, credentials_toml, make_settings
+from tests.support.ingest import KEYS, auth, credentials_toml, make_settings, strong_key
 from tests.support.server import SafeguardProcess, serve_app, wait_for
 
 WRONG = {"Authorization": "Bearer not-a-key-but-a-guess-0000000000"}
@@ -135,3 +135,66 @@ def test_a_broken_config_keeps_the_keys_in_force(
     wait_for(lambda: "credentials not reloaded" in proc.output(), timeout=10, what="the refusal")
     assert _status(proc, KEYS["police"]) == 404
     assert "CHANGE-ME" not in proc.output()
+
+
+def _limited_server(tmp_path: Path, top_level: str = "") -> SafeguardProcess:
+    config = tmp_path / "safeguard.toml"
+    config.write_text(
+        f'{top_level}data_dir = "{tmp_path}"\n\n'
+        + credentials_toml()
+        + "\n[trust]\nauth_failures_per_minute = 3\n"
+    )
+    return SafeguardProcess(["serve", "--config", str(config)])
+
+
+def _as(client: str, key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}", "X-Forwarded-For": client}
+
+
+def test_a_spoofed_forwarded_for_from_an_untrusted_peer_neither_resets_nor_dodges_the_limit(
+    tmp_path: Path,
+) -> None:
+    with _limited_server(tmp_path) as proc:
+        proc.wait_healthy()
+        url = f"{proc.url}/findings"
+        guesses = [
+            httpx.get(url, headers=_as(f"198.51.100.{n}", strong_key())).status_code
+            for n in range(3)
+        ]
+
+        right_key = httpx.get(url, headers=_as("198.51.100.99", KEYS["reviewer"]))
+
+    assert guesses == [401] * 3
+    assert right_key.status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_is_limited_on_its_own(
+    tmp_path: Path,
+) -> None:
+    with _limited_server(tmp_path, 'forwarded_allow_ips = "127.0.0.1"\n') as proc:
+        proc.wait_healthy()
+        url = f"{proc.url}/findings"
+        for _ in range(3):
+            httpx.get(url, headers=_as("203.0.113.7", strong_key()))
+
+        guesser = httpx.get(url, headers=_as("203.0.113.7", KEYS["reviewer"]))
+        neighbour = httpx.get(url, headers=_as("203.0.113.8", KEYS["reviewer"]))
+
+    assert guesser.status_code == 429
+    assert neighbour.status_code == 200
+
+
+def test_one_wrong_key_tried_from_rotating_addresses_is_limited_by_the_key(
+    tmp_path: Path,
+) -> None:
+    guess = strong_key()
+    with _limited_server(tmp_path, 'forwarded_allow_ips = "127.0.0.1"\n') as proc:
+        proc.wait_healthy()
+        url = f"{proc.url}/findings"
+        tries = [httpx.get(url, headers=_as(f"203.0.113.{n}", guess)).status_code for n in range(4)]
+        others = httpx.get(url, headers=_as("203.0.113.50", KEYS["reviewer"]))
+        output = proc.output()
+
+    assert tries == [401, 401, 401, 429]
+    assert others.status_code == 200
+    assert guess not in output

@@ -261,14 +261,44 @@ def test_malformed_and_too_deep_json_are_422(client: httpx.Client) -> None:
     assert assert_problem(post(client, deep), 422)["errors"][0]["type"] == "json_depth"
 
 
+HISTORICAL = {"import": "historical"}
+
+
 def test_historical_import_is_marked_in_metadata(client: httpx.Client) -> None:
     envelope = make_envelope()
 
-    post(client, envelope, params={"import": "historical"})
+    post(client, envelope, "police_importer", params=HISTORICAL)
 
     stored = client.get(f"/police/events/{envelope['event_id']}", headers=auth("reviewer")).json()
     assert stored["metadata"] == {"import": "historical"}
     assert_problem(post(client, make_envelope(), params={"import": "yes"}), 422)
+
+
+def test_historical_import_of_events_whose_deadlines_may_still_run_needs_can_import(
+    client: httpx.Client,
+) -> None:
+    old = make_envelope(occurred_at=NOW - timedelta(hours=73))
+    recent = make_envelope(occurred_at=NOW - timedelta(hours=71))
+
+    refused = post(client, {"events": [old, recent]}, params=HISTORICAL)
+
+    problem = assert_problem(refused, 403)
+    assert recent["event_id"] in problem["detail"] and old["event_id"] not in problem["detail"]
+    assert "can_import" in problem["detail"]
+    for envelope in (old, recent):
+        assert (
+            client.get(f"/police/events/{envelope['event_id']}", headers=auth("police")).status_code
+            == 404
+        )
+
+
+def test_history_older_than_every_deadline_is_open_to_any_agency_key(
+    client: httpx.Client,
+) -> None:
+    old = make_envelope(occurred_at=NOW - timedelta(days=30))
+
+    assert post(client, old, params=HISTORICAL).status_code == 201
+    assert post(client, make_envelope(), "police_importer", params=HISTORICAL).status_code == 201
 
 
 # --- 401 / 403 / 413 ---------------------------------------------------------------

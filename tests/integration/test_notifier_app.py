@@ -17,17 +17,19 @@ from infra.clock import SystemClock
 from infra.store.sqlite import SQLiteEventStore
 from services.notifier.bootstrap import build_notifier
 from services.notifier.domain.alerts import alert_id_for
+from tests.support.ingest import strong_key
 from tests.support.notifier_kit import SECRET, make_finding, make_settings, make_subscription
 from tests.support.receiver import Receiver, wait_until
 from tests.support.server import REPO, SafeguardProcess, free_port
 
-DUTY_KEY = "dm-7Qe2vX9kLp3RzT8wYb4N"
-POLICE_KEY = "pol-Hh5Jc8Ws2Kd6Fm1Vq9X"
+DUTY_KEY = strong_key()
+POLICE_KEY = strong_key()
 
 
 def config(tmp: Path, url: str) -> Path:
     path = tmp / "safeguard.toml"
     path.write_text(f'''
+environment = "development"
 data_dir = "{tmp}"
 public_url = "https://safeguard.example.org"
 [[credentials]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from tests.support.receiver import Receiver
 
 START = datetime.now(UTC).replace(microsecond=0)
 DUTY = Principal(role="duty_manager", agency=Agency.EDT, name="edt-dm-1", key_id="abc")
+POLICE_DUTY = Principal(role="duty_manager", agency=Agency.POLICE, name="pol-dm-1", key_id="def")
 
 
 @pytest.fixture
@@ -71,15 +73,21 @@ async def notifier(
     await n.close()
 
 
-@pytest.fixture
-async def api(notifier: Notifier) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def api_as(notifier: Notifier, who: Principal) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
     install_problem_handlers(app)
     app.include_router(
-        alerts_router(notifier, auth_dependency=lambda: DUTY, admin_dependency=lambda: DUTY)
+        alerts_router(notifier, auth_dependency=lambda: who, admin_dependency=lambda: who)
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://safeguard") as client:
+        yield client
+
+
+@pytest.fixture
+async def api(notifier: Notifier) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_as(notifier, DUTY) as client:
         yield client
 
 
@@ -110,6 +118,31 @@ async def test_unacknowledged_alert_escalates_to_the_contact_after_the_delay(
     [event] = [e for e in await store.read_all() if e.type == "alert.escalated"]
     assert event.data["escalated_to"] == "edt-group-manager"
     assert event.data["escalated_alert_id"] == escalation["alert_id"]
+
+
+async def test_an_ack_refused_to_another_agencys_duty_manager_leaves_the_escalation_to_fire(
+    notifier: Notifier, clock: FixedClock, group: Receiver, store: SQLiteEventStore
+) -> None:
+    finding = make_finding()  # concerns EDT alone
+    await notifier.on_findings([finding])
+    await notifier.deliver_due()
+    alert_id = alert_id_for(finding.finding_id, "open", "edt-duty-manager")
+
+    async with api_as(notifier, POLICE_DUTY) as police:
+        ack = await police.post(f"/alerts/{alert_id}/ack", json={"note": "Seen."})
+        resolve = await police.post(
+            f"/findings/{finding.finding_id}/resolve", json={"reason": "Not ours."}
+        )
+    clock.set(START + timedelta(minutes=15))
+    await notifier.deliver_due()
+
+    assert ack.status_code == resolve.status_code == 403
+    assert "police duty manager" in ack.json()["detail"]
+    [escalation] = [orjson.loads(r.body) for r in group.requests]
+    assert escalation["type"] == "finding.escalated"
+    assert escalation["escalation_of"] == alert_id
+    recorded = await types(store)
+    assert "alert.acknowledged" not in recorded and "finding.resolved" not in recorded
 
 
 async def test_acknowledged_alert_does_not_escalate(

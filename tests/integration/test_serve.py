@@ -77,7 +77,7 @@ def test_placeholder_key_stops_start_up_naming_the_key(tmp_path: Path) -> None:
         output = proc.output()
 
     assert code == 2
-    assert "credentials[6].key" in output
+    assert "credentials[8].key" in output
     assert "CHANGE-ME" not in output
 
 

@@ -1,20 +1,27 @@
-"""Settings with one known key per role, for tests of any HTTP service."""
+"""Settings with one known key per role, for tests of any HTTP service.
+
+The keys are fresh and strong in every test run (start-up refuses weak ones), and
+the settings say ``environment = "development"``, which plain-text keys need.
+"""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
 from infra.config import Settings
 
-KEYS = {
-    "police": "test-police-key-0123456789abcdef",
-    "edt": "test-edt-key-0123456789abcdef",
-    "health": "test-health-key-0123456789abcdef",
-    "duty_manager": "test-duty-manager-key-0123456789",
-    "reviewer": "test-reviewer-key-0123456789abcd",
-    "admin": "test-admin-key-0123456789abcdefg",
-}
+ROLES = (
+    *("police", "edt", "health", "duty_manager", "reviewer", "admin"),
+    *("police_importer", "police_duty_manager"),
+)
+KEYS = {who: secrets.token_urlsafe(32) for who in ROLES}
+
+
+def strong_key() -> str:
+    """A key start-up accepts (256 bits), for tests that need one more."""
+    return secrets.token_urlsafe(32)
 
 
 def make_credentials() -> list[dict[str, Any]]:
@@ -27,6 +34,14 @@ def make_credentials() -> list[dict[str, Any]]:
         {"key": KEYS["duty_manager"], "role": "duty_manager", "agency": "edt"},
         {"key": KEYS["reviewer"], "role": "reviewer", "name": "reviewer"},
         {"key": KEYS["admin"], "role": "admin", "name": "admin"},
+        {
+            "key": KEYS["police_importer"],
+            "role": "agency",
+            "agency": "police",
+            "name": "police-import",
+            "can_import": True,
+        },
+        {"key": KEYS["police_duty_manager"], "role": "duty_manager", "agency": "police"},
     ]
 
 
@@ -34,6 +49,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Batches are validated inline unless a test asks for workers: a worker is a
     process spawned per app, which most tests would only wait for."""
     overrides.setdefault("ingest", {"validation_workers": 0})
+    overrides.setdefault("environment", "development")
     return Settings(data_dir=data_dir, credentials=make_credentials(), **overrides)
 
 
@@ -42,9 +58,14 @@ def auth(who: str) -> dict[str, str]:
 
 
 def credentials_toml() -> str:
-    """The same credentials as a TOML config file body."""
-    blocks = []
+    """The same credentials as a TOML config file body (with the top-level
+    ``environment = "development"`` they need: put other top-level keys first)."""
+    blocks = ['environment = "development"']
     for c in make_credentials():
-        lines = ["[[credentials]]", *(f'{k} = "{v}"' for k, v in c.items())]
+        lines = ["[[credentials]]", *(f"{k} = {_toml(v)}" for k, v in c.items())]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _toml(value: str | bool) -> str:
+    return str(value).lower() if isinstance(value, bool) else f'"{value}"'

@@ -31,6 +31,8 @@ from typing import Any
 import httpx
 import uvicorn
 
+from services.http.server import proxy_options
+
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 15.0
 
@@ -66,7 +68,12 @@ def serve_app(app_factory: Callable[[], Any], *, timeout: float = STARTUP_SECOND
     """Run ``app_factory()`` under uvicorn in a thread on 127.0.0.1:<free port>;
     yield its base URL; shut it down (lifespan shutdown included) on exit."""
     config = uvicorn.Config(
-        app_factory(), host="127.0.0.1", port=0, log_config=None, access_log=False
+        app_factory(),
+        host="127.0.0.1",
+        port=0,
+        log_config=None,
+        access_log=False,
+        **proxy_options(None),  # as ``run_server`` by default: no proxy trusted
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="test-uvicorn", daemon=True)

@@ -218,10 +218,15 @@ class SQLiteOutbox:
         rows = await self._query("SELECT * FROM alerts WHERE alert_id = ?", alert_id)
         return alert_of(rows[0]) if rows else None
 
-    async def list_alerts(self, status: AlertStatus | None, limit: int) -> list[Alert]:
+    async def list_alerts(
+        self, status: AlertStatus | None, limit: int, offset: int = 0
+    ) -> list[Alert]:
         where = STATUS_WHERE[status] if status else "1"
         rows = await self._query(
-            f"SELECT * FROM alerts WHERE {where} ORDER BY created_at DESC LIMIT ?", limit
+            f"SELECT * FROM alerts WHERE {where} ORDER BY created_at DESC, alert_id"
+            " LIMIT ? OFFSET ?",
+            limit,
+            offset,
         )
         return [alert_of(r) for r in rows]
 

@@ -6,6 +6,7 @@ a replay always names the same finding the same way.
 """
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -69,6 +70,14 @@ class Finding:
             "resolution_reason": self.resolution_reason,
             "historical": self.historical,
         }
+
+
+def concerns(finding: Mapping[str, Any], agency: str) -> bool:
+    """Whether a finding, in its JSON form (as alerts carry it), concerns ``agency``:
+    the agency is one that must act or hear (``concerns_agencies``), or the one a
+    notification is owed to (``to_agency``). The one definition duty managers are
+    scoped by, for findings and for the alerts about them."""
+    return agency == finding.get("to_agency") or agency in finding.get("concerns_agencies", ())
 
 
 def _iso(value: datetime | None) -> str | None:
