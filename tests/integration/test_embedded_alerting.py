@@ -133,8 +133,8 @@ async def test_every_read_of_alerts_cases_and_findings_records_the_cases_it_disc
         with embedded(_settings(tmp_path, receiver)) as url:
             await _post_child_k(client, url)
             await _delivered_all(client, url)
-            alert = (await _alerts(client, url))[0]
             dm = auth("duty_manager")
+            alert = (await _alerts(client, url, who="duty_manager"))[0]
             for method, path, body in [
                 ("GET", "/cases", None),
                 ("GET", "/findings", None),
