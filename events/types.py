@@ -1,12 +1,12 @@
 """Constrained scalar types shared by the envelope and every payload.
 
 Refs name people and records; two refs that look the same must be the same ref,
-or one child becomes two (``child-z`` and ``child‑z`` with U+2011). So a ref is
+or one child becomes two (``child-z`` and ``child\u2011z``). So a ref is
 normalised to Unicode NFKC ("Zoë" composed or decomposed, fullwidth letters,
 no-break spaces: one form each), and refused if it holds a control, format
 (bidi override, zero-width), separator, private-use or unassigned character,
 punctuation or symbols other than a few ASCII ones, or letters of more than one
-script (a Cyrillic "а" in a Latin name). The scripts are those UTS #39 recommends
+script (a Cyrillic "a", U+0430, in a Latin name). The scripts are those UTS #39 recommends
 for identifiers; Japanese, Chinese and Korean may mix theirs with Latin, as UTS #39's
 "highly restrictive" level allows.
 
@@ -62,9 +62,7 @@ def _timestamp_schema(_source: Any, _handler: Any) -> core_schema.CoreSchema:
 
 def _said(schema: core_schema.CoreSchema, kind: str, msg: str) -> core_schema.CoreSchema:
     """``schema``, whose every error is one of type ``kind`` saying ``msg``."""
-    return core_schema.custom_error_schema(
-        schema, custom_error_type=kind, custom_error_message=msg
-    )
+    return core_schema.custom_error_schema(schema, custom_error_type=kind, custom_error_message=msg)
 
 
 Timestamp = Annotated[
@@ -88,10 +86,11 @@ REF_PUNCTUATION = "-_.'/:#@+(), "
 _ASCII_REF = re.compile(r"[A-Za-z0-9" + re.escape(REF_PUNCTUATION) + r"]+")
 
 RECOMMENDED_SCRIPTS = (
-    "Arabic Armenian Bengali Bopomofo Cyrillic Devanagari Ethiopic Georgian Greek Gujarati"
-    " Gurmukhi Han Hangul Hebrew Hiragana Kannada Katakana Khmer Lao Latin Malayalam Myanmar"
-    " Oriya Sinhala Tamil Telugu Thaana Thai Tibetan"
-).split()
+    *("Arabic", "Armenian", "Bengali", "Bopomofo", "Cyrillic", "Devanagari", "Ethiopic"),
+    *("Georgian", "Greek", "Gujarati", "Gurmukhi", "Han", "Hangul", "Hebrew", "Hiragana"),
+    *("Kannada", "Katakana", "Khmer", "Lao", "Latin", "Malayalam", "Myanmar", "Oriya"),
+    *("Sinhala", "Tamil", "Telugu", "Thaana", "Thai", "Tibetan"),
+)
 """UTS #39 table 5: the scripts in common use today."""
 _SCRIPT = regex.compile("|".join(rf"(?P<{s}>\p{{Script={s}}})" for s in RECOMMENDED_SCRIPTS))
 _COMMON = regex.compile(r"[\p{Script=Common}\p{Script=Inherited}]")
@@ -154,7 +153,7 @@ def _check_scripts(value: str) -> None:
         raise PydanticCustomError(
             "ref_script",
             "mixes letters of {scripts}: write a ref in one script, so that look-alike"
-            " letters (a Cyrillic 'а' for a Latin 'a') cannot make a second ref",
+            " letters (a Cyrillic a, U+0430, for a Latin a) cannot make a second ref",
             {"scripts": " and ".join(sorted(str(s) for s in scripts))},
         )
 
