@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from infra.store.port import EventStore
-from services.projection.casebook import CaseBook
+from services.projection.casebook import CaseBook, DegradedCase
 from services.projection.domain.policy import RulePolicy
 from services.projection.repository import ProjectionRepository
 
@@ -23,6 +23,8 @@ class RebuildReport:
     cases: int
     open_findings: int
     seconds: float
+    degraded: tuple[DegradedCase, ...] = ()
+    """Cases whose fold or evaluation raised: counted in ``cases``, shown as degraded."""
 
 
 async def rebuild(
@@ -50,4 +52,5 @@ async def rebuild(
         for finding in casebook.findings(case_id, now)
         if finding.status == "open"
     )
-    return RebuildReport(count, len(casebook), open_findings, timer() - started)
+    degraded = tuple(casebook.degraded().values())
+    return RebuildReport(count, len(casebook), open_findings, timer() - started, degraded)
