@@ -13,7 +13,6 @@ is restarted with a fold that can take them.
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain
 from typing import Any, Literal, TypeVar
 
 from events.records import RecordedEvent
@@ -86,7 +85,8 @@ class CaseBook:
         return len(self._states) + len(self._degraded)
 
     def case_ids(self) -> Iterator[str]:
-        return chain(self._states, self._degraded)
+        """A snapshot: reading a case may set it aside while the caller iterates."""
+        return iter([*self._states, *self._degraded])
 
     def state(self, case_id: str) -> CaseState | None:
         return self._states.get(case_id)
