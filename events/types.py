@@ -114,6 +114,8 @@ def _ref(value: str) -> str:
     """The one form of a ref, or a ``ref_character``/``ref_script`` error."""
     if value.isascii() and _ASCII_REF.fullmatch(value) and "  " not in value:
         return value  # the common case: NFKC leaves ASCII as it is
+    for char in value:  # as sent, so the error names the character that was sent
+        _check_character(char, sent=True)
     value = unicodedata.normalize("NFKC", value)
     for char in value:
         _check_character(char)
@@ -123,11 +125,14 @@ def _ref(value: str) -> str:
     return value
 
 
-def _check_character(char: str) -> None:
+def _check_character(char: str, *, sent: bool = False) -> None:
+    """Refuse ``char``; spaces as sent pass, as NFKC makes most of them ASCII."""
     if char.isascii() and (char.isalnum() or char in REF_PUNCTUATION):
         return
     category = unicodedata.category(char)
     what = _REFUSED_CATEGORIES.get(category)
+    if sent and category == "Zs":
+        return
     if what is None and (category[0] in "PSZ" or char.isascii()):
         what = "punctuation, a symbol or a space other than " + repr(REF_PUNCTUATION)
         if category == "Pd":
