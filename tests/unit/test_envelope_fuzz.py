@@ -58,9 +58,13 @@ LETTERS = {
     "greek": "αβγδεζηθικλμνξοπρστυφχψωΩ",
     "han": "王李张刘陈杨黄赵",
 }
-refs = st.sampled_from(sorted(LETTERS)).flatmap(
-    lambda script: st.text(alphabet=LETTERS[script] + "0123456789-_.", min_size=1, max_size=24)
-).filter(lambda ref: not unicodedata.combining(ref[0]))
+refs = (
+    st.sampled_from(sorted(LETTERS))
+    .flatmap(
+        lambda script: st.text(alphabet=LETTERS[script] + "0123456789-_.", min_size=1, max_size=24)
+    )
+    .filter(lambda ref: not unicodedata.combining(ref[0]))
+)
 """Valid refs: one script each, digits and ASCII punctuation."""
 moments = st.datetimes(
     min_value=datetime(1990, 1, 1),

@@ -53,7 +53,7 @@ def with_time(value: Any) -> dict[str, Any]:
         ("2024-03-01T21:30Z", "rfc3339"),
         ("2024-03-01 21:30:00Z", "rfc3339"),
         ("2024-03-01T21:30:00+0100", "rfc3339"),
-        ("２０２４-03-01T21:30:00Z", "rfc3339"),
+        ("\uff12\uff10\uff12\uff14-03-01T21:30:00Z", "rfc3339"),
     ],
 )
 def test_a_time_out_of_range_or_not_rfc3339_is_refused_at_its_field(value: Any, kind: str) -> None:
