@@ -9,7 +9,6 @@ from typing import Annotated, Any, Literal, Union
 from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,7 +19,8 @@ from pydantic import (
 )
 
 from events.catalog import CATALOG, EventType
-from events.types import CaseId, Ref, Refs
+from events.payloads import Payload
+from events.types import CaseId, Ref, Refs, Timestamp
 
 MAX_BATCH = 1_000
 
@@ -42,10 +42,10 @@ class EnvelopeBase(BaseModel):
     event_id: UUID
     case_id: CaseId
     type: str
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     children: Refs = Field(default_factory=list)
     actor: Actor
-    data: BaseModel
+    data: Payload
     correlation_id: UUID | None = None
     causation_id: UUID | None = None
     schema_version: Literal[1] = 1

@@ -4,17 +4,20 @@ Every model forbids unknown fields: an integrator's typo must fail loudly rather
 than be silently dropped from the evidence.
 """
 
-from typing import Literal
+from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from events.agencies import Agency
-from events.types import MAX_ITEMS, Ref, Refs, Text
+from events.types import MAX_ITEMS, Ref, Refs, Text, Timestamp
 
 
 class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    past_facts: ClassVar[tuple[str, ...]] = ()
+    """Time fields that say when something happened: like ``occurred_at``, the
+    ingest intake refuses them beyond now plus the allowed clock skew."""
 
 
 class AdultInHousehold(Payload):
@@ -148,8 +151,9 @@ class MedicalAttended(Payload):
     child: Ref
     setting: Literal["emergency_department", "gp", "clinic", "ambulance", "ward", "other"]
     presenting_complaint: Text
-    reported_injury_time: AwareDatetime | None
+    reported_injury_time: Timestamp | None
     brought_by: Ref | None
+    past_facts = ("reported_injury_time",)
 
 
 class InjuryIdentified(Payload):
@@ -209,7 +213,9 @@ class AlertFailed(Payload):
     error: Text
     status_code: int | None = None
     permanent: StrictBool = False
-    next_attempt_at: AwareDatetime | None = None
+    next_attempt_at: Timestamp | None = None
+    """Planned, so in the future; only Safeguard's notifier writes it (agencies may
+    not post alert events), within the contract's fixed range."""
 
 
 class AlertAcknowledged(Payload):

@@ -28,6 +28,11 @@ class Metrics:
         self.open_findings = Gauge(
             "safeguard_open_findings", "Findings open now", ["severity"], registry=r
         )
+        self.degraded_cases = Gauge(
+            "safeguard_projection_degraded_cases",
+            "Cases whose fold or evaluation raised, shown as degraded",
+            registry=r,
+        )
         self.alert_deliveries = Counter(
             "safeguard_alert_deliveries", "Webhook delivery attempts", ["outcome"], registry=r
         )
@@ -47,6 +52,9 @@ class Metrics:
 
     def findings_open(self, severity: str, count: int) -> None:
         self.open_findings.labels(severity).set(count)
+
+    def cases_degraded(self, count: int) -> None:
+        self.degraded_cases.set(count)
 
     def delivered(self, ok: bool) -> None:
         self.alert_deliveries.labels("delivered" if ok else "failed").inc()

@@ -19,6 +19,7 @@ from services.cli.access import add_audit_arguments, cli_access, record_cli_acce
 from services.cli.options import add_settings_arguments, settings_from
 from services.http.runtime import open_runtime
 from services.projection.bootstrap import read_model_path
+from services.projection.casebook import DegradedCase
 from services.projection.domain.fold import collector_paused
 from services.projection.domain.policy import RulePolicy
 from services.projection.rebuild import RebuildReport, rebuild
@@ -45,7 +46,15 @@ def run(args: argparse.Namespace) -> int:
         f"rebuilt {report.events:,} events in {report.cases:,} cases in "
         f"{report.seconds:.1f}s ({rate:,.0f} events/s); {report.open_findings} open findings"
     )
-    return 0
+    for case in report.degraded:
+        console.print(f"[red]{degraded_line(case)}[/red]", highlight=False)
+    return 1 if report.degraded else 0
+
+
+def degraded_line(case: DegradedCase) -> str:
+    """One line an operator can act on: which case, which stage, which event."""
+    where = f" at event {case.event_id} (position {case.position})" if case.event_id else ""
+    return f"case {case.case_id} is degraded: its {case.stage} raised {case.error}{where}"
 
 
 async def _rebuild(settings: Settings) -> RebuildReport:

@@ -7,6 +7,7 @@ The read goes in the access audit before the document is written (``cli.access``
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from infra.config import Settings
 from infra.files import write_private
 from services.cli.access import add_audit_arguments, cli_access, record_cli_access
 from services.cli.options import add_settings_arguments, settings_from
+from services.cli.rebuild import degraded_line
 from services.http.runtime import open_runtime
+from services.projection.casebook import DegradedCase, Stage, first_failing
 from services.projection.domain.policy import RulePolicy
 from services.projection.replay import render_html, render_json, render_markdown
 from services.projection.replay.neutral import console_text
@@ -55,22 +58,55 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     now = datetime.now(UTC)
-    with console.status(f"folding {len(events)} events"):
+    policy = RulePolicy.from_settings(settings.rules)
+
+    def render(case_events: Sequence[RecordedEvent]) -> str:
         document = review_document(
             args.case,
-            events,
-            RulePolicy.from_settings(settings.rules),
+            case_events,
+            policy,
             at=args.as_of or now,
             recorded_by=args.recorded_by,
             generated_at=now,
         )
-    text = RENDERERS[args.format](document)
+        return RENDERERS[args.format](document)
+
+    with console.status(f"folding {len(events)} events"):
+        try:
+            text = render(events)
+        except Exception as exc:  # the case is degraded: say where, not a traceback
+            case = degraded_case(args.case, events, policy, exc, render)
+            console.print(f"[red]{degraded_line(case)}[/red]", highlight=False)
+            return 1
     if args.out is None:
         sys.stdout.write(text)
     else:
         write_private(args.out, text.encode("utf-8"))
         console.print(f"wrote {console_text(args.out)} ({len(events)} events)")
     return 0
+
+
+def degraded_case(
+    case_id: str,
+    events: list[RecordedEvent],
+    policy: RulePolicy,
+    error: Exception,
+    render: Callable[[Sequence[RecordedEvent]], object],
+) -> DegradedCase:
+    """What broke the replay: the event after which the fold, or the document,
+    fails (found again by bisection), and the kind of error."""
+    culprit = first_failing(events, policy, case_id)
+    stage: Stage = "fold" if culprit is not None else "evaluate"
+    if culprit is None:
+        culprit = first_failing(events, policy, case_id, lambda state: render(state.events))
+    return DegradedCase(
+        case_id=case_id,
+        stage=stage,
+        error=type(error).__name__,
+        event_id=None if culprit is None else culprit.event_id,
+        position=None if culprit is None else culprit.position,
+        events={e.event_id: e for e in events},
+    )
 
 
 async def _read_case(settings: Settings, case_id: str) -> list[RecordedEvent]:

@@ -106,18 +106,24 @@ def _located(error: Any, agency: Agency, *, batch: bool) -> FieldError:
 
 
 def _check_occurred_at(envelopes: list[EnvelopeBase], latest: datetime, *, batch: bool) -> None:
-    errors = [
-        _future(["events", i, "occurred_at"] if batch else ["occurred_at"], latest)
-        for i, envelope in enumerate(envelopes)
-        if envelope.occurred_at > latest
-    ]
+    """Past facts no later than ``latest``: one comparison per event, and one per
+    past-fact field of the few types that have any."""
+    errors: list[FieldError] = []
+    for index, envelope in enumerate(envelopes):
+        where: list[str | int] = ["events", index] if batch else []
+        if envelope.occurred_at > latest:
+            errors.append(_future([*where, "occurred_at"], latest, "occurred_at_in_future"))
+        for name in envelope.data.past_facts:
+            value = getattr(envelope.data, name)
+            if value is not None and value > latest:
+                errors.append(_future([*where, "data", name], latest, "time_in_future"))
     if errors:
         raise Unprocessable(f"{len(errors)} invalid field(s); nothing was stored", errors=errors)
 
 
-def _future(loc: list[str | int], latest: datetime) -> FieldError:
+def _future(loc: list[str | int], latest: datetime, kind: str) -> FieldError:
     return {
         "loc": ["body", *loc],
         "msg": f"is in the future beyond the allowed clock skew (after {latest.isoformat()})",
-        "type": "occurred_at_in_future",
+        "type": kind,
     }

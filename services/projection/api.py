@@ -4,20 +4,27 @@
 ``recorded_by`` also leaves out what the system had not yet been told.
 """
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 
 from services.http.audit import AuditedRead, AuditedRoute
 from services.http.auth import ReaderPrincipal
-from services.http.problems import NotFound
+from services.http.problems import NotFound, Problem
 from services.http.runtime import started
+from services.projection.casebook import CaseUnavailable, DegradedCase
 from services.projection.domain.evaluate import evaluate
 from services.projection.domain.findings import concerns
+from services.projection.domain.fold import as_of as occurred_by
+from services.projection.domain.fold import fold
 from services.projection.domain.picture import picture
+from services.projection.domain.state import CaseState
 from services.projection.service import ProjectionService
+
+T = TypeVar("T")
 
 AsOf = Annotated[
     AwareDatetime | None,
@@ -27,6 +34,13 @@ RecordedBy = Annotated[
     AwareDatetime | None,
     Query(description="Leave out events recorded after this moment."),
 ]
+
+
+class CaseDegraded(Problem):
+    """The case's fold or evaluation raised: its picture is withheld rather than
+    shown wrong; every other case is served as usual."""
+
+    status, title, slug = 503, "Case Degraded", "case-degraded"
 
 
 async def get_projection(request: Request) -> ProjectionService:
@@ -47,13 +61,16 @@ def projection_router() -> APIRouter:
 
 
 async def list_cases(projection: Projection, who: ReaderPrincipal) -> dict[str, Any]:
-    """Every case the projection knows, with its open findings count."""
+    """Every case the projection knows, with its open findings count; a degraded
+    case (one its fold or evaluation could not take) says why in ``degraded``."""
     now = projection.now()
     cases = []
     for case_id in sorted(projection.cases.case_ids()):
+        findings = projection.cases.findings(case_id, now)  # first: it may degrade the case
         state = projection.cases.state(case_id)
-        assert state is not None
-        findings = projection.cases.findings(case_id, now)
+        if state is None:
+            cases.append(_degraded_entry(projection.cases.degraded()[case_id]))
+            continue
         cases.append(
             {
                 "case_id": case_id,
@@ -63,9 +80,22 @@ async def list_cases(projection: Projection, who: ReaderPrincipal) -> dict[str, 
                 if state.events
                 else None,
                 "open_findings": sum(1 for f in findings if f.status == "open"),
+                "degraded": None,
             }
         )
     return {"cases": cases}
+
+
+def _degraded_entry(case: DegradedCase) -> dict[str, Any]:
+    children = {child for event in case.events.values() for child in event.children}
+    return {
+        "case_id": case.case_id,
+        "events": len(case.events),
+        "children": sorted(children),
+        "last_occurred_at": None,
+        "open_findings": None,
+        "degraded": case.to_json(),
+    }
 
 
 async def case_picture(
@@ -77,8 +107,7 @@ async def case_picture(
 ) -> dict[str, Any]:
     """The joint picture: people, chronology, who knew what since when, legal
     status per agency, agreements, obligations and findings."""
-    at, state = _state(projection, case_id, as_of, recorded_by)
-    document = picture(state, at)
+    _, document = _read(projection, case_id, as_of, recorded_by, picture)
     document["recorded_by"] = recorded_by.isoformat() if recorded_by else None
     return document
 
@@ -90,11 +119,11 @@ async def case_findings(
     as_of: AsOf = None,
     recorded_by: RecordedBy = None,
 ) -> dict[str, Any]:
-    at, state = _state(projection, case_id, as_of, recorded_by)
+    at, findings = _read(projection, case_id, as_of, recorded_by, evaluate)
     return {
         "case_id": case_id,
         "as_of": at.isoformat(),
-        "findings": [f.to_json() for f in evaluate(state, at)],
+        "findings": [f.to_json() for f in findings],
     }
 
 
@@ -103,8 +132,9 @@ async def all_findings(
     who: ReaderPrincipal,
     status: Literal["open", "met_late", "resolved"] | None = None,
 ) -> dict[str, Any]:
-    """Findings across every case, for duty managers; ``status=open`` for the live list.
-    A duty manager sees those that concern their own agency."""
+    """Findings across every case, for duty managers; ``status=open`` for the live
+    list. A duty manager sees those that concern their own agency. ``degraded_cases``
+    names the cases whose findings could not be worked out."""
     now = projection.now()
     agency = who.scoped_agency
     found = [
@@ -116,19 +146,38 @@ async def all_findings(
     if agency is not None:
         found = [f for f in found if concerns(f, agency)]
     found.sort(key=lambda f: (f["due_at"], f["finding_id"]))
-    return {"as_of": now.isoformat(), "findings": found}
+    degraded = projection.cases.degraded()
+    return {
+        "as_of": now.isoformat(),
+        "findings": found,
+        "degraded_cases": [{"case_id": c, **degraded[c].to_json()} for c in sorted(degraded)],
+    }
 
 
-def _state(
+def _read(
     projection: ProjectionService,
     case_id: str,
     as_of: datetime | None,
     recorded_by: datetime | None,
-) -> tuple[datetime, Any]:
+    view: Callable[[CaseState, datetime], T],
+) -> tuple[datetime, T]:
+    """``view`` of the case at ``as_of`` (default now); 404 if unknown, 503 if degraded."""
     if case_id not in projection.cases:
         raise NotFound(f"no case {case_id!r}")
     at = as_of or projection.now()
-    if as_of is None and recorded_by is None:
-        return at, projection.cases.state(case_id)
-    state = projection.cases.as_of(case_id, at, recorded_by)
-    return at, state
+    policy = projection.cases.policy
+
+    def compute(state: CaseState) -> T:
+        if as_of is not None or recorded_by is not None:
+            state = fold(occurred_by(state.events, at, recorded_by), policy, case_id=case_id)
+        return view(state, at)
+
+    try:
+        return at, projection.cases.read(case_id, compute)
+    except CaseUnavailable as exc:
+        reason = exc.degraded
+        where = f" at event {reason.event_id} (position {reason.position})" * bool(reason.event_id)
+        raise CaseDegraded(
+            f"case {case_id!r} is degraded: its {reason.stage} raised {reason.error}{where};"
+            " other cases are unaffected"
+        ) from None

@@ -2,10 +2,18 @@
 
 The only place the service touches the domain fold, so live operation, rebuild
 and replay all go through the same functions.
+
+It is also where one case's fault stops: if folding or evaluating a case raises,
+that case is set aside as degraded (``DegradedCase``) and every other case, and
+start-up, carry on. A degraded case keeps its events (to count them and to drop
+redeliveries) but shows no picture and raises no findings until the projection
+is restarted with a fold that can take them.
 """
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Literal, TypeVar
 
 from events.records import RecordedEvent
 from services.projection.domain.evaluate import changed_findings, evaluate, next_deadline
@@ -16,36 +24,93 @@ from services.projection.domain.fold import (
     evolve,
     fold,
     fold_into,
+    in_order,
     initial_state,
 )
 from services.projection.domain.policy import RulePolicy
 from services.projection.domain.state import CaseState
+
+T = TypeVar("T")
+Stage = Literal["fold", "evaluate"]
+
+
+@dataclass(slots=True)
+class DegradedCase:
+    """Why a case shows nothing: the kind of error and the event that brought it
+    about, never the error's message (it may quote what the event holds)."""
+
+    case_id: str
+    stage: Stage
+    error: str
+    event_id: str | None
+    position: int | None
+    events: dict[str, RecordedEvent] = field(repr=False)
+    """Every event of the case, by id, as recorded."""
+
+    def hold(self, event: RecordedEvent) -> bool:
+        """Keep a later event of the case; False if it is a redelivery."""
+        if event.event_id in self.events:
+            return False
+        self.events[event.event_id] = event
+        return True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "error": self.error,
+            "event_id": self.event_id,
+            "position": self.position,
+        }
+
+
+class CaseUnavailable(Exception):
+    """The case is degraded: its picture cannot be shown."""
+
+    def __init__(self, degraded: DegradedCase) -> None:
+        super().__init__(f"case {degraded.case_id} is degraded")
+        self.degraded = degraded
 
 
 class CaseBook:
     def __init__(self, policy: RulePolicy) -> None:
         self.policy = policy
         self._states: dict[str, CaseState] = {}
+        self._degraded: dict[str, DegradedCase] = {}
+        self._watchers: list[Callable[[DegradedCase], None]] = []
 
     def __contains__(self, case_id: str) -> bool:
-        return case_id in self._states
+        return case_id in self._states or case_id in self._degraded
 
     def __len__(self) -> int:
-        return len(self._states)
+        return len(self._states) + len(self._degraded)
 
     def case_ids(self) -> Iterator[str]:
-        return iter(self._states)
+        """A snapshot: reading a case may set it aside while the caller iterates."""
+        return iter([*self._states, *self._degraded])
 
     def state(self, case_id: str) -> CaseState | None:
         return self._states.get(case_id)
 
+    def degraded(self) -> Mapping[str, DegradedCase]:
+        return self._degraded
+
+    def watch(self, watcher: Callable[[DegradedCase], None]) -> None:
+        """Call ``watcher`` each time a case becomes degraded (to log it, count it)."""
+        self._watchers.append(watcher)
+
     def apply(self, event: RecordedEvent) -> bool:
         """Fold one event in (the fold refolds if it was recorded late); False if
         the case already had it (a redelivery)."""
+        held = self._degraded.get(event.case_id)
+        if held is not None:
+            return held.hold(event)
         state = self._states.get(event.case_id) or initial_state(event.case_id, self.policy)
         if event.event_id in state.by_id:
             return False
-        self._states[event.case_id] = evolve(state, event)
+        try:
+            self._states[event.case_id] = evolve(state, event)
+        except Exception as exc:  # set aside, logged and counted by the watchers
+            self._degrade(event.case_id, "fold", exc, [*state.events, event], _folded)
         return True
 
     def load(self, events: Iterable[RecordedEvent]) -> None:
@@ -59,31 +124,121 @@ class CaseBook:
                 by_case.setdefault(event.case_id, []).append(event)
             for case_id in list(by_case):
                 case_events = by_case.pop(case_id)  # freed as folded: the next case reuses it
-                known = self._states.get(case_id)
-                self._states[case_id] = (
-                    fold(case_events, self.policy, case_id=case_id)
-                    if known is None
-                    else fold_into(known, case_events)
-                )
+                self._load_case(case_id, case_events)
+
+    def _load_case(self, case_id: str, case_events: list[RecordedEvent]) -> None:
+        held = self._degraded.get(case_id)
+        if held is not None:
+            for event in case_events:
+                held.hold(event)
+            return
+        known = self._states.get(case_id)
+        try:
+            self._states[case_id] = (
+                fold(case_events, self.policy, case_id=case_id)
+                if known is None
+                else fold_into(known, case_events)
+            )
+        except Exception as exc:  # set aside, logged and counted by the watchers
+            before = [] if known is None else known.events
+            self._degrade(case_id, "fold", exc, [*before, *case_events], _folded)
+
+    def read(self, case_id: str, compute: Callable[[CaseState], T]) -> T:
+        """``compute`` of the case's state; ``CaseUnavailable`` if the case is
+        degraded, or becomes so because ``compute`` raised. ``KeyError`` if unknown."""
+        held = self._degraded.get(case_id)
+        if held is not None:
+            raise CaseUnavailable(held)
+        state = self._states[case_id]
+        try:
+            return compute(state)
+        except Exception as exc:  # set aside, logged and counted by the watchers
+            raise CaseUnavailable(
+                self._degrade(case_id, "evaluate", exc, state.events, compute)
+            ) from None
 
     def findings(self, case_id: str, at: datetime) -> list[Finding]:
-        state = self._states.get(case_id)
-        return [] if state is None else evaluate(state, at)
+        """The case's findings at ``at``; none for an unknown or degraded case."""
+        return self._quietly(case_id, lambda state: evaluate(state, at), [])
 
     def changed(self, case_id: str, at: datetime, announced: Mapping[str, str]) -> list[Finding]:
         """Findings whose status at ``at`` is not the one ``announced``."""
-        state = self._states.get(case_id)
-        return [] if state is None else changed_findings(state, at, announced)
+        return self._quietly(case_id, lambda state: changed_findings(state, at, announced), [])
 
     def next_deadline(self, case_id: str, after: datetime) -> datetime | None:
-        state = self._states.get(case_id)
-        return None if state is None else next_deadline(state, after)
+        return self._quietly(case_id, lambda state: next_deadline(state, after), None)
 
     def as_of(
         self, case_id: str, at: datetime, recorded_by: datetime | None = None
     ) -> CaseState | None:
-        """The case as it stood at ``at`` (and as told by ``recorded_by``)."""
-        state = self._states.get(case_id)
-        if state is None:
+        """The case as it stood at ``at`` (and as told by ``recorded_by``); None if
+        unknown; ``CaseUnavailable`` if degraded."""
+        if case_id not in self:
             return None
-        return fold(as_of(state.events, at, recorded_by), self.policy, case_id=case_id)
+        return self.read(
+            case_id,
+            lambda state: fold(as_of(state.events, at, recorded_by), self.policy, case_id=case_id),
+        )
+
+    def _quietly(self, case_id: str, compute: Callable[[CaseState], T], default: T) -> T:
+        if case_id not in self._states:
+            return default
+        try:
+            return self.read(case_id, compute)
+        except CaseUnavailable:
+            return default
+
+    def _degrade(
+        self,
+        case_id: str,
+        stage: Stage,
+        error: Exception,
+        events: Iterable[RecordedEvent],
+        compute: Callable[[CaseState], object],
+    ) -> DegradedCase:
+        self._states.pop(case_id, None)
+        by_id = {event.event_id: event for event in events}
+        culprit = first_failing(list(by_id.values()), self.policy, case_id, compute)
+        degraded = DegradedCase(
+            case_id=case_id,
+            stage=stage,
+            error=type(error).__name__,
+            event_id=None if culprit is None else culprit.event_id,
+            position=None if culprit is None else culprit.position,
+            events=by_id,
+        )
+        self._degraded[case_id] = degraded
+        for watcher in self._watchers:
+            watcher(degraded)
+        return degraded
+
+
+def _folded(state: CaseState) -> CaseState:
+    return state
+
+
+def first_failing(
+    events: list[RecordedEvent],
+    policy: RulePolicy,
+    case_id: str,
+    compute: Callable[[CaseState], object] = _folded,
+) -> RecordedEvent | None:
+    """The event whose arrival makes ``compute`` of the fold raise: the last of
+    the shortest failing prefix, in fold order, found by bisection (a fault, once
+    in a case, stays). None if even the whole case does not fail again."""
+    ordered = in_order(events)
+
+    def fails(count: int) -> bool:
+        try:
+            compute(fold(ordered[:count], policy, case_id=case_id))
+        except Exception:  # probing for the fault is the point
+            return True
+        return False
+
+    if not ordered or not fails(len(ordered)):
+        return None
+    low, high = 0, len(ordered)  # fails(high); not fails(low) (an empty case folds)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if fails(middle) else (middle, high)
+    return ordered[high - 1]

@@ -21,6 +21,10 @@ class ProjectionGauges:
         if self._store is not None:
             self._metrics.lag("projection", await self._store.head_position(), position)
 
+    def degraded(self, count: int) -> None:
+        """Cases set aside because their fold or evaluation raised."""
+        self._metrics.cases_degraded(count)
+
     def changed(self, findings: Iterable[Finding]) -> None:
         for finding in findings:
             if finding.status == "open":

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from infra.store.port import EventStore
-from services.projection.casebook import CaseBook
+from services.projection.casebook import CaseBook, DegradedCase
 from services.projection.domain.policy import RulePolicy
 from services.projection.repository import ProjectionRepository
 
@@ -25,6 +25,8 @@ class RebuildReport:
     seconds: float
     case_ids: tuple[str, ...] = ()
     """Every case folded, for the access audit."""
+    degraded: tuple[DegradedCase, ...] = ()
+    """Cases whose fold or evaluation raised: counted in ``cases``, shown as degraded."""
 
 
 async def rebuild(
@@ -53,4 +55,7 @@ async def rebuild(
         if finding.status == "open"
     )
     seconds = timer() - started
-    return RebuildReport(count, len(casebook), open_findings, seconds, tuple(casebook.case_ids()))
+    degraded = tuple(casebook.degraded().values())
+    return RebuildReport(
+        count, len(casebook), open_findings, seconds, tuple(casebook.case_ids()), degraded
+    )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from events.records import RecordedEvent
 from infra.clock import Clock
 from infra.feed import EventFeed, FeedBatch
-from services.projection.casebook import CaseBook
+from services.projection.casebook import CaseBook, DegradedCase
 from services.projection.domain.findings import Finding
 from services.projection.repository import ProjectionRepository
 
@@ -72,6 +72,7 @@ class ProjectionService:
         self.position = 0
         self.seen = 0
         self.failures = 0
+        casebook.watch(self._on_degraded)
 
     def now(self) -> datetime:
         return self._clock.now()
@@ -92,6 +93,15 @@ class ProjectionService:
             self._gauges.changed(
                 f for case_id in self.cases.case_ids() for f in self.cases.findings(case_id, now)
             )
+
+    def _on_degraded(self, case: DegradedCase) -> None:
+        """One case could not be folded or evaluated: say so, and carry on with the rest."""
+        log.error(
+            "case degraded: its picture and findings are not shown",
+            extra={"case_id": case.case_id, **case.to_json()},
+        )
+        if self._gauges is not None:
+            self._gauges.degraded(len(self.cases.degraded()))
 
     async def run(self) -> None:
         """Consume the feed and the clock until cancelled, each resumed after a failure."""

@@ -251,6 +251,46 @@ def test_occurred_at_beyond_clock_skew_is_422_at_occurred_at(client: httpx.Clien
     assert post(client, soon).status_code == 201
 
 
+def test_the_poison_time_from_the_hardening_issue_is_422_at_occurred_at_and_stores_nothing(
+    client: httpx.Client,
+) -> None:
+    before = head(client)
+    poison = {**make_envelope(), "occurred_at": "0001-01-01T00:00:00+00:00"}
+
+    problem = assert_problem(post(client, poison), 422)
+
+    assert [(e["loc"], e["type"]) for e in problem["errors"]] == [
+        (["body", "occurred_at"], "datetime_out_of_range")
+    ]
+    assert (
+        client.get(f"/police/events/{poison['event_id']}", headers=auth("police")).status_code
+        == 404
+    )
+    assert head(client) == before + 1
+
+
+@pytest.mark.parametrize("when", [1709328600, "2024-03-01", "2024-03-01 21:30:00Z"])
+def test_an_epoch_or_a_time_not_in_rfc3339_form_is_422_at_occurred_at(
+    client: httpx.Client, when: Any
+) -> None:
+    batch = {"events": [make_envelope(), {**make_envelope(), "occurred_at": when}]}
+
+    problem = assert_problem(post(client, batch), 422)
+
+    assert [e["loc"] for e in problem["errors"]] == [["body", "events", 1, "occurred_at"]]
+    assert "RFC 3339" in problem["errors"][0]["msg"]
+
+
+def test_a_look_alike_ref_is_422_so_one_child_stays_one_child(client: httpx.Client) -> None:
+    envelope = make_envelope("concern.observed", child="child-z", children=["child-z"])
+    look_alike = {**envelope, "children": ["child\u2011z"]}
+
+    problem = assert_problem(post(client, look_alike), 422)
+
+    assert [e["loc"] for e in problem["errors"]] == [["body", "children", 0]]
+    assert "U+2011 NON-BREAKING HYPHEN" in problem["errors"][0]["msg"]
+
+
 def test_malformed_and_too_deep_json_are_422(client: httpx.Client) -> None:
     malformed = client.post("/police/events", content=b'{"event_id": ', headers=auth("police"))
     deep: Any = "leaf"
