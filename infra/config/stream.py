@@ -61,6 +61,8 @@ class KafkaSettings(BaseModel):
             raise ValueError(
                 f"security_protocol {self.security_protocol} needs sasl_username and sasl_password"
             )
+        if self.security_protocol == "SASL_PLAINTEXT" and self.sasl_mechanism == "PLAIN":
+            raise ValueError("sasl_mechanism PLAIN sends the password in clear: use SASL_SSL")
         if not sasl and (self.sasl_username or self.sasl_password):
             raise ValueError("sasl_username/sasl_password need a SASL_ security_protocol")
         tls_files = (self.ssl_cafile, self.ssl_certfile, self.ssl_keyfile)

@@ -78,6 +78,7 @@ def test_the_password_is_not_shown_in_the_settings_repr() -> None:
         ({"security_protocol": "PLAINTEXT", "ssl_cafile": "CA"}, "ssl_* files"),
         ({"security_protocol": "SSL", "ssl_certfile": "CERT"}, "go together"),
         ({"security_protocol": "TLS"}, "security_protocol"),
+        ({"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "PLAIN", **SCRAM}, "in clear"),
         ({"security_protocol": "SASL_SSL", "sasl_mechanism": "GSSAPI", **SCRAM}, "sasl_mechanism"),
     ],
 )
