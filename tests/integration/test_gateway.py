@@ -64,10 +64,10 @@ def running_gateway(root: Path, upstreams: dict[str, str]) -> Iterator[Gateway]:
     (root / "gateway.conf").write_text(
         render(load_compose()["configs"]["gateway"]["content"], port, upstreams, root)
     )
-    user = "user root;" if os.geteuid() == 0 else ""  # workers must reach tmp_path
     temp = " ".join(f"{kind}_temp_path {root};" for kind in ("client_body", "proxy", "fastcgi"))
+    # One process (no master and workers): stopping it leaves no orphan worker.
     (root / "nginx.conf").write_text(
-        f"daemon off; {user} worker_processes 1; pid {root}/nginx.pid;"
+        f"daemon off; master_process off; pid {root}/nginx.pid;"
         f" error_log {root}/main-error.log; events {{}}"
         f" http {{ {temp} include {root}/gateway.conf; }}"
     )
@@ -81,6 +81,8 @@ def running_gateway(root: Path, upstreams: dict[str, str]) -> Iterator[Gateway]:
     with killed_on_exit(proc):
         wait_for_port(port, proc, 10)
         yield Gateway(f"http://127.0.0.1:{port}", root / "access.log", root / "error.log")
+        proc.terminate()
+        proc.wait(5)
 
 
 @pytest.fixture
