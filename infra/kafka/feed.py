@@ -11,7 +11,8 @@ from infra.config.stream import KafkaSettings
 from infra.feed import FeedBatch
 from infra.kafka.admin import ensure_topic
 from infra.kafka.codec import decode
-from infra.kafka.errors import KafkaUnavailable
+from infra.kafka.errors import KafkaUnavailable, refusal
+from infra.kafka.security import connection_options
 
 POLL_MS = 500
 FETCH_MAX_WAIT_MS = 50
@@ -62,7 +63,7 @@ class KafkaEventFeed:
         await ensure_topic(self._settings)
         consumer = AIOKafkaConsumer(
             self._settings.topic,
-            bootstrap_servers=self._settings.bootstrap_servers,
+            **connection_options(self._settings),
             group_id=self._group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -73,9 +74,11 @@ class KafkaEventFeed:
         )
         try:
             await consumer.start()
-        except KafkaError as e:
+        except (KafkaError, KeyError) as e:
             await consumer.stop()
-            raise KafkaUnavailable(f"cannot join consumer group {self._group_id}: {e}") from e
+            if (reason := refusal(e)) is None:
+                raise
+            raise KafkaUnavailable(f"cannot join consumer group {self._group_id}: {reason}") from e
         self._consumer = consumer
         return consumer
 

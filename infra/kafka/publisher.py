@@ -10,7 +10,8 @@ from events.records import RecordedEvent
 from infra.config.stream import KafkaSettings
 from infra.kafka.admin import ensure_topic
 from infra.kafka.codec import encode
-from infra.kafka.errors import KafkaUnavailable
+from infra.kafka.errors import KafkaUnavailable, refusal
+from infra.kafka.security import connection_options
 
 
 class KafkaEventPublisher:
@@ -28,16 +29,18 @@ class KafkaEventPublisher:
     async def start(self) -> None:
         await ensure_topic(self._settings)
         producer = AIOKafkaProducer(
-            bootstrap_servers=self._settings.bootstrap_servers,
+            **connection_options(self._settings),
             acks="all",
             enable_idempotence=self._settings.enable_idempotence,
             client_id="safeguard-relay",
         )
         try:
             await producer.start()
-        except KafkaError as e:
+        except (KafkaError, KeyError) as e:
             await producer.stop()
-            raise KafkaUnavailable(f"cannot connect to Kafka: {e}") from e
+            if (reason := refusal(e)) is None:
+                raise
+            raise KafkaUnavailable(f"cannot connect to Kafka: {reason}") from e
         self._producer = producer
 
     async def publish(self, events: Sequence[RecordedEvent]) -> None:

@@ -14,6 +14,7 @@ from infra.config import Settings
 from infra.metrics import Metrics, metrics_router
 from services.http.audit import audit_router, with_access_audit
 from services.http.auth import KeyRing
+from services.http.caching import NoStoreMiddleware
 from services.http.denials import install_denial_audit
 from services.http.hotpath import HotPathMiddleware
 from services.http.limits import BodyLimitMiddleware
@@ -58,6 +59,7 @@ def create_service_app(
     install_problem_handlers(app)
     install_denial_audit(app)
     app.state.hot_routes = {}
+    app.add_middleware(NoStoreMiddleware)  # inside the hot path: ingest POSTs skip it
     app.add_middleware(HotPathMiddleware, routes=app.state.hot_routes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
     app.add_api_route("/healthz", _healthz, methods=["GET"], tags=["health"])

@@ -7,6 +7,7 @@ server-side and answered with a generic 500.
 """
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, TypedDict
@@ -14,6 +15,7 @@ from typing import Any, TypedDict
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic_core import PydanticKnownError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -171,9 +173,72 @@ def problem_for(exc: Exception, path: str) -> Problem:
 
 
 def field_error(error: Mapping[str, Any]) -> FieldError:
-    """A pydantic/FastAPI error reduced to what a caller may see (no input echo)."""
+    """A pydantic/FastAPI error reduced to what a caller may see: its location,
+    type and a message that repeats nothing the caller sent (no ``input``, no
+    ``ctx``, no message built from them, no name of an unexpected field)."""
     loc = [part if isinstance(part, int) else str(part) for part in error.get("loc", ())]
-    return {"loc": loc, "msg": str(error.get("msg", "")), "type": str(error.get("type", ""))}
+    kind = str(error.get("type", ""))
+    if kind == "extra_forbidden" and len(loc) > 1:
+        return {"loc": loc[:-1], "msg": UNKNOWN_FIELD, "type": kind}
+    return {"loc": loc, "msg": _message(error, kind), "type": kind}
+
+
+UNKNOWN_FIELD = "a field this object does not have (its name is not repeated here)"
+SCHEMA_CONTEXT = frozenset(
+    [
+        "expected",
+        "expected_tags",
+        "discriminator",
+        "pattern",
+        "max_length",
+        "min_length",
+        "gt",
+        "ge",
+        "lt",
+        "le",
+        "multiple_of",
+        "max_digits",
+        "decimal_places",
+        "whole_digits",
+        "class_name",
+        "field_type",
+        "actual_length",
+    ]
+)
+"""Context pydantic fills from the schema alone (limits, choices), safe to show;
+other keys (``error``, ``tag``, ``reason``...) may quote the input."""
+
+
+def _message(error: Mapping[str, Any], kind: str) -> str:
+    msg = str(error.get("msg", ""))
+    context = error.get("ctx") or {}
+    if set(context) <= SCHEMA_CONTEXT:
+        return msg
+    value = error.get("input")
+    if kind in ("value_error", "assertion_error") and not _quotes(msg, value):
+        return msg  # a validator's own sentence, e.g. "items must be unique"
+    return _template_without_input(kind, context)
+
+
+def _quotes(msg: str, value: Any) -> bool:
+    return isinstance(value, str | int | float) and len(str(value)) >= 3 and str(value) in msg
+
+
+def _template_without_input(kind: str, context: Mapping[str, Any]) -> str:
+    """Pydantic's message for ``kind`` with its input-derived placeholders left
+    out: "Input should be a valid UUID, {error}" becomes "Input should be a valid
+    UUID"."""
+    try:
+        template = PydanticKnownError(kind, dict(context)).message_template  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError):
+        return "invalid value"
+    kept = re.sub(
+        r"[,:]?\s*'?\{(\w+)\}'?",
+        lambda m: m.group(0) if m.group(1) in SCHEMA_CONTEXT else "",
+        template,
+    )
+    safe = {k: v for k, v in context.items() if k in SCHEMA_CONTEXT}
+    return kept.format(**safe).strip() or "invalid value"
 
 
 def install_problem_handlers(app: FastAPI) -> None:

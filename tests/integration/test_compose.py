@@ -122,3 +122,50 @@ def test_gateway_sends_each_path_of_the_embedded_api_to_a_service_that_serves_it
         upstream = gateway.upstream(concrete(path))
         assert upstream in served, f"{method} {path} is not routed"
         assert (method, path) in served[upstream], f"{method} {path} → {upstream}, which lacks it"
+
+
+# --- deployment defaults: data on volumes, one public URL, a gateway that leaks nothing
+
+
+def test_kafka_keeps_its_log_on_the_mounted_volume() -> None:
+    kafka = load_compose()["services"]["kafka"]
+    mounts = [volume.split(":")[1] for volume in kafka["volumes"]]
+
+    log_dirs = kafka["environment"]["KAFKA_LOG_DIRS"].split(",")
+
+    assert all(any(d.startswith(m) for m in mounts) for d in log_dirs), (log_dirs, mounts)
+
+
+def test_every_service_links_to_the_gateway_and_trusts_forwarded_headers_from_it_alone() -> None:
+    services = load_compose()["services"]
+    gateway_address = services["gateway"]["networks"]["default"]["ipv4_address"]
+    gateway_port = services["gateway"]["ports"][0].split(":")[1]
+
+    for name in SAFEGUARD_SERVICES:
+        environment = services[name]["environment"]
+        assert environment["SAFEGUARD_PUBLIC_URL"].endswith(f":{gateway_port}")
+        assert environment["SAFEGUARD_FORWARDED_ALLOW_IPS"] == gateway_address
+
+
+def gateway_config() -> str:
+    return str(load_compose()["configs"]["gateway"]["content"]).replace("$$", "$")
+
+
+def test_gateway_access_log_has_a_format_without_paths_queries_or_headers() -> None:
+    config = gateway_config()
+    log_format = re.search(r"log_format\s+(\w+)(.*?);\n", config, re.S)
+
+    assert log_format is not None
+    assert re.search(rf"access_log\s+\S+\s+{log_format.group(1)}\s*;", config)
+    for leaky in ("$request ", '$request"', "$request_uri", "$uri", "$args", "$http_", "$query"):
+        assert leaky not in log_format.group(2), leaky
+
+
+def test_gateway_health_asks_the_services_and_errors_are_problem_details() -> None:
+    config = gateway_config()
+    health = re.search(r"location = /healthz \{(.*?)\}", config, re.S)
+
+    assert health is not None and "return 200" not in health.group(1)
+    for status in (404, 413, 502, 503, 504):
+        assert re.search(rf"error_page[^;]*\b{status}\b[^;]*/_problem/", config), status
+    assert "default_type application/problem+json;" in config

@@ -44,7 +44,8 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> N
 
 
 @contextlib.contextmanager
-def running_tansu(binary: Path) -> Iterator[str]:
+def running_tansu(binary: Path, *extra_args: str) -> Iterator[str]:
+    """``extra_args`` go to ``tansu broker`` (e.g. ``--authentication``)."""
     port = free_port()
     url = f"tcp://127.0.0.1:{port}"
     proc = subprocess.Popen(
@@ -57,6 +58,7 @@ def running_tansu(binary: Path) -> Iterator[str]:
             url,
             "--storage-engine",
             "memory://tansu/",
+            *extra_args,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
