@@ -5,6 +5,7 @@ line breaks so a professional's free text cannot break the table."""
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from services.projection.domain.rule_titles import rule_title
 from services.projection.replay.view import (
     EventView,
     FindingView,
@@ -54,7 +55,8 @@ def _findings(view: ReplayView) -> list[str]:
         to = f" → {agency_name(f.to_agency)}" if f.to_agency else ""
         met = f", met {fmt_time(f.met_at)}" if f.met_at else ""
         out.append(
-            f"- **{f.label} {cell(f.rule + to)}** — {finding_status(f.status)}, "
+            f"- **{f.label} {cell(f.rule + to)}** ({cell(rule_title(f.rule))}) — "
+            f"{finding_status(f.status)}, "
             f"{cell(f.severity)}; due {fmt_time(f.due_at)}{met}; triggered by "
             f"{', '.join(f'#{n}' for n in f.triggers)}. {cell(f.explanation)}"
         )
@@ -72,7 +74,7 @@ def _chronology(view: ReplayView) -> list[str]:
 def _event(e: EventView) -> list[str]:
     recorded = fmt_time(e.recorded_at)
     if e.recorded_late:
-        recorded += f" (**{fmt_delay(e.recording_delay)} later**)"
+        recorded += f" (**{fmt_delay(e.late_by or e.recording_delay)} later**)"
     what = e.summary + (f" {e.detail}" if e.detail else "")
     if e.passed_on:
         reached = ", ".join(agency_name(a) for a in e.reached)
@@ -91,7 +93,9 @@ def _event(e: EventView) -> list[str]:
 
 def _finding(f: FindingView) -> list[str]:
     to = f" → {agency_name(f.to_agency)}" if f.to_agency else ""
-    what = f"⚑ **{f.rule}{to}** ({finding_status(f.status)}): {f.explanation}"
+    what = (
+        f"⚑ **{f.rule}{to}** {rule_title(f.rule)} ({finding_status(f.status)}): {f.explanation}"
+    )
     return [f"**{f.label}**", fmt_time(f.due_at), "", "deadline", cell(what), "", f.label]
 
 

@@ -56,6 +56,7 @@ tr.finding-row td.what { font-weight: 600; }
   padding: 1px 6px; border-radius: 3px; color: #fff; background: #777; margin-left: 6px; }
 .sev.critical { background: #6d0f0f; } .sev.high { background: var(--red); }
 .sev.medium { background: var(--amber); } .sev.low { background: #777; }
+code.rule-id { font-size: 10.5px; color: #555; font-weight: 400; }
 .matrix td.known { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .matrix td.author { font-weight: 700; }
 .matrix td.author.police { background: #e6edf6; } .matrix td.author.edt { background: #f1e9f5; }
