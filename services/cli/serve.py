@@ -30,7 +30,15 @@ def run(args: argparse.Namespace) -> int:
         settings = _settings(args)
         from services.embedded.app import create_embedded_app
 
+        if args.demo:
+            from services.console.demo import with_demo_subscription
+
+            settings = with_demo_subscription(settings)
         app = create_embedded_app(settings)
+        if args.demo:
+            from services.console.demo import mount_demo_receiver
+
+            mount_demo_receiver(app)
     except InvalidCredentials as exc:
         print(f"safeguard: configuration error: {exc}", file=sys.stderr)
         return 2
