@@ -131,7 +131,9 @@ def _document(projection: ProjectionService, case_id: str, as_of: str) -> dict[s
     }
 
 
-async def case_page(request: Request, session: SessionDep, case_id: str, as_of: str = "") -> Response:
+async def case_page(
+    request: Request, session: SessionDep, case_id: str, as_of: str = ""
+) -> Response:
     doc = _document(_projection(request, session), case_id, as_of)
     await audit_reads(request, session, [case_id])
     view = build_view(doc)

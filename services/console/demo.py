@@ -10,6 +10,7 @@ import base64
 import secrets
 
 from fastapi import APIRouter, FastAPI, Response
+from pydantic import SecretStr
 
 from infra.config import Settings
 from infra.config.notifier import Subscription
@@ -27,7 +28,7 @@ def with_demo_subscription(settings: Settings) -> Settings:
     sub = Subscription(
         name=NAME,
         url=f"http://127.0.0.1:{settings.port}{RECEIVER_PATH}",
-        secret=secret,  # type: ignore[arg-type]  # pydantic takes the str
+        secret=SecretStr(secret),
     )
     return settings.model_copy(update={"subscriptions": [*settings.subscriptions, sub]})
 

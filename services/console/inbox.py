@@ -68,7 +68,9 @@ def _notifier(request: Request) -> Notifier:
     return notifier
 
 
-async def inbox(request: Request, session: SessionDep, tab: Tab = "open", page: int = 1) -> Response:
+async def inbox(
+    request: Request, session: SessionDep, tab: Tab = "open", page: int = 1
+) -> Response:
     _duty(session)
     notifier = _notifier(request)
     found: list[Alert] = []
@@ -116,7 +118,9 @@ async def _recorded(request: Request, event_id: str) -> Mapping[str, Any] | None
     return None if event is None else event.data
 
 
-async def acknowledge(request: Request, session: SessionDep, form: FormDep, alert_id: str) -> Response:
+async def acknowledge(
+    request: Request, session: SessionDep, form: FormDep, alert_id: str
+) -> Response:
     alert = await _visible(request, session, alert_id)
     note = form.get("note", "").strip()
     if len(note) > MAX_TEXT:

@@ -106,12 +106,19 @@ class SQLiteSessionStore:
             if row is None:
                 return None
             role, agency, name, key_id, csrf, created, seen = row
-            if now - seen > self._idle.total_seconds() or now - created > self._lifetime.total_seconds():
+            if (
+                now - seen > self._idle.total_seconds()
+                or now - created > self._lifetime.total_seconds()
+            ):
                 self._db.execute("DELETE FROM sessions WHERE id_sha256 = ?", (key,))
                 return None
             if now - seen > TOUCH_EVERY.total_seconds():
-                self._db.execute("UPDATE sessions SET last_seen = ? WHERE id_sha256 = ?", (now, key))
-        who = Principal(role=role, agency=None if agency is None else Agency(agency), name=name, key_id=key_id)
+                self._db.execute(
+                    "UPDATE sessions SET last_seen = ? WHERE id_sha256 = ?", (now, key)
+                )
+        who = Principal(
+            role=role, agency=None if agency is None else Agency(agency), name=name, key_id=key_id
+        )
         return Session(who, csrf)
 
     def delete(self, session_id: str) -> None:

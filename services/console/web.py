@@ -125,7 +125,9 @@ async def checked_form(request: Request, session: SessionDep) -> dict[str, str]:
     check_origin(request)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     if not hmac.compare_digest(form.get("csrf_token", ""), session.csrf):
-        raise Refused("This form has expired or did not come from the console; nothing was changed.")
+        raise Refused(
+            "This form has expired or did not come from the console; nothing was changed."
+        )
     return form
 
 

@@ -15,7 +15,7 @@ import pytest
 from infra.config import Settings
 from infra.store.sqlite import SQLiteEventStore
 from services.cli.demo import post_scenario
-from tests.support.console import Browser, form_token, sign_in, sign_in_response
+from tests.support.console import form_token, sign_in, sign_in_response
 from tests.support.embedded import embedded
 from tests.support.ingest import KEYS, auth, make_credentials
 from tests.support.notifier_kit import make_subscription

@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from services.projection.domain.policy import RulePolicy
-from services.projection.review import review_document
 from services.projection.replay import render_html, render_markdown
+from services.projection.review import review_document
 from tests.support.scenario import GENERATED_AT, recorded_events, scenario_document
 
 LOADED_TODAY = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)

@@ -1,7 +1,8 @@
 """The JSON a duty manager's system receives.
 
 The body names the alert (also the ``webhook-id`` header), the attempt, the
-case picture link, the console's case and alert pages, and the finding as it stood at this transition.
+case picture link, the console's case and alert pages, and the finding as it
+stood at this transition.
 """
 
 from typing import Any

@@ -93,9 +93,7 @@ def _event(e: EventView) -> list[str]:
 
 def _finding(f: FindingView) -> list[str]:
     to = f" → {agency_name(f.to_agency)}" if f.to_agency else ""
-    what = (
-        f"⚑ **{f.rule}{to}** {rule_title(f.rule)} ({finding_status(f.status)}): {f.explanation}"
-    )
+    what = f"⚑ **{f.rule}{to}** {rule_title(f.rule)} ({finding_status(f.status)}): {f.explanation}"
     return [f"**{f.label}**", fmt_time(f.due_at), "", "deadline", cell(what), "", f.label]
 
 

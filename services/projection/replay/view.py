@@ -167,7 +167,8 @@ def _with_lateness(events: tuple[EventView, ...]) -> tuple[EventView, ...]:
     wall clock: a case loaded in one go long after the fact (a demo, a bulk import)
     is not "3,622 d late" throughout, while an observation written up two days after
     the events that followed it still is."""
-    out, overtaken = [], None  # earliest recording of any event that occurred later
+    out: list[EventView] = []
+    overtaken: datetime | None = None  # earliest recording of any event occurring later
     for e in reversed(events):
         late = None if overtaken is None else e.recorded_at - max(overtaken, e.occurred_at)
         out.append(replace(e, late_by=late) if late and late > LATE_RECORDING else e)
