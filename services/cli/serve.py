@@ -92,7 +92,8 @@ def _post_demo_when_up(settings: Settings) -> None:
             print(f"safeguard: demo not loaded: {exc}", file=sys.stderr, flush=True)
             return
         print(
-            f"safeguard: demo loaded ({count} events of case child-k). Try:\n"
+            f"safeguard: demo loaded ({count} events of case child-k). Open {url}/console\n"
+            "  and sign in with the edt-duty-manager key from the config, or try:\n"
             f"  curl -H 'Authorization: Bearer <reviewer key from the config>' "
             f"{url}/cases/child-k/findings",
             flush=True,
