@@ -20,6 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from infra.config.console import ConsoleSettings
 from infra.config.credentials import Credential, Environment
 from infra.config.ingest import IngestSettings
 from infra.config.limits import LimitSettings
@@ -67,6 +68,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     trust: TrustSettings = Field(default_factory=TrustSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> "Settings":

@@ -30,7 +30,15 @@ def run(args: argparse.Namespace) -> int:
         settings = _settings(args)
         from services.embedded.app import create_embedded_app
 
+        if args.demo:
+            from services.console.demo import with_demo_subscription
+
+            settings = with_demo_subscription(settings)
         app = create_embedded_app(settings)
+        if args.demo:
+            from services.console.demo import mount_demo_receiver
+
+            mount_demo_receiver(app)
     except InvalidCredentials as exc:
         print(f"safeguard: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -90,7 +98,8 @@ def _post_demo_when_up(settings: Settings) -> None:
             print(f"safeguard: demo not loaded: {exc}", file=sys.stderr, flush=True)
             return
         print(
-            f"safeguard: demo loaded ({count} events of case child-k). Try:\n"
+            f"safeguard: demo loaded ({count} events of case child-k). Open {url}/console\n"
+            "  and sign in with the edt-duty-manager key from the config, or try:\n"
             f"  curl -H 'Authorization: Bearer <reviewer key from the config>' "
             f"{url}/cases/child-k/findings",
             flush=True,

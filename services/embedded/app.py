@@ -14,6 +14,7 @@ from events import Agency
 from infra.clock import Clock
 from infra.config import Settings
 from infra.store.port import EventStore
+from services.console import mount_console
 from services.http.app import create_service_app
 from services.http.runtime import open_runtime
 from services.ingest.router import include_ingest
@@ -69,5 +70,6 @@ def create_embedded_app(
     app.include_router(schemas_router())
     app.include_router(projection_router())
     app.include_router(alerts_router())
+    mount_console(app, settings)
     app.state.notifier = app.state.projection = None
     return app

@@ -18,6 +18,7 @@ from services.http.caching import NoStoreMiddleware
 from services.http.denials import install_denial_audit
 from services.http.hotpath import HotPathMiddleware
 from services.http.limits import BodyLimitMiddleware
+from services.http.offline_docs import install_offline_docs
 from services.http.problem_docs import PROBLEM_RESPONSES
 from services.http.problems import install_problem_handlers
 from services.http.ratelimit import FailedAuthLimiter
@@ -49,7 +50,10 @@ def create_service_app(
         lifespan=lifespan,
         responses=PROBLEM_RESPONSES,
         telemetry=NO_OPENTELEMETRY,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_offline_docs(app)
     app.state.keyring = KeyRing(settings.credentials, environment=settings.environment)
     app.state.metrics = Metrics()
     app.include_router(metrics_router(app.state.metrics))

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from infra.clock import Clock
 from infra.config import Settings
 from infra.store.port import EventStore
+from services.console import mount_console
 from services.http.app import create_service_app
 from services.http.runtime import open_runtime
 from services.projection.api import projection_router
@@ -29,6 +30,7 @@ def create_app(
     )
     app.state.projection = None
     app.include_router(projection_router())
+    mount_console(app, settings)
     return app
 
 

@@ -2,6 +2,7 @@
 read its findings, replay it for a case review, rebuild the picture."""
 
 import json
+import re
 import stat
 import subprocess
 import sys
@@ -90,7 +91,9 @@ def test_serve_demo_then_replay_and_rebuild(tmp_path: Path) -> None:
 
     rebuild = _cli("rebuild", "--data-dir", str(data))
     assert rebuild.returncode == 0, rebuild.stderr
-    assert "rebuilt 26 events in 1 cases" in rebuild.stderr
+    # 26 agency events, and the audit of the alerts the demo subscription delivered
+    rebuilt = re.search(r"rebuilt (\d+) events in 1 cases", rebuild.stderr)
+    assert rebuilt and int(rebuilt[1]) > 26, rebuild.stderr
 
 
 def test_replay_of_an_unknown_case_fails_clearly(tmp_path: Path) -> None:

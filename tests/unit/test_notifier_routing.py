@@ -61,3 +61,13 @@ def test_the_body_links_the_case_picture_and_carries_the_finding() -> None:
     assert body["case_picture_url"] == "https://safeguard.example.org/cases/case%207/picture"
     assert body["attempt"] == 3 and body["finding"]["rule"] == "not-shared"
     assert body["type"] == "finding.opened" and body["finding"]["due_at"]
+
+
+def test_the_body_links_the_console_case_page_and_the_alert_to_acknowledge() -> None:
+    [alert] = plan_alerts([make_finding(case_id="case 7")], [make_subscription("a", URL)], NOW)
+
+    body = alert_body(alert, 1, "https://safeguard.example.org/")
+
+    assert body["console_url"] == "https://safeguard.example.org/console/cases/case%207"
+    assert body["ack_url"] == f"https://safeguard.example.org/console/alerts/{alert.alert_id}"
+    assert body["case_picture_url"] == "https://safeguard.example.org/cases/case%207/picture"

@@ -8,6 +8,7 @@ who knew what when, the obligations, and legal status, agreements and people.
 from collections.abc import Mapping
 from typing import Any
 
+from services.projection.domain.rule_titles import rule_title
 from services.projection.replay import sections
 from services.projection.replay.sections import agency_html, esc, flags, refs
 from services.projection.replay.styles import CSS
@@ -109,8 +110,9 @@ def _card(f: FindingView) -> str:
     met_by = f" by #{f.met_by}" if f.met_by else ""
     return (
         f'<article class="card {esc(f.status)}" id="{esc(f.label)}"><h3><span class="label">'
-        f'{esc(f.label)}</span> {esc(f.rule)}{esc(to)}<span class="sev {esc(f.severity)}">'
-        f'{esc(f.severity)}</span></h3><p>{esc(f.explanation)}</p><p class="facts">'
+        f'{esc(f.label)}</span> {esc(rule_title(f.rule))}{esc(to)}<span class="sev '
+        f'{esc(f.severity)}">{esc(f.severity)}</span> <code class="rule-id">{esc(f.rule)}</code>'
+        f'</h3><p>{esc(f.explanation)}</p><p class="facts">'
         f'<strong class="state {esc(f.status)}">{esc(finding_status(f.status))}</strong> · '
         f"triggered by {refs(f.triggers) or 'n/a'} · due {esc(fmt_time(f.due_at))}{met}{met_by}"
         f" · children {esc(', '.join(f.children) or 'none named')}"
@@ -146,7 +148,7 @@ def _chronology(view: ReplayView) -> str:
 
 def _event_row(view: ReplayView, e: EventView) -> str:
     late = (
-        f'<span class="late">{esc(fmt_delay(e.recording_delay))} later</span>'
+        f'<span class="late">{esc(fmt_delay(e.late_by or e.recording_delay))} later</span>'
         if e.recorded_late
         else ""
     )
@@ -171,7 +173,8 @@ def _finding_row(f: FindingView) -> str:
     return (
         f'<tr class="finding-row"><td class="num">{esc(f.label)}</td>'
         f'<td class="time">{esc(fmt_time(f.due_at))}</td><td></td><td>deadline</td>'
-        f'<td class="what" colspan="2">⚑ {esc(f.rule)}{esc(to)} — due after '
+        f'<td class="what" colspan="2">⚑ {esc(rule_title(f.rule))}{esc(to)} '
+        f'<code class="rule-id">{esc(f.rule)}</code> — due after '
         f"{refs(f.triggers)}: {esc(f.explanation)}</td>"
         f'<td><span class="flag {esc(f.status)}">{esc(f.label)}</span></td></tr>'
     )

@@ -6,6 +6,7 @@ link or image, or smuggle HTML or terminal escapes into the document."""
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from services.projection.domain.rule_titles import rule_title
 from services.projection.replay.neutral import md_code, md_text
 from services.projection.replay.view import (
     EventView,
@@ -56,7 +57,8 @@ def _findings(view: ReplayView) -> list[str]:
         to = f" → {agency_name(f.to_agency)}" if f.to_agency else ""
         met = f", met {fmt_time(f.met_at)}" if f.met_at else ""
         out.append(
-            f"- **{f.label} {cell(f.rule + to)}** — {cell(finding_status(f.status))}, "
+            f"- **{f.label} {cell(f.rule + to)}** ({cell(rule_title(f.rule))}) — "
+            f"{cell(finding_status(f.status))}, "
             f"{cell(f.severity)}; due {fmt_time(f.due_at)}{met}; triggered by "
             f"{', '.join(f'#{n}' for n in f.triggers)}. {cell(f.explanation)}"
         )
@@ -74,7 +76,7 @@ def _chronology(view: ReplayView) -> list[str]:
 def _event(e: EventView) -> list[str]:
     recorded = fmt_time(e.recorded_at)
     if e.recorded_late:
-        recorded += f" (**{fmt_delay(e.recording_delay)} later**)"
+        recorded += f" (**{fmt_delay(e.late_by or e.recording_delay)} later**)"
     what = cell(e.summary + (f" {e.detail}" if e.detail else ""))
     if e.passed_on:
         reached = ", ".join(agency_name(a) for a in e.reached)
@@ -93,7 +95,10 @@ def _event(e: EventView) -> list[str]:
 
 def _finding(f: FindingView) -> list[str]:
     to = f" → {agency_name(f.to_agency)}" if f.to_agency else ""
-    what = f"⚑ **{cell(f.rule + to)}** ({cell(finding_status(f.status))}): {cell(f.explanation)}"
+    what = (
+        f"⚑ **{cell(f.rule + to)}** {cell(rule_title(f.rule))} "
+        f"({cell(finding_status(f.status))}): {cell(f.explanation)}"
+    )
     return [f"**{f.label}**", fmt_time(f.due_at), "", "deadline", what, "", f.label]
 
 

@@ -158,15 +158,30 @@ def _absent(agency: str, x: float, y: float, number: int) -> str:
 def late(e: EventView, lane: Lane, scale: Scale) -> str:
     y, c = lane.centre, colour(e.agency)
     x0, x1 = scale.x(e.occurred_at), scale.x(e.recorded_at)
-    text = f"#{e.number} recorded {fmt_delay(e.recording_delay)} after it happened"
+    text = f"#{e.number} recorded {fmt_delay(e.late_by or e.recording_delay)} late"
+    tx, anchor = fitted(x1 - 8, text)
     return (
         f'<g class="late-recording" data-event="{e.number}"><path d="M{x0:.1f},{y + 6:.1f} '
         f'L{x0:.1f},{y + 13:.1f} L{x1:.1f},{y + 13:.1f} L{x1:.1f},{y + 5:.1f}" fill="none" '
         f'stroke="{c}" stroke-dasharray="5 3" stroke-width="1.3"/><rect x="{x1 - 4:.1f}" '
         f'y="{y - 4:.1f}" width="8" height="8" fill="#fff" stroke="{c}" stroke-width="2">'
-        f'<title>{esc(text)}</title></rect><text x="{x1 - 8:.1f}" y="{y + 25:.1f}" '
-        f'font-size="10.5" text-anchor="end" fill="{c}" {HALO}>{esc(text)}</text></g>'
+        f'<title>{esc(text)}</title></rect><text x="{tx:.1f}" y="{y + 25:.1f}" '
+        f'font-size="10.5" text-anchor="{anchor}" fill="{c}" {HALO}>{esc(text)}</text></g>'
     )
+
+
+def text_width(text: str, size: float = 10.5) -> float:
+    """A generous estimate of a label's width in px (no font metrics in a pure module)."""
+    return len(text) * size * 0.56
+
+
+def fitted(x: float, text: str, size: float = 10.5) -> tuple[float, str]:
+    """Anchor a label ending at ``x``, or starting there when it would run off the
+    left of the plot (over the lane names); never past the right edge."""
+    width = text_width(text, size)
+    if x - width >= LEFT:
+        return x, "end"
+    return min(x, WIDTH - RIGHT - width), "start"
 
 
 def findings(view: ReplayView, scale: Scale, top: float, row: float) -> str:
@@ -238,10 +253,12 @@ def as_of(view: ReplayView, scale: Scale, bottom: float) -> str:
     if not scale.start <= view.as_of <= scale.end:
         return ""
     x = scale.x(view.as_of)
+    text = f"as of {fmt_time(view.as_of)}"
+    tx, anchor = fitted(x - 4, text)
     return (
         f'<g class="as-of">{vline(x, AXIS - 18, bottom, "#222", "as-of-line", 1.4)}'
-        f'<text x="{x - 4:.1f}" y="{AXIS - 6}" font-size="10.5" text-anchor="end" '
-        f'font-weight="700" {HALO}>as of {esc(fmt_time(view.as_of))}</text></g>'
+        f'<text x="{tx:.1f}" y="{AXIS - 6}" font-size="10.5" text-anchor="{anchor}" '
+        f'font-weight="700" {HALO}>{esc(text)}</text></g>'
     )
 
 

@@ -2,7 +2,7 @@
 
 CSS = """
 :root { --police: #1d4f91; --edt: #7a3e9d; --health: #0f7b5f; --red: #c62828;
-  --dark-red: #8e1b1b; --amber: #b7791f; --ink: #1d1d1b; --muted: #5b5b57; --rule: #d9d9d3; }
+  --dark-red: #8e1b1b; --amber: #8a5a00; --ink: #1d1d1b; --muted: #5b5b57; --rule: #d9d9d3; }
 * { box-sizing: border-box; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 html { font-family: "Helvetica Neue", Helvetica, Arial, sans-serif; color: var(--ink);
   font-size: 14px; line-height: 1.42; }
@@ -55,7 +55,8 @@ tr.finding-row td.what { font-weight: 600; }
 .sev { text-transform: uppercase; font-size: 10.5px; font-weight: 800; letter-spacing: .05em;
   padding: 1px 6px; border-radius: 3px; color: #fff; background: #777; margin-left: 6px; }
 .sev.critical { background: #6d0f0f; } .sev.high { background: var(--red); }
-.sev.medium { background: var(--amber); } .sev.low { background: #777; }
+.sev.medium { background: var(--amber); } .sev.low { background: #595959; }
+code.rule-id { font-size: 10.5px; color: #555; font-weight: 400; }
 .matrix td.known { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .matrix td.author { font-weight: 700; }
 .matrix td.author.police { background: #e6edf6; } .matrix td.author.edt { background: #f1e9f5; }

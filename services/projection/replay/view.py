@@ -45,6 +45,9 @@ class EventView:
     """Agencies this sharing event or strategy discussion reached, author excluded."""
     passed_on: tuple[int, ...] = ()
     """Events those agencies learned through this one."""
+    late_by: timedelta | None = None
+    """How long after the case's own record had moved past this event it was
+    recorded (see ``_late_by``); None when it was not late."""
 
     @property
     def recording_delay(self) -> timedelta:
@@ -52,7 +55,7 @@ class EventView:
 
     @property
     def recorded_late(self) -> bool:
-        return self.recording_delay > LATE_RECORDING
+        return self.late_by is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +108,11 @@ def build_view(doc: Mapping[str, Any]) -> ReplayView:
     for f in findings:
         labels.setdefault(f.finding_id, []).append(f.label)
     since = pic.get("knowledge_since", {})
-    events = tuple(
-        _with_passed_on(_event(i, r, labels, since), since, numbers) for i, r in enumerate(rows, 1)
+    events = _with_lateness(
+        tuple(
+            _with_passed_on(_event(i, r, labels, since), since, numbers)
+            for i, r in enumerate(rows, 1)
+        )
     )
     as_of = when(doc.get("as_of") or pic.get("as_of"))
     return ReplayView(
@@ -153,6 +159,22 @@ def _with_passed_on(
         and any(when(known.get(a)) == e.occurred_at for a in e.reached)
     )
     return replace(e, passed_on=tuple(learned))
+
+
+def _with_lateness(events: tuple[EventView, ...]) -> tuple[EventView, ...]:
+    """Mark each event recorded over ``LATE_RECORDING`` after the record already held
+    something that happened later. Measured against the case's own record, not the
+    wall clock: a case loaded in one go long after the fact (a demo, a bulk import)
+    is not "3,622 d late" throughout, while an observation written up two days after
+    the events that followed it still is."""
+    out: list[EventView] = []
+    overtaken: datetime | None = None  # earliest recording of any event occurring later
+    for e in reversed(events):
+        late = None if overtaken is None else e.recorded_at - max(overtaken, e.occurred_at)
+        out.append(replace(e, late_by=late) if late and late > LATE_RECORDING else e)
+        if overtaken is None or e.recorded_at < overtaken:
+            overtaken = e.recorded_at
+    return tuple(reversed(out))
 
 
 def _reached(
@@ -227,8 +249,9 @@ def local(value: datetime) -> datetime:
     return value.astimezone(LONDON)
 
 
-def fmt_time(value: datetime | None, *, year: bool = False) -> str:
-    """``Sat 31 Dec 08:20`` in Europe/London (with the year when asked)."""
+def fmt_time(value: datetime | None, *, year: bool = True) -> str:
+    """``Sat 31 Dec 2016 08:20`` in Europe/London: a review is read years later, so
+    every date carries its year (``year=False`` only where space is tight)."""
     if value is None:
         return ""
     return local(value).strftime("%a %d %b %Y %H:%M" if year else "%a %d %b %H:%M")

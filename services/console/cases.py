@@ -1,0 +1,172 @@
+"""Reviewers' and duty managers' case pages: the case list with open findings, the
+joint picture of one case as of any moment, and its review document to download.
+
+Everything is read through the projection's own casebook and the replay renderers,
+so the page, the API and the review document cannot disagree.
+"""
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from services.console.inbox import paginate
+from services.console.scope import concerns
+from services.console.sessions import Session
+from services.console.web import Refused, SessionDep, audit_reads, render
+from services.projection.domain.findings import SEVERITY_ORDER
+from services.projection.domain.picture import picture
+from services.projection.domain.rules import RULES
+from services.projection.replay import render_html, render_json, render_markdown
+from services.projection.replay.timeline import render_timeline
+from services.projection.replay.view import LONDON, build_view
+from services.projection.service import ProjectionService
+
+READERS = ("reviewer", "duty_manager", "admin")
+FORMATS = {
+    "html": (render_html, "text/html; charset=utf-8"),
+    "md": (render_markdown, "text/markdown; charset=utf-8"),
+    "json": (render_json, "application/json"),
+}
+
+
+def cases_router() -> APIRouter:
+    router = APIRouter()
+    router.add_api_route("/console/cases", case_list, methods=["GET"])
+    router.add_api_route("/console/cases/{case_id}", case_page, methods=["GET"])
+    router.add_api_route("/console/cases/{case_id}/review.{fmt}", review, methods=["GET"])
+    return router
+
+
+def _projection(request: Request, session: Session) -> ProjectionService:
+    if session.principal.role not in READERS:
+        raise Refused("Case pages are for reviewers, duty managers and admins.")
+    projection: ProjectionService | None = getattr(request.app.state, "projection", None)
+    if projection is None:
+        raise Refused("Case pages are served by the projection, not by this service.", 503)
+    return projection
+
+
+async def case_list(
+    request: Request,
+    session: SessionDep,
+    rule: str = "",
+    severity: str = "",
+    agency: str = "",
+    page: int = 1,
+) -> Response:
+    projection = _projection(request, session)
+    now = projection.now()
+    rows = []
+    for case_id in sorted(projection.cases.case_ids()):
+        open_ = [
+            f
+            for f in projection.cases.findings(case_id, now)
+            if f.status == "open"
+            and (not rule or f.rule == rule)
+            and (not severity or f.severity == severity)
+            and (not agency or concerns(f.to_json(), agency))
+        ]
+        if (rule or severity or agency) and not open_:
+            continue
+        state = projection.cases.state(case_id)
+        assert state is not None
+        rows.append(_row(case_id, state, open_))
+    shown = paginate(rows, page)
+    await audit_reads(request, session, [r["case_id"] for r in shown.items])
+    filters = {"rule": rule, "severity": severity, "agency": agency}
+    return render(
+        request,
+        "cases.html",
+        session,
+        page=shown,
+        filters=filters,
+        query=urlencode(filters) + "&",
+        rules=sorted(RULES),
+        severities=sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.__getitem__, reverse=True),
+        agencies=["police", "edt", "health"],
+    )
+
+
+def _row(case_id: str, state: Any, open_: list[Any]) -> dict[str, Any]:
+    worst = max((SEVERITY_ORDER[f.severity] for f in open_), default=-1)
+    return {
+        "case_id": case_id,
+        "children": sorted(state.children),
+        "events": len(state.events),
+        "last": state.events[-1].occurred_at if state.events else None,
+        "open": len(open_),
+        "worst": next((s for s, n in SEVERITY_ORDER.items() if n == worst), ""),
+        "rules": sorted({f.rule for f in open_}),
+    }
+
+
+def _as_of(value: str, now: datetime) -> datetime:
+    """From the page's ``datetime-local`` field (Europe/London) or RFC 3339."""
+    if not value:
+        return now
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError as e:
+        raise Refused("'As of' must be a date and time, such as 2017-01-03T09:00.", 422) from e
+    return at.replace(tzinfo=LONDON) if at.tzinfo is None else at
+
+
+def _document(projection: ProjectionService, case_id: str, as_of: str) -> dict[str, Any]:
+    if case_id not in projection.cases:
+        raise Refused("There is no such case.", 404)
+    now = projection.now()
+    at = _as_of(as_of, now)
+    state = projection.cases.state(case_id) if not as_of else projection.cases.as_of(case_id, at)
+    assert state is not None
+    return {
+        "picture": picture(state, at),
+        "generated_at": now.isoformat(),
+        "as_of": at.isoformat(),
+        "recorded_by": None,
+    }
+
+
+async def case_page(
+    request: Request, session: SessionDep, case_id: str, as_of: str = ""
+) -> Response:
+    doc = _document(_projection(request, session), case_id, as_of)
+    await audit_reads(request, session, [case_id])
+    view = build_view(doc)
+    return render(
+        request,
+        "case.html",
+        session,
+        case_id=case_id,
+        pic=doc["picture"],
+        view=view,
+        numbers={e.event_id: e.number for e in view.events},
+        as_of=as_of,
+        as_of_local=view.as_of.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M"),
+        timeline=Markup(render_timeline(view)),  # the replay renderer escapes every string
+    )
+
+
+async def review(
+    request: Request,
+    session: SessionDep,
+    case_id: str,
+    fmt: Literal["html", "md", "json"],
+    as_of: str = "",
+) -> Response:
+    doc = _document(_projection(request, session), case_id, as_of)
+    await audit_reads(request, session, [case_id])
+    renderer, media_type = FORMATS[fmt]
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{case_id}-review.{fmt}")
+    return Response(
+        renderer(doc),
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
