@@ -13,8 +13,8 @@ from typing import Protocol
 
 from fastapi import Request
 
-from services.http.auth import Principal
-from services.http.ratelimit import note_failed_auth, refuse_if_limited
+from services.http.auth import Principal, identified_by_key
+from services.http.problems import Unauthorized
 
 CONSOLE_ROLES = ("duty_manager", "reviewer", "admin")
 
@@ -46,11 +46,12 @@ class KeyAuthenticator:
         return None
 
     async def finish(self, request: Request, form: Mapping[str, str]) -> Principal:
-        refuse_if_limited(request)
-        principal = request.app.state.keyring.identify(form.get("key", "").strip())
-        if principal is None:
-            note_failed_auth(request)
-            raise SignInRefused("That key is not recognised.")
+        try:  # rate-limited and counted like a bearer key: per client and per key
+            principal = identified_by_key(
+                request, request.app.state.keyring, form.get("key", "").strip()
+            )
+        except Unauthorized as e:
+            raise SignInRefused("That key is not recognised.") from e
         if principal.role not in CONSOLE_ROLES:
             raise SignInRefused(
                 "The console is for duty managers, reviewers and admins; "

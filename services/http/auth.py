@@ -99,7 +99,7 @@ async def authenticate(
     if credentials is None:
         refuse_if_limited(request)
         raise Unauthorized()
-    return _identified(request, keyring, credentials.credentials)
+    return identified_by_key(request, keyring, credentials.credentials)
 
 
 def bearer_principal(request: Request) -> Principal:
@@ -111,10 +111,10 @@ def bearer_principal(request: Request) -> Principal:
         refuse_if_limited(request)
         raise Unauthorized()
     keyring: KeyRing = request.app.state.keyring
-    return _identified(request, keyring, token.strip())
+    return identified_by_key(request, keyring, token.strip())
 
 
-def _identified(request: Request, keyring: KeyRing, key: str) -> Principal:
+def identified_by_key(request: Request, keyring: KeyRing, key: str) -> Principal:
     """Refused with 429 first if this client, or this very key, failed too often."""
     digest = presented_digest(key)
     refuse_if_limited(request, digest)
