@@ -17,20 +17,16 @@ from infra.store.sqlite import SQLiteEventStore
 from services.cli.demo import post_scenario
 from tests.support.console import form_token, sign_in, sign_in_response
 from tests.support.embedded import embedded
-from tests.support.ingest import KEYS, auth, make_credentials
+from tests.support.ingest import KEYS, auth, make_settings
 from tests.support.notifier_kit import make_subscription
 from tests.support.server import wait_for
 
-POLICE_DM_KEY = "test-police-duty-manager-key-0123"
 UNANSWERED = "http://127.0.0.1:9/pager"  # nothing listens: alerts stay open (pending)
 
 
 def console_settings(data_dir: Path) -> Settings:
-    police_dm = {"key": POLICE_DM_KEY, "role": "duty_manager", "agency": "police"}
-    return Settings(
-        data_dir=data_dir,
-        credentials=[*make_credentials(), {**police_dm, "name": "police-duty-manager"}],
-        ingest={"validation_workers": 0},
+    return make_settings(
+        data_dir,
         subscriptions=[make_subscription("all-duty-managers", UNANSWERED, retry_schedule=["1h"])],
     )
 
@@ -152,7 +148,7 @@ def test_edt_duty_manager_sees_the_child_k_alert_with_its_headline(url: str) -> 
 
 
 def test_police_duty_manager_cannot_see_or_act_on_an_edt_only_alert(url: str) -> None:
-    police = sign_in(url, POLICE_DM_KEY)
+    police = sign_in(url, KEYS["police_duty_manager"])
     edt_only = _alert(url, "protective-adult-unconfirmed")
 
     inbox = police.get("/console/inbox")
