@@ -15,10 +15,9 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from services.console.inbox import paginate
-from services.console.scope import concerns
 from services.console.sessions import Session
 from services.console.web import Refused, SessionDep, audit_reads, render
-from services.projection.domain.findings import SEVERITY_ORDER
+from services.projection.domain.findings import SEVERITY_ORDER, concerns
 from services.projection.domain.picture import picture
 from services.projection.domain.rules import RULES
 from services.projection.replay import render_html, render_json, render_markdown

@@ -19,6 +19,7 @@ from services.console.web import FormDep, Refused, SessionDep, audit_reads, rend
 from services.notifier.audit import resolved_event_id
 from services.notifier.domain.alerts import Alert, AlertStatus, event_id_for
 from services.notifier.errors import AlertNotFound, FindingAlreadyResolved, FindingNotFound
+from services.notifier.ports import AlertQuery
 from services.notifier.service import Notifier
 
 Tab = Literal["open", "acknowledged", "escalated", "failed"]
@@ -29,7 +30,6 @@ TABS: dict[str, tuple[AlertStatus, ...]] = {
     "failed": ("failed",),
 }
 PAGE_SIZE = 25
-ALL = 10**9
 MAX_TEXT = 10_000
 
 
@@ -41,10 +41,27 @@ class Page:
     total: int
 
 
-def paginate(items: list[Any], number: int, size: int = PAGE_SIZE) -> Page:
-    pages = max(1, -(-len(items) // size))
-    number = min(max(number, 1), pages)
-    return Page(items[(number - 1) * size : number * size], number, pages, len(items))
+def paginate(items: list[Any], number: int) -> Page:
+    """A page of a list already in memory."""
+    window = page_window(number, len(items))
+    return window.of(items[window.offset : window.offset + PAGE_SIZE])
+
+
+@dataclass(frozen=True, slots=True)
+class PageWindow:
+    number: int
+    """The page shown: the one asked for, kept within the pages there are."""
+    offset: int
+    total: int
+
+    def of(self, items: list[Any]) -> Page:
+        return Page(items, self.number, max(1, -(-self.total // PAGE_SIZE)), self.total)
+
+
+def page_window(number: int, total: int) -> PageWindow:
+    """Where page ``number`` of a list of ``total`` items starts."""
+    number = min(max(number, 1), max(1, -(-total // PAGE_SIZE)))
+    return PageWindow(number, (number - 1) * PAGE_SIZE, total)
 
 
 def inbox_router() -> APIRouter:
@@ -73,12 +90,9 @@ async def inbox(
 ) -> Response:
     _duty(session)
     notifier = _notifier(request)
-    found: list[Alert] = []
-    for status in TABS[tab]:
-        found += await notifier.alerts(status, ALL)
-    mine = [a for a in found if may_see(session.principal, a.alert.finding)]
-    mine.sort(key=lambda a: a.alert.created_at, reverse=True)
-    shown = paginate(mine, page)
+    query = AlertQuery(TABS[tab], concerning=session.principal.scoped_agency)
+    window = page_window(page, await notifier.count_alerts(query))
+    shown = window.of(await notifier.alert_page(query, PAGE_SIZE, window.offset))
     await audit_reads(request, session, [a.alert.case_id for a in shown.items])
     return render(
         request, "inbox.html", session, tab=tab, tabs=list(TABS), page=shown, query=f"tab={tab}&"

@@ -31,6 +31,16 @@ class AttemptRecord:
     """Set on 410 Gone: the subscription is disabled in the same transaction."""
 
 
+@dataclass(frozen=True, slots=True)
+class AlertQuery:
+    """Which alerts a list shows: those in any of ``statuses`` (none given: every
+    status) and, for a duty manager, only those whose finding concerns the agency
+    ``concerning`` (``findings.concerns``)."""
+
+    statuses: tuple[AlertStatus, ...] = ()
+    concerning: str | None = None
+
+
 class Outbox(Protocol):
     async def enqueue(
         self,
@@ -74,10 +84,13 @@ class Outbox(Protocol):
 
     async def get(self, alert_id: str) -> Alert | None: ...
 
-    async def list_alerts(
-        self, status: AlertStatus | None, limit: int, offset: int = 0
-    ) -> list[Alert]:
-        """Newest first; ``offset`` skips that many, for reading page by page."""
+    async def list_alerts(self, query: AlertQuery, limit: int, offset: int = 0) -> list[Alert]:
+        """Newest first; ``offset`` skips that many, for reading page by page. The
+        filter runs in the outbox, so a page costs its own rows, not every alert."""
+        ...
+
+    async def count_alerts(self, query: AlertQuery) -> int:
+        """How many alerts ``query`` matches, for page counts."""
         ...
 
     async def finding(self, finding_id: str) -> Mapping[str, Any] | None:

@@ -24,14 +24,12 @@ from services.notifier.delivery import Deliverer
 from services.notifier.domain.alerts import Alert, AlertStatus
 from services.notifier.domain.routing import escalation_of, plan_alerts
 from services.notifier.errors import AlertNotFound, FindingAlreadyResolved, FindingNotFound
-from services.notifier.ports import Outbox
-from services.projection.domain.findings import Finding, concerns
+from services.notifier.ports import AlertQuery, Outbox
+from services.projection.domain.findings import Finding
 
 log = logging.getLogger("safeguard.notifier")
 IDLE = timedelta(seconds=30)
 AUDIT_RETRY = timedelta(seconds=1)
-ALERT_PAGE = 500
-"""Alerts read at a time while picking out those of one agency."""
 
 
 class Notifier:
@@ -204,16 +202,15 @@ class Notifier:
     ) -> list[Alert]:
         """Newest first; with ``concerning``, only alerts whose finding concerns
         that agency (``findings.concerns``), still up to ``limit`` of them."""
-        if concerning is None:
-            return await self._outbox.list_alerts(status, limit)
-        found: list[Alert] = []
-        page, offset = max(limit, ALERT_PAGE), 0
-        while True:
-            batch = await self._outbox.list_alerts(status, page, offset)
-            found += [a for a in batch if concerns(a.alert.finding, concerning)]
-            if len(found) >= limit or len(batch) < page:
-                return found[:limit]
-            offset += page
+        query = AlertQuery(() if status is None else (status,), concerning)
+        return await self._outbox.list_alerts(query, limit)
+
+    async def alert_page(self, query: AlertQuery, limit: int, offset: int) -> list[Alert]:
+        """One page of a list of alerts, newest first."""
+        return await self._outbox.list_alerts(query, limit, offset)
+
+    async def count_alerts(self, query: AlertQuery) -> int:
+        return await self._outbox.count_alerts(query)
 
     async def finding(self, finding_id: str) -> Mapping[str, Any]:
         """The latest JSON of a finding the notifier was given."""

@@ -57,6 +57,13 @@ CREATE TABLE IF NOT EXISTS disabled_subscriptions (
 );
 """
 
+CONCERNS_WHERE = (
+    "(json_extract(finding, '$.to_agency') = ?1 OR EXISTS"
+    " (SELECT 1 FROM json_each(finding, '$.concerns_agencies') WHERE value = ?1))"
+)
+"""``findings.concerns`` as SQL over an alert's finding JSON (a test holds the two to
+the same answers), so a duty manager's page is filtered where the rows are."""
+
 STATUS_WHERE = {
     # Mirrors ``Alert.status``: suppressed, then failed (an operator must see it),
     # then acknowledged, escalated, and the delivery state.

@@ -28,9 +28,9 @@ from services.notifier.adapters.outbox_rows import (
     ts,
     write_attempt,
 )
-from services.notifier.adapters.outbox_schema import SCHEMA, STATUS_WHERE
-from services.notifier.domain.alerts import Alert, AlertStatus, NewAlert
-from services.notifier.ports import AttemptRecord
+from services.notifier.adapters.outbox_schema import CONCERNS_WHERE, SCHEMA, STATUS_WHERE
+from services.notifier.domain.alerts import Alert, NewAlert
+from services.notifier.ports import AlertQuery, AttemptRecord
 
 T = TypeVar("T")
 _OPEN_ESCALATION = "escalate_at IS NOT NULL AND acknowledged_at IS NULL AND escalated_at IS NULL"
@@ -218,17 +218,21 @@ class SQLiteOutbox:
         rows = await self._query("SELECT * FROM alerts WHERE alert_id = ?", alert_id)
         return alert_of(rows[0]) if rows else None
 
-    async def list_alerts(
-        self, status: AlertStatus | None, limit: int, offset: int = 0
-    ) -> list[Alert]:
-        where = STATUS_WHERE[status] if status else "1"
+    async def list_alerts(self, query: AlertQuery, limit: int, offset: int = 0) -> list[Alert]:
+        where, params = _alert_filter(query)
         rows = await self._query(
             f"SELECT * FROM alerts WHERE {where} ORDER BY created_at DESC, alert_id"
-            " LIMIT ? OFFSET ?",
+            f" LIMIT ?{len(params) + 1} OFFSET ?{len(params) + 2}",
+            *params,
             limit,
             offset,
         )
         return [alert_of(r) for r in rows]
+
+    async def count_alerts(self, query: AlertQuery) -> int:
+        where, params = _alert_filter(query)
+        [(count,)] = await self._query(f"SELECT count(*) FROM alerts WHERE {where}", *params)
+        return int(count)
 
     async def finding(self, finding_id: str) -> Mapping[str, Any] | None:
         rows = await self._query("SELECT finding FROM findings WHERE finding_id = ?", finding_id)
@@ -285,6 +289,17 @@ class SQLiteOutbox:
                 "UPDATE audit_outbox SET appended = 1 WHERE seq = ?", [(s,) for s in seqs]
             )
         )
+
+
+def _alert_filter(query: AlertQuery) -> tuple[str, list[str]]:
+    """The WHERE clause of a list of alerts, and its parameters (``?1``: the agency)."""
+    clauses, params = [], []
+    if query.concerning is not None:
+        clauses.append(CONCERNS_WHERE)
+        params.append(query.concerning)
+    if query.statuses:
+        clauses.append("(" + " OR ".join(f"({STATUS_WHERE[s]})" for s in query.statuses) + ")")
+    return " AND ".join(clauses) or "1", params
 
 
 def _write_attempts(db: sqlite3.Connection, batch: Sequence[AttemptRecord]) -> None:
