@@ -81,6 +81,11 @@ Timestamp = Annotated[
 
 # --- refs -------------------------------------------------------------------
 
+SELF_WORDED_ERRORS = frozenset({"ref_character", "ref_script"})
+"""Error types whose message the contract words itself, naming a refused character
+by its code point and never repeating the value: an error body may show them as
+they are (``services.http.problems`` drops messages that could echo input)."""
+
 REF_PUNCTUATION = "-_.'/:#@+(), "
 """The only punctuation a ref may hold: ASCII, so no look-alike dash or quote."""
 _ASCII_REF = re.compile(r"[A-Za-z0-9" + re.escape(REF_PUNCTUATION) + r"]+")

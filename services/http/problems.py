@@ -19,6 +19,7 @@ from pydantic_core import PydanticKnownError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from events.types import SELF_WORDED_ERRORS
 from infra.store.port import ConcurrencyError, IdempotencyConflict, StoreError
 
 PROBLEM_JSON = "application/problem+json"
@@ -212,7 +213,7 @@ other keys (``error``, ``tag``, ``reason``...) may quote the input."""
 def _message(error: Mapping[str, Any], kind: str) -> str:
     msg = str(error.get("msg", ""))
     context = error.get("ctx") or {}
-    if set(context) <= SCHEMA_CONTEXT:
+    if set(context) <= SCHEMA_CONTEXT or kind in SELF_WORDED_ERRORS:
         return msg
     value = error.get("input")
     if kind in ("value_error", "assertion_error") and not _quotes(msg, value):
