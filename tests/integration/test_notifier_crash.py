@@ -90,7 +90,9 @@ async def test_sigkill_while_retries_are_pending_still_delivers_each_alert_exact
     rx = Receiver()  # down
     config = tmp_path / "safeguard.toml"
     config.write_text(
+        # a restart waits out the killed process's delivery lease: keep it short
         f'public_url = "https://safeguard.example.org"\n[notifier]\nhorizon = "1h"\n'
+        "lease_ttl_seconds = 1\n"
         f'[[subscriptions]]\nname = "edt"\nurl = "{rx.url}"\nsecret = "{SECRET}"\n'
         f'retry_schedule = ["100ms"]\nallow_private = true\n'
     )
