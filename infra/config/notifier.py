@@ -167,6 +167,15 @@ class NotifierSettings(BaseModel):
     max_in_flight: int = Field(default=32, ge=1)
     outbox_path: Path | None = None
     """Defaults to ``<data_dir>/notifier.db``."""
+    lease_ttl_seconds: float = Field(default=10.0, gt=0)
+    """How long the delivery lease lasts unrenewed. Of the notifiers sharing one
+    outbox only the lease holder sends; it renews every third of this, and a
+    standby takes over within this plus a third after the holder dies (10 s:
+    within 15 s)."""
+    lease_owner: str | None = None
+    """This replica's name in the lease and the logs (default: the host name).
+    The process id and a random suffix are always added, so no two notifiers
+    ever hold the lease as one."""
 
     @field_validator("horizon")
     @classmethod

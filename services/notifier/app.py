@@ -3,8 +3,8 @@
 It delivers what is in its outbox (retries, escalations) and serves duty
 managers' endpoints. Findings reach it through ``Notifier.on_findings``: from the
 projection in the same process (embedded), or, with ``store.feed = "kafka"``, from
-a fold of the topic it runs itself. Run delivery in exactly one process per
-outbox file, or alerts may be sent twice.
+a fold of the topic it runs itself. Several processes may share one outbox
+file: only the holder of its delivery lease sends (``lease.py``).
 """
 
 import asyncio

@@ -1,6 +1,7 @@
 """Composition root for the notifier: the only place its adapters are chosen."""
 
 import random
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,7 @@ from infra.webhooks.pinned import Resolver
 from services.notifier.adapters.sqlite_outbox import SQLiteOutbox
 from services.notifier.delivery import Deliverer
 from services.notifier.domain.policy import RetryPolicy
+from services.notifier.lease import DeliveryLease, lease_owner
 from services.notifier.recovery import restore_outbox
 from services.notifier.service import Notifier
 
@@ -61,13 +63,17 @@ async def build_notifier(
         base_url=settings.base_url,
         rng=rng or random.Random(),
     )
+    ttl = timedelta(seconds=ns.lease_ttl_seconds)
     return Notifier(
         outbox=outbox,
         deliverer=deliverer,
         store=store,
         clock=clock,
         subscriptions=settings.subscriptions,
+        lease=DeliveryLease(outbox, clock, lease_owner(ns.lease_owner), ttl),
         max_in_flight=ns.max_in_flight,
+        # a send's connect, write and read may each take the timeout
+        claim_for=timedelta(seconds=3 * ns.request_timeout_seconds) + ttl,
         resources=[sender.close, outbox.close],
         metrics=metrics,
     )

@@ -16,3 +16,9 @@ class FindingNotFound(NotifierError):
 class FindingAlreadyResolved(NotifierError):
     """The finding was resolved before with another reason (HTTP 409); history
     is immutable, so the first resolution stands."""
+
+
+class LeaseLost(NotifierError):
+    """Another notifier took the delivery lease: this one's claims and results
+    are refused (fenced), and what it had in flight is sent again by the new
+    holder with the same webhook-id."""

@@ -7,7 +7,7 @@ transaction, so the stream can be brought up to date after any crash.
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from events.records import Submission
@@ -53,12 +53,33 @@ class Outbox(Protocol):
         ids, in one transaction; returns how many alerts were new."""
         ...
 
-    async def due(self, now: datetime, limit: int, exclude: Iterable[str] = ()) -> list[Alert]:
-        """Pending alerts whose next attempt is due, earliest first."""
+    async def acquire_or_renew(self, owner: str, ttl: timedelta, now: datetime) -> int | None:
+        """The delivery lease's fencing token if ``owner`` holds it for ``ttl``
+        from ``now``: renewed if already ours, taken with the next token if free
+        or expired; None while another notifier holds it. One transaction."""
         ...
 
-    async def record_attempt(self, record: AttemptRecord) -> None:
-        """Store an attempt's outcome and its audit event in one transaction."""
+    async def release_lease(self, owner: str) -> None:
+        """On a clean stop: a standby may take over without waiting out the ttl."""
+        ...
+
+    async def claim_due(
+        self,
+        token: int,
+        now: datetime,
+        limit: int,
+        claim_for: timedelta,
+        exclude: Iterable[str] = (),
+    ) -> list[Alert]:
+        """Pending alerts whose next attempt is due, earliest first, marked in
+        flight under ``token`` until ``now + claim_for`` in one atomic step; none
+        unless ``token`` holds an unexpired lease. A claim left by a dead sender
+        falls due again when it runs out or the lease changes hands."""
+        ...
+
+    async def record_attempt(self, record: AttemptRecord, token: int) -> None:
+        """Store an attempt's outcome and its audit event in one transaction;
+        ``LeaseLost``, storing nothing, if ``token`` is no longer current."""
         ...
 
     async def due_escalations(self, now: datetime) -> list[Alert]:
@@ -66,9 +87,10 @@ class Outbox(Protocol):
         ...
 
     async def escalate(
-        self, alert_id: str, escalation: NewAlert, at: datetime, audit: Submission
+        self, alert_id: str, escalation: NewAlert, at: datetime, audit: Submission, token: int
     ) -> None:
-        """Enqueue the escalation alert and mark the original escalated, atomically."""
+        """Enqueue the escalation alert and mark the original escalated, atomically;
+        ``LeaseLost``, storing nothing, if ``token`` is no longer current."""
         ...
 
     async def acknowledge(

@@ -23,7 +23,13 @@ from services.notifier.audit_relay import AuditRelay
 from services.notifier.delivery import Deliverer
 from services.notifier.domain.alerts import Alert, AlertStatus
 from services.notifier.domain.routing import escalation_of, plan_alerts
-from services.notifier.errors import AlertNotFound, FindingAlreadyResolved, FindingNotFound
+from services.notifier.errors import (
+    AlertNotFound,
+    FindingAlreadyResolved,
+    FindingNotFound,
+    LeaseLost,
+)
+from services.notifier.lease import DeliveryLease
 from services.notifier.ports import AlertQuery, Outbox
 from services.projection.domain.findings import Finding
 
@@ -41,14 +47,19 @@ class Notifier:
         store: EventStore,
         clock: Clock,
         subscriptions: Sequence[Subscription],
+        lease: DeliveryLease,
         max_in_flight: int = 32,
+        claim_for: timedelta = timedelta(seconds=60),
         resources: Sequence[Callable[[], Awaitable[None]]] = (),
         metrics: Metrics | None = None,
     ) -> None:
         self._outbox, self._deliverer, self._store, self._clock = outbox, deliverer, store, clock
         self._subs = list(subscriptions)
         self._by_name = {s.name: s for s in subscriptions}
+        self._lease = lease
         self._max_in_flight = max_in_flight
+        self._claim_for = claim_for
+        """How long a claimed alert stays ours: longer than any one send."""
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._starting = asyncio.Lock()
@@ -85,8 +96,10 @@ class Notifier:
     async def run(self) -> None:
         """Deliver until ``close``: due alerts, due escalations, pending audit.
 
-        A failed outbox write ends the loop (crash-only); calling ``run`` again
-        resumes from the durable outbox, where the alert is still due.
+        Only while this notifier holds the delivery lease does it start sends or
+        escalate; otherwise it stands by, trying for the lease every third of
+        its ttl. A failed outbox write ends the loop (crash-only); calling
+        ``run`` again resumes from the durable outbox, where the alert is still due.
         """
         self._stopped.clear()
         self._failure = None
@@ -95,8 +108,9 @@ class Notifier:
                 if self._failure is not None:
                     raise self._failure
                 self._wake.clear()
-                await self._start_due()  # first: latency to the receiver matters most
-                await self._escalate_due()
+                if await self._lease.hold() is not None:
+                    await self._start_due()  # first: latency to the receiver matters most
+                    await self._escalate_due()
                 await self._flush_audit()
                 await self._wait_for_work()
         finally:
@@ -104,6 +118,8 @@ class Notifier:
 
     async def deliver_due(self) -> None:
         """One pass, awaited to the end: for tests and one-shot tools."""
+        if await self._lease.renew() is None:
+            return
         await self._escalate_due()
         await self._start_due()
         await asyncio.gather(*self._in_flight.values())
@@ -115,15 +131,20 @@ class Notifier:
     async def _start_due(self) -> None:
         async with self._starting:  # ``run`` and ``deliver_due`` must not both start one
             free = self._max_in_flight - len(self._in_flight)
-            if free <= 0 or self._closing:
+            token = self._lease.token
+            if free <= 0 or self._closing or token is None:
                 return
-            due = await self._outbox.due(self._clock.now(), free, exclude=self._in_flight)
+            now = self._clock.now()
+            due = await self._outbox.claim_due(
+                token, now, free, self._claim_for, exclude=self._in_flight
+            )
             if due:
-                self._launch(due, await self._outbox.disabled_subscriptions())
+                self._launch(due, token, await self._outbox.disabled_subscriptions())
 
-    def _launch(self, due: Sequence[Alert], disabled: Mapping[str, str]) -> None:
+    def _launch(self, due: Sequence[Alert], token: int, disabled: Mapping[str, str]) -> None:
         for alert in due:
-            task = asyncio.create_task(self._deliver(alert, disabled), name=alert.alert_id)
+            work = self._deliver(alert, token, disabled)
+            task = asyncio.create_task(work, name=alert.alert_id)
             self._in_flight[alert.alert_id] = task
             task.add_done_callback(self._done)
 
@@ -136,15 +157,24 @@ class Notifier:
             self._failure = self._failure or task.exception()
         self._wake.set()
 
-    async def _deliver(self, alert: Alert, disabled: Mapping[str, str]) -> None:
+    async def _deliver(self, alert: Alert, token: int, disabled: Mapping[str, str]) -> None:
         record = await self._deliverer.attempt(alert, disabled)
-        await self._outbox.record_attempt(record)
+        try:
+            await self._outbox.record_attempt(record, token)
+        except LeaseLost:
+            log.warning(
+                "outcome of alert %s not recorded: another notifier holds the lease"
+                " and sends it again with the same webhook-id",
+                alert.alert_id,
+            )
+            self._lease.lost(token)
+            return
         if self._metrics is not None:
             self._metrics.delivered(record.delivery == "delivered")
 
     async def _wait_for_work(self) -> None:
-        timeout = AUDIT_RETRY if self._audit.backlog else IDLE
-        if len(self._in_flight) < self._max_in_flight:
+        timeout = min(AUDIT_RETRY if self._audit.backlog else IDLE, self._lease.renewal_in())
+        if self._lease.token is not None and len(self._in_flight) < self._max_in_flight:
             at = await self._outbox.next_wake(exclude=self._in_flight)
             if at is not None:
                 timeout = min(timeout, max(at - self._clock.now(), timedelta(0)))
@@ -152,7 +182,9 @@ class Notifier:
             await asyncio.wait_for(self._wake.wait(), timeout.total_seconds())
 
     async def _escalate_due(self) -> None:
-        now = self._clock.now()
+        token, now = self._lease.token, self._clock.now()
+        if token is None:
+            return
         for alert in await self._outbox.due_escalations(now):
             source = self._by_name.get(alert.alert.subscription)
             target = self._by_name.get(source.escalate_to or "") if source else None
@@ -165,7 +197,11 @@ class Notifier:
                 continue
             escalation = escalation_of(alert.alert, target, now)
             event = audit.escalated(alert.alert, escalation, now)
-            await self._outbox.escalate(alert.alert_id, escalation, now, event)
+            try:
+                await self._outbox.escalate(alert.alert_id, escalation, now, event, token)
+            except LeaseLost:
+                self._lease.lost(token)
+                return
 
     async def _flush_audit(self) -> None:
         await self._audit.flush()
@@ -240,6 +276,7 @@ class Notifier:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
         try:
+            await self._lease.release()
             await self._flush_audit()
         finally:
             for close in self._resources:

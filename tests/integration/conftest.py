@@ -1,10 +1,12 @@
 """Fixtures shared by integration tests: a real Kafka-protocol broker and a real
-webhook receiver, both on loopback, both stopped after the test."""
+webhook receiver, both on loopback, both stopped after the test; notifier
+processes, killed after it."""
 
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from tests.support.notifier_process import NotifierProcess
 from tests.support.receiver import Receiver
 from tests.support.tansu import tansu_broker
 
@@ -20,3 +22,12 @@ async def receiver() -> AsyncIterator[Receiver]:
     server = await Receiver().start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+def procs() -> Iterator[list[NotifierProcess]]:
+    started: list[NotifierProcess] = []
+    yield started
+    for p in started:
+        if p.proc.poll() is None:
+            p.kill()

@@ -4,15 +4,19 @@
 
 Builds the notifier over ``DIR/events.db`` and ``DIR/notifier.db``, enqueues
 the findings in ``FILE`` (JSON list of ``Finding.to_json()``) if given, prints
-``ready`` and delivers until killed.
+``ready`` and delivers until killed. ``NotifierProcess`` starts one from a test.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
+import sqlite3
+import subprocess
 import sys
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +40,59 @@ def finding_from_json(obj: dict[str, Any]) -> Finding:
     for name in _TIMES:
         fields[name] = None if fields[name] is None else datetime.fromisoformat(fields[name])
     return Finding(**fields)
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class NotifierProcess:
+    def __init__(self, tmp: Path, config: Path, findings: list[Finding] | None) -> None:
+        args = [
+            sys.executable,
+            "-m",
+            "tests.support.notifier_process",
+            "--config",
+            str(config),
+            "--data",
+            str(tmp),
+        ]
+        if findings is not None:
+            path = tmp / "findings.json"
+            path.write_bytes(orjson.dumps([f.to_json() for f in findings]))
+            args += ["--findings", str(path)]
+        self.log = (tmp / "notifier.log").open("ab")
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        env.pop("SAFEGUARD_CONFIG", None)
+        self.proc = subprocess.Popen(
+            args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=self.log
+        )
+
+    async def ready(self) -> None:
+        assert self.proc.stdout is not None
+        line = await asyncio.to_thread(self.proc.stdout.readline)
+        assert line.strip() == b"ready", "notifier process did not start; see notifier.log"
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        assert self.proc.wait(timeout=10) == -signal.SIGKILL
+        self.log.close()
+
+
+def attempts(db: Path) -> dict[str, int]:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        return dict(conn.execute("SELECT alert_id, attempts FROM alerts").fetchall())
+
+
+def settled(db: Path, alert_ids: set[str]) -> bool:
+    """Delivery recorded and its audit appended: a kill now loses nothing.
+
+    (A kill between the receiver's 2xx and this record would resend that one
+    alert after restart, with the same webhook-id: at-least-once.)"""
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        rows = conn.execute("SELECT alert_id FROM alerts WHERE delivery = 'delivered'")
+        done = {r[0] for r in rows}
+        unappended = conn.execute("SELECT count(*) FROM audit_outbox WHERE appended = 0")
+        return alert_ids <= done and unappended.fetchone()[0] == 0
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -2,8 +2,9 @@
 
 A small asyncio HTTP/1.1 server (no framework) that records every request and
 answers from a script: fail the next N, answer 410 or 429 with ``Retry-After``,
-or go down (listener and open connections closed) and come back on the same
-port. It dedupes by ``webhook-id`` the way an integrator should. Given a
+hold each answer a while (a slow receiver, so requests are in flight), or go
+down (listener and open connections closed) and come back on the same port.
+It dedupes by ``webhook-id`` the way an integrator should. Given a
 ``secret`` it also verifies signature and timestamp (``standardwebhooks``) and
 answers 400 to a request that fails; without one it is naive and takes anything.
 """
@@ -57,6 +58,8 @@ class Receiver:
         self.requests: list[Received] = []
         self.script: deque[Reply] = deque()
         self.default = Reply(200)
+        self.hold = 0.0
+        """Seconds each answer waits after the request is recorded (processed)."""
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
 
@@ -124,6 +127,8 @@ class Receiver:
         reply = Reply(400) if not self._verifies(body, headers) else None
         reply = reply or (self.script.popleft() if self.script else self.default)
         self.requests.append(Received(path, headers, body, reply.status, time.monotonic()))
+        if self.hold:
+            await asyncio.sleep(self.hold)
         extra = "".join(f"{k}: {v}\r\n" for k, v in reply.headers.items())
         writer.write(
             f"HTTP/1.1 {reply.status} X\r\ncontent-length: 2\r\ncontent-type: application/json"

@@ -33,11 +33,14 @@ def dt(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
-def write_attempt(db: sqlite3.Connection, r: AttemptRecord) -> None:
-    db.execute(
+def write_attempt(db: sqlite3.Connection, r: AttemptRecord, token: int) -> bool:
+    """False, writing nothing, unless the row is still claimed under ``token``
+    and ``token`` still holds the lease (fencing)."""
+    written = db.execute(
         "UPDATE alerts SET delivery = ?, attempts = ?, next_attempt_at = ?,"
-        " last_error = ?, last_status_code = ?,"
-        " delivered_at = COALESCE(delivered_at, ?) WHERE alert_id = ?",
+        " last_error = ?, last_status_code = ?, claimed_by = NULL, claimed_until = NULL,"
+        " delivered_at = COALESCE(delivered_at, ?) WHERE alert_id = ? AND claimed_by = ?"
+        " AND EXISTS (SELECT 1 FROM lease WHERE name = 'delivery' AND token = ?)",
         (
             r.delivery,
             r.attempt,
@@ -46,14 +49,19 @@ def write_attempt(db: sqlite3.Connection, r: AttemptRecord) -> None:
             r.status_code,
             ts(r.at) if r.delivery == "delivered" else None,
             r.alert_id,
+            token,
+            token,
         ),
-    )
+    ).rowcount
+    if not written:
+        return False
     if r.disable_subscription is not None:
         db.execute(
             "INSERT OR IGNORE INTO disabled_subscriptions VALUES (?, ?, ?)",
             (r.disable_subscription, r.error or "410 Gone", ts(r.at)),
         )
     add_audit(db, r.audit)
+    return True
 
 
 def add_audit(db: sqlite3.Connection, audit: Submission) -> None:

@@ -9,7 +9,7 @@ import functools
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +17,7 @@ import orjson
 
 from events.records import Submission
 from infra.files import private_file
+from services.notifier.adapters import outbox_lease as lease
 from services.notifier.adapters.outbox_rows import (
     INSERT,
     RESTORE,
@@ -30,6 +31,7 @@ from services.notifier.adapters.outbox_rows import (
 )
 from services.notifier.adapters.outbox_schema import CONCERNS_WHERE, SCHEMA, STATUS_WHERE
 from services.notifier.domain.alerts import Alert, NewAlert
+from services.notifier.errors import LeaseLost
 from services.notifier.ports import AlertQuery, AttemptRecord
 
 T = TypeVar("T")
@@ -49,8 +51,8 @@ class SQLiteOutbox:
         self._path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
         self._db: sqlite3.Connection | None = None
-        self._attempts: list[AttemptRecord] = []
-        self._next_commit: asyncio.Future[None] | None = None
+        self._attempts: list[tuple[AttemptRecord, int]] = []
+        self._next_commit: asyncio.Future[set[str]] | None = None
         self._committing = False
         self._commit_task: asyncio.Task[None] | None = None
 
@@ -64,6 +66,7 @@ class SQLiteOutbox:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.executescript(SCHEMA)
+        lease.migrate(db)
         self._db = db
 
     async def close(self) -> None:
@@ -124,28 +127,38 @@ class SQLiteOutbox:
 
         return await self._tx(work)
 
-    async def due(self, now: datetime, limit: int, exclude: Iterable[str] = ()) -> list[Alert]:
-        skip = set(exclude)
-        rows = await self._query(
-            "SELECT * FROM alerts WHERE delivery = 'pending' AND next_attempt_at <= ?"
-            " ORDER BY next_attempt_at LIMIT ?",
-            now.timestamp(),
-            limit + len(skip),
-        )
-        return [a for a in map(alert_of, rows) if a.alert_id not in skip][:limit]
+    async def acquire_or_renew(self, owner: str, ttl: timedelta, now: datetime) -> int | None:
+        return await self._tx(lambda db: lease.acquire_or_renew(db, owner, ttl, now))
 
-    async def record_attempt(self, record: AttemptRecord) -> None:
+    async def release_lease(self, owner: str) -> None:
+        await self._tx(lambda db: lease.release(db, owner))
+
+    async def claim_due(
+        self,
+        token: int,
+        now: datetime,
+        limit: int,
+        claim_for: timedelta,
+        exclude: Iterable[str] = (),
+    ) -> list[Alert]:
+        skip = list(exclude)
+        rows = await self._tx(lambda db: lease.claim(db, token, now, limit, now + claim_for, skip))
+        return [alert_of(r) for r in rows]
+
+    async def record_attempt(self, record: AttemptRecord, token: int) -> None:
         """Group commit: attempts that finish while a commit is under way share the
         next one, so many deliveries in flight do not queue behind one fsync each."""
         loop = asyncio.get_running_loop()
         if self._next_commit is None:
             self._next_commit = loop.create_future()
         waiter = self._next_commit
-        self._attempts.append(record)
+        self._attempts.append((record, token))
         if not self._committing:
             self._committing = True
             self._commit_task = loop.create_task(self._commit_attempts())
-        await asyncio.shield(waiter)  # a cancelled caller must not cancel the others' commit
+        refused = await asyncio.shield(waiter)  # a cancelled caller must not cancel the others'
+        if record.alert_id in refused:
+            raise LeaseLost(token)
 
     async def _commit_attempts(self) -> None:
         try:
@@ -154,11 +167,11 @@ class SQLiteOutbox:
                 self._attempts, self._next_commit = [], None
                 assert done is not None
                 try:
-                    await self._tx(functools.partial(_write_attempts, batch=batch))
+                    refused = await self._tx(functools.partial(_write_attempts, batch=batch))
                 except Exception as e:  # handed to every waiter, not swallowed
                     done.set_exception(e)
                 else:
-                    done.set_result(None)
+                    done.set_result(refused)
         finally:
             self._committing = False
 
@@ -171,9 +184,10 @@ class SQLiteOutbox:
         return [alert_of(r) for r in rows]
 
     async def escalate(
-        self, alert_id: str, escalation: NewAlert, at: datetime, audit: Submission
+        self, alert_id: str, escalation: NewAlert, at: datetime, audit: Submission, token: int
     ) -> None:
         def work(db: sqlite3.Connection) -> None:
+            lease.check_token(db, token)
             db.execute(INSERT, row_of(escalation))
             db.execute(
                 f"UPDATE alerts SET escalated_at = ?, escalated_alert_id = ?"
@@ -207,7 +221,8 @@ class SQLiteOutbox:
         marks = ",".join("?" * len(skip))
         rows = await self._query(
             "SELECT MIN(t) FROM ("
-            "SELECT MIN(next_attempt_at) AS t FROM alerts WHERE delivery = 'pending'"
+            "SELECT MIN(MAX(next_attempt_at, COALESCE(claimed_until, 0))) AS t"
+            " FROM alerts WHERE delivery = 'pending'"
             f" AND alert_id NOT IN ({marks})"
             f" UNION ALL SELECT MIN(escalate_at) FROM alerts WHERE {_OPEN_ESCALATION})",
             *skip,
@@ -302,6 +317,6 @@ def _alert_filter(query: AlertQuery) -> tuple[str, list[str]]:
     return " AND ".join(clauses) or "1", params
 
 
-def _write_attempts(db: sqlite3.Connection, batch: Sequence[AttemptRecord]) -> None:
-    for record in batch:
-        write_attempt(db, record)
+def _write_attempts(db: sqlite3.Connection, batch: Sequence[tuple[AttemptRecord, int]]) -> set[str]:
+    """Returns the alerts whose result was refused: their token is stale."""
+    return {r.alert_id for r, token in batch if not write_attempt(db, r, token)}
