@@ -9,7 +9,8 @@ the form came from, this site's Origin.
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -141,13 +142,20 @@ async def audit_reads(request: Request, session: Session, case_ids: Iterable[str
         await reads.record(case_id=case_id)
 
 
+@lru_cache(maxsize=16384)
+def _when(value: str | datetime | None) -> str:
+    """A time as pages show it. Remembered: a case page shows thousands, the same
+    ones at every visit, and formatting each in Europe/London is most of its cost."""
+    return fmt_time(when(value) if isinstance(value, str) else value)
+
+
 def _templates() -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["when"] = lambda v: fmt_time(when(v) if isinstance(v, str) else v)
+    env.filters["when"] = _when
     env.filters["agency"] = agency_name
     env.filters["rule_title"] = rule_title
     env.filters["q"] = lambda v: quote(str(v), safe="")
