@@ -19,6 +19,7 @@ from services.console.inbox import paginate
 from services.console.scope import concerns
 from services.console.sessions import Session
 from services.console.web import Refused, SessionDep, audit_reads, render
+from services.projection.casebook import CaseUnavailable
 from services.projection.domain.findings import SEVERITY_ORDER
 from services.projection.domain.picture import picture
 from services.projection.domain.rules import RULES
@@ -122,10 +123,12 @@ def _document(projection: ProjectionService, case_id: str, as_of: str) -> dict[s
         raise Refused("There is no such case.", 404)
     now = projection.now()
     at = _as_of(as_of, now)
-    state = projection.cases.state(case_id) if not as_of else projection.cases.as_of(case_id, at)
-    assert state is not None
+    try:  # the picture filters to ``at`` itself: no refold of the events up to then
+        shown = projection.cases.read(case_id, lambda state: picture(state, at))
+    except CaseUnavailable as e:
+        raise Refused("This case is set aside for repair; its picture cannot be shown.", 503) from e
     return {
-        "picture": picture(state, at),
+        "picture": shown,
         "generated_at": now.isoformat(),
         "as_of": at.isoformat(),
         "recorded_by": None,

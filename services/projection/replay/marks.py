@@ -3,8 +3,8 @@ discussions, late recordings, findings and the legend. Each returns SVG text wit
 every string escaped."""
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from services.projection.replay.neutral import html_text as esc
 from services.projection.replay.view import (
