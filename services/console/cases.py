@@ -6,6 +6,7 @@ so the page, the API and the review document cannot disagree.
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -13,7 +14,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from services.console.inbox import paginate
 from services.console.scope import concerns
@@ -165,6 +166,10 @@ class Chronology:
         """Where event ``number`` is listed: an anchor here, or on its own page."""
         page = (self.total - number) // self.size + 1
         return f"#e{number}" if page == self.number else f"?{self.query}page={page}#e{number}"
+
+    def links(self, numbers: Iterable[int]) -> Markup:
+        """``#3, #7`` linked to where each event is listed (hrefs escaped)."""
+        return Markup(", ".join(f'<a href="{escape(self.href(n))}">#{n:d}</a>' for n in numbers))
 
 
 def chronology_page(

@@ -27,7 +27,7 @@ from services.console.authn import KeyAuthenticator, SessionAuthenticator
 from services.console.sessions import Session, SessionStore, SQLiteSessionStore
 from services.http.audit import CaseReads, get_access_audit
 from services.projection.domain.rule_titles import rule_title
-from services.projection.replay.view import agency_name, fmt_time, when
+from services.projection.replay.view import agency_name, finding_status, fmt_time, when
 
 HERE = Path(__file__).parent
 COOKIE = "safeguard_session"
@@ -157,6 +157,7 @@ def _templates() -> Jinja2Templates:
     )
     env.filters["when"] = _when
     env.filters["agency"] = agency_name
+    env.filters["status"] = finding_status
     env.filters["rule_title"] = rule_title
     env.filters["q"] = lambda v: quote(str(v), safe="")
     return Jinja2Templates(env=env)
