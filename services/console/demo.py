@@ -29,6 +29,7 @@ def with_demo_subscription(settings: Settings) -> Settings:
         name=NAME,
         url=f"http://127.0.0.1:{settings.port}{RECEIVER_PATH}",
         secret=SecretStr(secret),
+        allow_private=True,  # its own loopback receiver, by design
     )
     return settings.model_copy(update={"subscriptions": [*settings.subscriptions, sub]})
 
