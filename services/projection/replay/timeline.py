@@ -8,6 +8,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from threading import Lock
 
 from services.projection.replay import marks
 from services.projection.replay.marks import AXIS, LEFT, RIGHT, STACK, WIDTH, Lane, Scale
@@ -34,6 +35,7 @@ class Layout:
 
 RENDERED_KEPT = 4
 _rendered: OrderedDict[Hashable, str] = OrderedDict()
+_kept = Lock()  # a CLI or a worker thread may render too
 
 
 def render_timeline(view: ReplayView) -> str:
@@ -48,13 +50,16 @@ def render_timeline(view: ReplayView) -> str:
         view.findings,
         view.as_of if _moment_drawn(view) else None,
     )
-    svg = _rendered.get(key)
-    if svg is None:
-        svg = _rendered[key] = _render(view)
-        if len(_rendered) > RENDERED_KEPT:
+    with _kept:
+        svg = _rendered.get(key)
+        if svg is not None:
+            _rendered.move_to_end(key)
+            return svg
+    svg = _render(view)
+    with _kept:
+        _rendered[key] = svg
+        while len(_rendered) > RENDERED_KEPT:
             _rendered.popitem(last=False)
-    else:
-        _rendered.move_to_end(key)
     return svg
 
 
