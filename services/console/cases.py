@@ -6,23 +6,26 @@ so the page, the API and the review document cannot disagree.
 """
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from services.console.inbox import paginate
 from services.console.sessions import Session
 from services.console.web import Refused, SessionDep, audit_reads, render
+from services.projection.casebook import CaseUnavailable
 from services.projection.domain.findings import SEVERITY_ORDER, concerns
 from services.projection.domain.picture import picture
 from services.projection.domain.rules import RULES
 from services.projection.replay import render_html, render_json, render_markdown
 from services.projection.replay.timeline import render_timeline
-from services.projection.replay.view import LONDON, build_view
+from services.projection.replay.view import LONDON, EventView, build_view
 from services.projection.service import ProjectionService
 
 READERS = ("reviewer", "duty_manager", "admin")
@@ -120,18 +123,65 @@ def _document(projection: ProjectionService, case_id: str, as_of: str) -> dict[s
         raise Refused("There is no such case.", 404)
     now = projection.now()
     at = _as_of(as_of, now)
-    state = projection.cases.state(case_id) if not as_of else projection.cases.as_of(case_id, at)
-    assert state is not None
+    try:  # the picture filters to ``at`` itself: no refold of the events up to then
+        shown = projection.cases.read(case_id, lambda state: picture(state, at))
+    except CaseUnavailable as e:
+        raise Refused("This case is set aside for repair; its picture cannot be shown.", 503) from e
     return {
-        "picture": picture(state, at),
+        "picture": shown,
         "generated_at": now.isoformat(),
         "as_of": at.isoformat(),
         "recorded_by": None,
     }
 
 
+CHRONOLOGY_PAGE = 200
+"""Chronology rows a case page shows: the latest first page, earlier ones behind links.
+The swimlane and the findings stay complete; the review document has every row."""
+
+
+@dataclass(frozen=True, slots=True)
+class Chronology:
+    """One page of the chronology, counted back from the latest event: page 1 holds
+    the latest ``size`` events (shown oldest first), page 2 the ones before..."""
+
+    events: tuple[EventView, ...]
+    number: int
+    pages: int
+    total: int
+    size: int
+    query: str
+    """The page's other parameters (``as_of=...&``), kept by every link."""
+
+    @property
+    def first(self) -> int:
+        return self.events[0].number if self.events else 0
+
+    @property
+    def last(self) -> int:
+        return self.events[-1].number if self.events else 0
+
+    def href(self, number: int) -> str:
+        """Where event ``number`` is listed: an anchor here, or on its own page."""
+        page = (self.total - number) // self.size + 1
+        return f"#e{number}" if page == self.number else f"?{self.query}page={page}#e{number}"
+
+    def links(self, numbers: Iterable[int]) -> Markup:
+        """``#3, #7`` linked to where each event is listed (hrefs escaped)."""
+        return Markup(", ".join(f'<a href="{escape(self.href(n))}">#{n:d}</a>' for n in numbers))
+
+
+def chronology_page(
+    events: tuple[EventView, ...], number: int, query: str, size: int = CHRONOLOGY_PAGE
+) -> Chronology:
+    pages = max(1, -(-len(events) // size))
+    number = min(max(number, 1), pages)
+    end = len(events) - (number - 1) * size
+    return Chronology(events[max(0, end - size) : end], number, pages, len(events), size, query)
+
+
 async def case_page(
-    request: Request, session: SessionDep, case_id: str, as_of: str = ""
+    request: Request, session: SessionDep, case_id: str, as_of: str = "", page: int = 1
 ) -> Response:
     doc = _document(_projection(request, session), case_id, as_of)
     await audit_reads(request, session, [case_id])
@@ -143,7 +193,7 @@ async def case_page(
         case_id=case_id,
         pic=doc["picture"],
         view=view,
-        numbers={e.event_id: e.number for e in view.events},
+        chronology=chronology_page(view.events, page, f"as_of={quote(as_of)}&" if as_of else ""),
         as_of=as_of,
         as_of_local=view.as_of.astimezone(LONDON).strftime("%Y-%m-%dT%H:%M"),
         timeline=Markup(render_timeline(view)),  # the replay renderer escapes every string

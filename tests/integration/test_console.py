@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from infra.store.sqlite import SQLiteEventStore
 from services.cli.demo import post_scenario
 from tests.support.console import form_token, sign_in, sign_in_response
 from tests.support.embedded import embedded
+from tests.support.factories import make_envelope
 from tests.support.ingest import KEYS, auth, make_settings
 from tests.support.notifier_kit import make_subscription
 from tests.support.server import wait_for
@@ -315,3 +317,57 @@ def _stream(data_dir: Path, type_: str) -> list[dict[str, Any]]:
             return [dict(e.data) for e in await store.read_case("child-k") if e.type == type_]
 
     return asyncio.run(read())
+
+
+LONG_CASE, LONG_EVENTS = "long-case", 450
+
+
+@pytest.fixture(scope="module")
+def long_case_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A stack of its own (no pager subscriptions) holding one police case of 450 events."""
+    start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    with embedded(make_settings(tmp_path_factory.mktemp("long-case"))) as base:
+        batch = [
+            make_envelope(
+                "concern.observed", case_id=LONG_CASE, occurred_at=start + timedelta(minutes=7 * n)
+            )
+            for n in range(LONG_EVENTS)
+        ]
+        response = httpx.post(
+            f"{base}/police/events", json={"events": batch}, headers=auth("police")
+        )
+        assert response.status_code in (200, 201), response.text
+        wait_for(lambda: _chronology_length(base) == LONG_EVENTS, timeout=15, what="the long case")
+        yield base
+
+
+def _chronology_length(url: str) -> int:
+    response = httpx.get(f"{url}/cases/{LONG_CASE}/picture", headers=auth("reviewer"))
+    return len(response.json()["chronology"]) if response.status_code == 200 else 0
+
+
+def test_a_long_chronology_shows_its_latest_200_events_with_the_swimlane_complete(
+    long_case_url: str,
+) -> None:
+    browser = sign_in(long_case_url, KEYS["reviewer"])
+
+    page = browser.get(f"/console/cases/{LONG_CASE}").text
+
+    assert 'id="e251"' in page and 'id="e450"' in page
+    assert 'id="e250"' not in page
+    assert "Events 251 to 450 of 450, 200 a page, the latest." in page
+    assert 'href="?page=2#chronology-h">Earlier events' in page
+    assert 'class="event-mark" data-event="1"' in page  # the swimlane has every event
+    assert 'href="?page=3#e1"' in page  # a finding triggered by event 1 links to its page
+
+
+def test_earlier_chronology_pages_keep_the_as_of_moment(long_case_url: str) -> None:
+    browser = sign_in(long_case_url, KEYS["reviewer"])
+
+    page = browser.get(f"/console/cases/{LONG_CASE}?as_of=2026-02-01T09:00&page=3").text
+
+    assert 'id="e1"' in page and 'id="e50"' in page and 'id="e51"' not in page
+    assert "Events 1 to 50 of 450" in page
+    assert 'href="?as_of=2026-02-01T09%3A00&amp;page=2#chronology-h">Later events' in page
+    assert "Earlier events" not in page
+    assert 'href="#e1"' in page  # its finding's trigger is on this page

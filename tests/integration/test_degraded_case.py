@@ -14,8 +14,9 @@ import pytest
 
 from events import Submission, canonical, parse_envelope
 from infra.store.sqlite import SQLiteEventStore
+from tests.support.console import sign_in
 from tests.support.factories import make_envelope
-from tests.support.ingest import auth, credentials_toml
+from tests.support.ingest import KEYS, auth, credentials_toml
 from tests.support.server import SafeguardProcess
 
 POISON_AT = "0001-01-01T00:00:00+00:00"
@@ -142,3 +143,16 @@ def test_replay_and_rebuild_name_the_degraded_case_and_exit_1(
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert "case poisoned is degraded" in done.stderr and poison_id in done.stderr
+
+
+def test_the_console_case_page_of_a_degraded_case_says_it_is_set_aside(
+    server: SafeguardProcess,
+) -> None:
+    browser = sign_in(server.url, KEYS["reviewer"])
+
+    page = browser.get("/console/cases/poisoned")
+    then = browser.get("/console/cases/poisoned?as_of=2026-01-01T09:00")
+
+    assert page.status_code == then.status_code == 503
+    assert "set aside for repair" in page.text
+    assert browser.get("/console/cases/healthy").status_code == 200

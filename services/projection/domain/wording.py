@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 AGENCY_NAMES = {"police": "police", "edt": "EDT", "health": "health", "safeguard": "Safeguard"}
@@ -34,8 +35,10 @@ def join(items: Iterable[str]) -> str:
     return ", ".join(seq[:-1]) + " and " + seq[-1]
 
 
+@lru_cache(maxsize=16384)
 def when(at: datetime, zone: str, *, same_day_as: datetime | None = None) -> str:
-    """ "1 Jan 16:40" in local time; just "17:40" when on the same local day as ``same_day_as``."""
+    """ "1 Jan 16:40" in local time; just "17:40" when on the same local day as ``same_day_as``.
+    Remembered: every finding's explanation names its times, at every read of a case."""
     tz = ZoneInfo(zone)
     local = at.astimezone(tz)
     clock = f"{local:%H:%M}"

@@ -2,8 +2,9 @@
 discussions, late recordings, findings and the legend. Each returns SVG text with
 every string escaped."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from services.projection.replay.neutral import html_text as esc
 from services.projection.replay.view import (
@@ -27,12 +28,17 @@ HALO = 'stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stro
 class Scale:
     start: datetime
     end: datetime
+    px_per_second: float = field(init=False, repr=False, compare=False)
+    """Worked out once: a long case places thousands of marks."""
+
+    def __post_init__(self) -> None:
+        span = (self.end - self.start).total_seconds() or 1.0
+        object.__setattr__(self, "px_per_second", (WIDTH - LEFT - RIGHT) / span)
 
     def x(self, t: datetime) -> float:
         """Position on the axis; a time off either end sits at that end."""
         t = min(max(t, self.start), self.end)
-        span = (self.end - self.start).total_seconds() or 1.0
-        return LEFT + (t - self.start).total_seconds() / span * (WIDTH - LEFT - RIGHT)
+        return LEFT + (t - self.start).total_seconds() * self.px_per_second
 
     @property
     def px_per_hour(self) -> float:
@@ -50,6 +56,13 @@ class Lane:
 
     def y(self, number: int) -> float:
         return self.centre - self.rows[number] * STACK
+
+
+@lru_cache(maxsize=256)
+def esc_word(word: str) -> str:
+    """``esc`` remembered, for the few words repeated on every mark (event types,
+    finding statuses, agency ids); never for free text."""
+    return esc(word)
 
 
 def colour(agency: str) -> str:
@@ -105,7 +118,7 @@ def dot(e: EventView, y: float, scale: Scale) -> str:
     )
     tip = f"#{e.number} {fmt_time(e.occurred_at)} {e.summary}"
     return (
-        f'<g class="event-mark" data-event="{e.number}" data-type="{esc(e.type)}">{ring}'
+        f'<g class="event-mark" data-event="{e.number}" data-type="{esc_word(e.type)}">{ring}'
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5.5" fill="{fill}" stroke="{c}" stroke-width="2">'
         f'<title>{esc(tip)}</title></circle><text x="{x:.1f}" y="{y - 11:.1f}" '
         f'font-size="10.5" font-weight="700" text-anchor="middle" '
@@ -213,10 +226,10 @@ def _finding(f: FindingView, scale: Scale, y: float, as_of: datetime) -> str:
         else f'<path d="M{xe:.1f},{mid - 5:.1f} l7,5 l-7,5 z" fill="{RED}"/>'
     )
     return (
-        f'<g class="finding" data-finding="{f.label}" data-status="{esc(f.status)}">'
+        f'<g class="finding" data-finding="{f.label}" data-status="{esc_word(f.status)}">'
         f'<line x1="{LEFT}" y1="{mid:.1f}" x2="{WIDTH - RIGHT}" y2="{mid:.1f}" stroke="#e6e6e1"/>'
         f'<text x="14" y="{mid + 4:.1f}" font-size="11" fill="{DARK_RED}">'
-        f'<tspan font-weight="700">{f.label}</tspan> {esc(finding_status(f.status))}</text>'
+        f'<tspan font-weight="700">{f.label}</tspan> {esc_word(finding_status(f.status))}</text>'
         f'<rect class="finding-bar" x="{x0:.1f}" y="{mid - 4:.1f}" '
         f'width="{max(xd - x0, 3):.1f}" height="8" fill="{RED}" rx="2"/>'
         f'<rect class="overdue" x="{xd:.1f}" y="{mid - 3:.1f}" width="{xe - xd:.1f}" '
@@ -244,7 +257,7 @@ def _finding_label(f: FindingView, x0: float, xd: float, xe: float, mid: float) 
         f'<rect x="{bg_x:.1f}" y="{mid - 8:.1f}" width="{width:.1f}" height="15" rx="2" '
         f'fill="#fff" fill-opacity="0.92"/><text class="finding-label" x="{x:.1f}" '
         f'y="{mid + 4:.1f}" font-size="10.5" text-anchor="{anchor}" fill="{DARK_RED}">'
-        f'<tspan font-weight="700">{esc(f.label)}</tspan>{esc(text[len(f.label) :])}'
+        f'<tspan font-weight="700">{esc(f.label)}</tspan>{esc_word(text[len(f.label) :])}'
         "</text>"
     )
 

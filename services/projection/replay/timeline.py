@@ -4,8 +4,11 @@ Layout lives here (time scale, lanes, dots stacked so none hides another); the
 marks themselves are drawn by ``marks``. Returns SVG text; every string is escaped.
 """
 
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from threading import Lock
 
 from services.projection.replay import marks
 from services.projection.replay.marks import AXIS, LEFT, RIGHT, STACK, WIDTH, Lane, Scale
@@ -30,7 +33,37 @@ class Layout:
     bottom: float
 
 
+RENDERED_KEPT = 4
+_rendered: OrderedDict[Hashable, str] = OrderedDict()
+_kept = Lock()  # a CLI or a worker thread may render too
+
+
 def render_timeline(view: ReplayView) -> str:
+    """The swimlane of ``view``; the last few are remembered. The drawing reads only
+    the case id, agencies, events, findings and the as-of moment, and the moment not
+    at all once it is past the axis's reach (see ``_moment_drawn``): a case page read
+    again draws nothing anew until an event, a finding or its status changes."""
+    key = (
+        view.case_id,
+        view.agencies,
+        view.events,
+        view.findings,
+        view.as_of if _moment_drawn(view) else None,
+    )
+    with _kept:
+        svg = _rendered.get(key)
+        if svg is not None:
+            _rendered.move_to_end(key)
+            return svg
+    svg = _render(view)
+    with _kept:
+        _rendered[key] = svg
+        while len(_rendered) > RENDERED_KEPT:
+            _rendered.popitem(last=False)
+    return svg
+
+
+def _render(view: ReplayView) -> str:
     box = layout(view)
     centre = {a: lane.centre for a, lane in box.lanes.items()}
     placed = [(e, box.lanes[e.agency]) for e in view.events if e.agency in box.lanes]
@@ -81,18 +114,39 @@ def _scale(view: ReplayView) -> Scale:
     duty stretches the axis only up to ``REACH`` beyond that, so a case posted years
     after the fact (a demo, a bulk import) still reads at the scale of its events.
     Marks beyond the axis are drawn at its edge."""
+    fitted = _fit(view)
+    if fitted is None:
+        return Scale(view.as_of - timedelta(hours=12), view.as_of + timedelta(hours=1))
+    start, end = fitted
+    if end < view.as_of <= end + AS_OF_REACH:
+        end = view.as_of + timedelta(hours=1)
+    return Scale(start, end)
+
+
+AS_OF_REACH = timedelta(days=1)
+"""An as-of moment this far past the events stretches the axis to show it."""
+
+
+def _fit(view: ReplayView) -> tuple[datetime, datetime] | None:
+    """The axis from the events and findings alone; None when there are none."""
     core = [e.occurred_at for e in view.events]
     core += [t for f in view.findings for t in (f.starts_at, f.due_at) if t]
     if not core:
-        return Scale(view.as_of - timedelta(hours=12), view.as_of + timedelta(hours=1))
+        return None
     last = max(core)
     later = [e.recorded_at for e in view.events if e.recorded_late]
     later += [f.met_at for f in view.findings if f.met_at]
     start = min(core).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
     end = max([last, *(t for t in later if t <= last + REACH)]) + timedelta(hours=2)
-    if end < view.as_of <= end + timedelta(days=1):
-        end = view.as_of + timedelta(hours=1)
-    return Scale(start, end)
+    return start, end
+
+
+def _moment_drawn(view: ReplayView) -> bool:
+    """Whether the as-of moment changes the drawing. Past the axis's reach it does
+    not: the axis is fitted without it, no as-of line is drawn, and open findings'
+    overdue bars run to the axis's end."""
+    fitted = _fit(view)
+    return fitted is None or view.as_of <= fitted[1] + AS_OF_REACH
 
 
 def _stack(events: list[EventView], scale: Scale) -> dict[int, int]:

@@ -11,6 +11,7 @@ itself at the moment it occurred.
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -249,9 +250,11 @@ def local(value: datetime) -> datetime:
     return value.astimezone(LONDON)
 
 
+@lru_cache(maxsize=16384)
 def fmt_time(value: datetime | None, *, year: bool = True) -> str:
     """``Sat 31 Dec 2016 08:20`` in Europe/London: a review is read years later, so
-    every date carries its year (``year=False`` only where space is tight)."""
+    every date carries its year (``year=False`` only where space is tight).
+    Remembered: a long case shows each of thousands of times in several places."""
     if value is None:
         return ""
     return local(value).strftime("%a %d %b %Y %H:%M" if year else "%a %d %b %H:%M")
