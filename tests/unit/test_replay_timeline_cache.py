@@ -3,9 +3,14 @@ after the events, reuses the drawing; a moment inside the axis is drawn anew."""
 
 from datetime import UTC, datetime, timedelta
 
-from services.projection.replay.timeline import _render, render_timeline
+from events.agencies import SYSTEM_AGENCY
+from events.records import RecordedEvent
+from services.projection.domain.policy import RulePolicy
+from services.projection.replay.timeline import _render, layout, render_timeline
 from services.projection.replay.view import build_view
-from tests.support.scenario import CHILD_K_EVALUATE_AT, scenario_document
+from services.projection.review import review_document
+from tests.support.factories import make_submission
+from tests.support.scenario import CHILD_K_EVALUATE_AT, recorded_events, scenario_document
 
 YEARS_LATER = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)
 
@@ -29,3 +34,34 @@ def test_a_moment_inside_the_axis_is_drawn_at_each_moment() -> None:
     assert first != second
     assert first == _render(then) and second == _render(later)
     assert 'class="as-of"' in first and 'class="as-of"' in second
+
+
+def test_alerts_sent_years_after_the_events_leave_the_axis_at_the_case_scale() -> None:
+    """A demo or an import: Safeguard pages today about events of years ago. Its own
+    records keep their lane, drawn at the axis's edge, and do not stretch the axis."""
+    events = recorded_events("child-k")
+    case_id, after = events[0].case_id, len(events)
+    alerts = [
+        RecordedEvent.from_submission(
+            make_submission(
+                SYSTEM_AGENCY, type="alert.sent", case_id=case_id, occurred_at=YEARS_LATER
+            ),
+            position=after + n,
+            stream_version=after + n,
+            recorded_at=YEARS_LATER,
+        )
+        for n in (1, 2, 3)
+    ]
+    document = review_document(
+        case_id,
+        [*events, *alerts],
+        RulePolicy.default(),
+        at=YEARS_LATER,
+        recorded_by=None,
+        generated_at=YEARS_LATER,
+    )
+
+    box = layout(build_view(document))
+
+    assert box.scale.end - box.scale.start < timedelta(days=7)
+    assert SYSTEM_AGENCY in box.lanes

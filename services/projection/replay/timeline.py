@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from threading import Lock
 
+from events.agencies import SYSTEM_AGENCY
 from services.projection.replay import marks
 from services.projection.replay.marks import AXIS, LEFT, RIGHT, STACK, WIDTH, Lane, Scale
 from services.projection.replay.neutral import html_text as esc
@@ -128,13 +129,18 @@ AS_OF_REACH = timedelta(days=1)
 
 
 def _fit(view: ReplayView) -> tuple[datetime, datetime] | None:
-    """The axis from the events and findings alone; None when there are none."""
-    core = [e.occurred_at for e in view.events]
+    """The axis from the agencies' events and the findings alone; None when there
+    are none. Safeguard's own records (alerts sent, acknowledged) follow the findings
+    they are about: they are drawn within ``REACH`` of them, or at the axis's edge,
+    so alerts sent today about a case of years ago (a demo, an import) do not squeeze
+    the case into a sliver of a ten-year axis."""
+    core = [e.occurred_at for e in view.events if e.agency != SYSTEM_AGENCY]
     core += [t for f in view.findings for t in (f.starts_at, f.due_at) if t]
     if not core:
         return None
     last = max(core)
     later = [e.recorded_at for e in view.events if e.recorded_late]
+    later += [e.occurred_at for e in view.events if e.agency == SYSTEM_AGENCY]
     later += [f.met_at for f in view.findings if f.met_at]
     start = min(core).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
     end = max([last, *(t for t in later if t <= last + REACH)]) + timedelta(hours=2)
