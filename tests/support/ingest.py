@@ -1,11 +1,15 @@
 """Settings with one known key per role, for tests of any HTTP service.
 
-The keys are fresh and strong in every test run (start-up refuses weak ones), and
-the settings say ``environment = "development"``, which plain-text keys need.
+The keys are fresh and strong (256 bits) in every test run (start-up refuses weak
+ones) and the same in every process of the run; the settings say
+``environment = "development"``, which plain-text keys need.
 """
 
 from __future__ import annotations
 
+import base64
+import hmac
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -16,7 +20,15 @@ ROLES = (
     *("police", "edt", "health", "duty_manager", "reviewer", "admin"),
     *("police_importer", "police_duty_manager"),
 )
-KEYS = {who: secrets.token_urlsafe(32) for who in ROLES}
+_SEED = os.environ.setdefault("SAFEGUARD_TEST_KEY_SEED", secrets.token_hex(32))
+"""Fresh in every run, and inherited by the processes a run spawns (a benchmark's
+load clients, a served stack), so that each derives the same keys."""
+KEYS = {
+    who: base64.urlsafe_b64encode(hmac.digest(bytes.fromhex(_SEED), who.encode(), "sha256"))
+    .decode()
+    .rstrip("=")
+    for who in ROLES
+}
 
 
 def strong_key() -> str:
