@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from events import Submission, canonical, parse_envelope
+from events.findings import Finding
 from events.records import RecordedEvent
 from infra.clock import FixedClock
 from infra.feed import FeedBatch
 from services.projection.casebook import CaseBook
-from services.projection.domain.findings import Finding
 from services.projection.domain.policy import RulePolicy
 from services.projection.repository import ProjectionRepository
 from services.projection.service import ProjectionService

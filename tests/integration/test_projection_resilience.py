@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from events.findings import Finding
 from events.records import RecordedEvent
 from infra.clock import FixedClock
 from infra.feed import FeedBatch
 from infra.store.port import StoreUnavailable
 from services.projection import service as service_module
 from services.projection.casebook import CaseBook
-from services.projection.domain.findings import Finding
 from services.projection.domain.policy import RulePolicy
 from services.projection.repository import ProjectionRepository
 from services.projection.service import ProjectionService

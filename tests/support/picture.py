@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from events.findings import Finding
 from events.records import RecordedEvent
-from services.projection.domain import CaseState, Finding, RulePolicy, evaluate, fold
+from services.projection.domain import CaseState, RulePolicy, evaluate, fold
 from tests.support.factories import DEFAULT_DATA
 
 LONDON = ZoneInfo("Europe/London")

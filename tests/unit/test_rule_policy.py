@@ -2,9 +2,9 @@
 
 import pytest
 
+from events.findings import SEVERITY_ORDER
 from infra.config.rules import RuleOverride, RuleSettings
 from services.projection.domain import RULES, RulePolicy
-from services.projection.domain.findings import SEVERITY_ORDER
 from tests.support.picture import Story, when
 
 FIXED_IDS = {

@@ -3,9 +3,9 @@
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from events.findings import SEVERITY_ORDER, Finding
 from infra.config.notifier import Subscription
 from services.notifier.domain.alerts import NewAlert, alert_id_for, escalation_id_for
-from services.projection.domain.findings import SEVERITY_ORDER, Finding
 
 
 def matches(sub: Subscription, finding: Finding) -> bool:

@@ -5,7 +5,7 @@ Public API::
     policy = RulePolicy.default()            # or RulePolicy.from_settings(RuleSettings(...))
     state = fold(events, policy)             # one case, events in any order
     state = evolve(state, event)             # live: one more event (late ones refold)
-    evaluate(state, at) -> list[Finding]     # findings as of ``at``
+    evaluate(state, at) -> list[Finding]     # findings as of ``at`` (``events.findings``)
     picture(state, at) -> dict               # the JSON joint picture as of ``at``
     next_deadline(state, after) -> datetime | None
     as_of(events, at, recorded_by=None)      # the events a replay folds
@@ -13,7 +13,6 @@ Public API::
 
 from services.projection.domain.calendar import Duration, WorkingCalendar, add, parse_duration
 from services.projection.domain.evaluate import evaluate, next_deadline
-from services.projection.domain.findings import Finding, finding_id_for
 from services.projection.domain.fold import (
     as_of,
     collector_paused,
@@ -32,7 +31,6 @@ __all__ = [
     "SAFEGUARD_TYPES",
     "CaseState",
     "Duration",
-    "Finding",
     "Obligation",
     "RulePolicy",
     "WorkingCalendar",
@@ -41,7 +39,6 @@ __all__ = [
     "collector_paused",
     "evaluate",
     "evolve",
-    "finding_id_for",
     "fold",
     "fold_cases",
     "initial_state",

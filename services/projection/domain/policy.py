@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, cast
 
+from events.findings import SEVERITY_ORDER, Severity
 from services.projection.domain.calendar import (
     ENGLAND,
     Duration,
     WorkingCalendar,
     parse_duration,
 )
-from services.projection.domain.findings import SEVERITY_ORDER, Severity
 from services.projection.domain.rule import Rule
 
 
