@@ -35,6 +35,7 @@ from infra.store.sqlite_schema import decode
 from services.projection.casebook import CaseBook
 from services.projection.domain.fold import collector_paused
 from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import default_policy
 from services.projection.replay import render_html
 from services.projection.review import review_document
 
@@ -100,7 +101,7 @@ async def measure(args: argparse.Namespace) -> str:
         path = Path(tmp) / "events.db"
         load_s = await load(path, args.cases, args.events_per_case)
         async with SQLiteEventStore(path) as store:
-            policy = RulePolicy.default()
+            policy = default_policy()
             count, bare_s = bare_decode(store)
             gc.collect()
             before = rss_mib()

@@ -2,7 +2,7 @@
 
 Public API::
 
-    policy = RulePolicy.default()            # or RulePolicy.from_settings(RuleSettings(...))
+    policy = default_policy()            # or policy_from_settings(RuleSettings(...))
     state = fold(events, policy)             # one case, events in any order
     state = evolve(state, event)             # live: one more event (late ones refold)
     evaluate(state, at) -> list[Finding]     # findings as of ``at`` (``events.findings``)
@@ -23,7 +23,7 @@ from services.projection.domain.fold import (
 )
 from services.projection.domain.picture import picture
 from services.projection.domain.policy import RulePolicy
-from services.projection.domain.rules import RULES
+from services.projection.domain.rules import RULES, default_policy, policy_from_settings
 from services.projection.domain.state import SAFEGUARD_TYPES, CaseState, Obligation
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "add",
     "as_of",
     "collector_paused",
+    "default_policy",
     "evaluate",
     "evolve",
     "fold",
@@ -45,4 +46,5 @@ __all__ = [
     "next_deadline",
     "parse_duration",
     "picture",
+    "policy_from_settings",
 ]
