@@ -34,7 +34,7 @@ from events.findings import Finding
 from infra.config import Settings
 from infra.config.stream import KafkaSettings
 from infra.kafka import KafkaEventFeed
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.projection.bootstrap import running_projection
 from services.projection.service import ProjectionService
 from services.relay.relay import running_relay

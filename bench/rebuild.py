@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from workload import case_events, workload
 
 from events.records import RecordedEvent
-from infra.store.sqlite import SQLiteEventStore
-from infra.store.sqlite_schema import decode
+from infra.sqlite.schema import decode
+from infra.sqlite.store import SQLiteEventStore
 from services.projection.casebook import CaseBook
 from services.projection.domain.fold import collector_paused
 from services.projection.domain.policy import RulePolicy

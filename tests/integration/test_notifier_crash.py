@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from events.findings import Finding
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.notifier.domain.alerts import alert_id_for
 from tests.support.notifier_kit import SECRET, make_finding
 from tests.support.notifier_process import NotifierProcess, attempts, settled

@@ -12,7 +12,7 @@ import orjson
 from events import Submission, canonical, parse_envelope
 from events.findings import Finding
 from infra.clock import SystemClock
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.notifier.app import running_notifier
 from services.notifier.service import Notifier
 from services.projection.bootstrap import read_model_path, running_projection

@@ -26,7 +26,7 @@ import orjson
 from events.findings import Finding
 from infra.clock import SystemClock
 from infra.config import load_settings
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.notifier.bootstrap import build_notifier
 
 _TUPLES = ("children", "trigger_event_ids", "concerns_agencies")
