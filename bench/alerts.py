@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 
 from infra.clock import SystemClock
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from infra.webhooks.signing import webhook_headers
 from services.notifier.bootstrap import build_notifier
 from services.notifier.domain.alerts import alert_id_for

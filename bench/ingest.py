@@ -38,8 +38,8 @@ import httpx
 import orjson
 
 from bench.loadgen import post_all
-from infra.store.sqlite import SQLiteEventStore
-from infra.store.sqlite_schema import SCHEMA
+from infra.sqlite.schema import SCHEMA
+from infra.sqlite.store import SQLiteEventStore
 from tests.support.factories import make_envelope, make_submission
 from tests.support.ingest import KEYS, credentials_toml
 from tests.support.server import free_port, wait_for

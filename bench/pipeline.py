@@ -30,12 +30,12 @@ from pathlib import Path
 
 from bench.workload import case_events
 from events import Submission
+from events.findings import Finding
 from infra.config import Settings
 from infra.config.stream import KafkaSettings
 from infra.kafka import KafkaEventFeed
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.projection.bootstrap import running_projection
-from services.projection.domain.findings import Finding
 from services.projection.service import ProjectionService
 from services.relay.relay import running_relay
 from tests.support.tansu import running_tansu, tansu_binary

@@ -30,11 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from workload import case_events, workload
 
 from events.records import RecordedEvent
-from infra.store.sqlite import SQLiteEventStore
-from infra.store.sqlite_schema import decode
+from infra.sqlite.schema import decode
+from infra.sqlite.store import SQLiteEventStore
 from services.projection.casebook import CaseBook
 from services.projection.domain.fold import collector_paused
 from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import default_policy
 from services.projection.replay import render_html
 from services.projection.review import review_document
 
@@ -100,7 +101,7 @@ async def measure(args: argparse.Namespace) -> str:
         path = Path(tmp) / "events.db"
         load_s = await load(path, args.cases, args.events_per_case)
         async with SQLiteEventStore(path) as store:
-            policy = RulePolicy.default()
+            policy = default_policy()
             count, bare_s = bare_decode(store)
             gc.collect()
             before = rss_mib()

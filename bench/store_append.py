@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from events.records import Submission
-from infra.store import sqlite_index
-from infra.store.sqlite import SQLiteEventStore
-from infra.store.sqlite_schema import decode
+from infra.sqlite import index as sqlite_index
+from infra.sqlite.schema import decode
+from infra.sqlite.store import SQLiteEventStore
 from tests.support.factories import make_submission
 
 

@@ -26,7 +26,7 @@ import httpx
 import orjson
 
 from bench.loadgen import Call, request_all
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from tests.support.factories import make_envelope, make_submission
 from tests.support.ingest import KEYS, credentials_toml
 from tests.support.server import free_port, wait_for

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from infra.config import Settings
 from infra.integrity.ports import ChainSource
-from infra.integrity.sqlite_links import verify_file
+from infra.sqlite.chain_links import verify_file
 from infra.store.chain import Verified
 from infra.store.opening import sqlite_path
 

@@ -29,7 +29,7 @@ async def open_store(
         async with EventStoreDBEventStore(settings.store.eventstoredb_uri, clock=clock) as esdb:
             yield esdb
         return
-    from infra.store.sqlite import SQLiteEventStore
+    from infra.sqlite.store import SQLiteEventStore
 
     path = sqlite_path(settings)
     private_dir(path.parent)

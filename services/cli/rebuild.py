@@ -21,7 +21,7 @@ from services.http.runtime import open_runtime
 from services.projection.bootstrap import read_model_path
 from services.projection.casebook import DegradedCase
 from services.projection.domain.fold import collector_paused
-from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import policy_from_settings
 from services.projection.rebuild import RebuildReport, rebuild
 from services.projection.replay.neutral import console_text
 from services.projection.repository import ProjectionRepository
@@ -78,7 +78,7 @@ async def _rebuild(settings: Settings) -> RebuildReport:
                 return await rebuild(
                     runtime.store,
                     repository,
-                    RulePolicy.from_settings(settings.rules),
+                    policy_from_settings(settings.rules),
                     now=datetime.now(UTC),
                     timer=time.perf_counter,
                     progress=lambda n: progress.advance(task, n),

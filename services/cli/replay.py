@@ -23,6 +23,7 @@ from services.cli.rebuild import degraded_line
 from services.http.runtime import open_runtime
 from services.projection.casebook import DegradedCase, Stage, first_failing
 from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import policy_from_settings
 from services.projection.replay import render_html, render_json, render_markdown
 from services.projection.replay.neutral import console_text
 from services.projection.review import review_document
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     now = datetime.now(UTC)
-    policy = RulePolicy.from_settings(settings.rules)
+    policy = policy_from_settings(settings.rules)
 
     def render(case_events: Sequence[RecordedEvent]) -> str:
         document = review_document(

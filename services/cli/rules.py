@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from services.cli.options import add_settings_arguments, settings_from
-from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import policy_from_settings
 from services.projection.domain.rules.document import rules_markdown
 
 
@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    policy = RulePolicy.from_settings(settings.rules)
+    policy = policy_from_settings(settings.rules)
     sys.stdout.write(f"<!-- area: {settings.rules.area} -->\n")
     sys.stdout.write(rules_markdown(policy))
     return 0

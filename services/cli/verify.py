@@ -23,7 +23,7 @@ from infra.files import write_private
 from infra.integrity import checkpoint as checkpoints
 from infra.integrity.ports import ChainSource
 from infra.integrity.sources import open_chain_source
-from infra.integrity.sqlite_links import verify_audit_file
+from infra.sqlite.chain_links import verify_audit_file
 from infra.store.chain import Verified
 from infra.store.port import StoreUnavailable
 from services.cli.options import add_settings_arguments, settings_from

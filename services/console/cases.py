@@ -16,11 +16,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
 
+from events.findings import SEVERITY_ORDER, concerns
 from services.console.inbox import paginate
 from services.console.sessions import Session
 from services.console.web import Refused, SessionDep, audit_reads, render
 from services.projection.casebook import CaseUnavailable
-from services.projection.domain.findings import SEVERITY_ORDER, concerns
 from services.projection.domain.picture import picture
 from services.projection.domain.rules import RULES
 from services.projection.replay import render_html, render_json, render_markdown

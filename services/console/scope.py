@@ -4,8 +4,8 @@ by the one rule the API also scopes by (``findings.concerns``). An admin sees al
 from collections.abc import Mapping
 from typing import Any
 
+from events.findings import concerns
 from services.http.auth import Principal
-from services.projection.domain.findings import concerns
 
 
 def may_see(principal: Principal, finding: Mapping[str, Any]) -> bool:

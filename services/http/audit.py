@@ -43,7 +43,7 @@ async def open_access_audit(settings: Settings) -> AsyncIterator[AccessAudit | N
     if not settings.trust.audit_reads:
         yield None
         return
-    from infra.audit.sqlite import SQLiteAccessAudit  # the adapter is chosen here only
+    from infra.sqlite.audit import SQLiteAccessAudit  # the adapter is chosen here only
 
     audit = SQLiteAccessAudit(audit_path(settings))
     await audit.start()

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from events import SYSTEM_AGENCY
+from events.findings import concerns
 from services.http.audit import AuditedRoute, defer_read
 from services.http.auth import Principal, require_roles
 from services.http.problems import Conflict, Forbidden, NotFound
@@ -20,7 +21,6 @@ from services.http.runtime import started
 from services.notifier.domain.alerts import Alert, AlertStatus
 from services.notifier.errors import AlertNotFound, FindingAlreadyResolved, FindingNotFound
 from services.notifier.service import Notifier
-from services.projection.domain.findings import concerns
 
 AuthDependency = Callable[..., Awaitable[Principal]] | Callable[..., Principal]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from infra.clock import Clock
-from infra.config.notifier import check_subscriptions
+from infra.config.notifier import check_subscriptions, parse_duration
 from infra.config.settings import Settings
 from infra.metrics import Metrics
 from infra.store.port import EventStore
@@ -50,8 +50,10 @@ async def build_notifier(
         resolver=resolver,
     )
     policies = {
-        s.name: RetryPolicy.from_strings(
-            s.retry_schedule or ns.default_retry_schedule, ns.horizon, ns.jitter
+        s.name: RetryPolicy(
+            tuple(map(parse_duration, s.retry_schedule or ns.default_retry_schedule)),
+            ns.horizon_delta,
+            ns.jitter,
         )
         for s in settings.subscriptions
     }

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
+from events.findings import Finding
 from events.records import RecordedEvent
 from infra.clock import Clock
 from infra.config.notifier import Subscription
@@ -31,7 +32,6 @@ from services.notifier.errors import (
 )
 from services.notifier.lease import DeliveryLease
 from services.notifier.ports import AlertQuery, Outbox
-from services.projection.domain.findings import Finding
 
 log = logging.getLogger("safeguard.notifier")
 IDLE = timedelta(seconds=30)

@@ -11,13 +11,13 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 
+from events.findings import concerns
 from services.http.audit import AuditedRead, AuditedRoute
 from services.http.auth import ReaderPrincipal
 from services.http.problems import NotFound, Problem
 from services.http.runtime import started
 from services.projection.casebook import CaseUnavailable, DegradedCase
 from services.projection.domain.evaluate import evaluate
-from services.projection.domain.findings import concerns
 from services.projection.domain.fold import as_of as occurred_by
 from services.projection.domain.fold import fold
 from services.projection.domain.picture import picture

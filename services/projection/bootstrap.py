@@ -13,7 +13,7 @@ from infra.feed import EventFeed, StoreFeed
 from infra.metrics import Metrics
 from infra.store.port import EventStore
 from services.projection.casebook import CaseBook
-from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import policy_from_settings
 from services.projection.gauges import ProjectionGauges
 from services.projection.repository import ProjectionRepository
 from services.projection.service import FindingSink, ProjectionService
@@ -59,7 +59,7 @@ async def running_projection(
         feed=feed,
         history=history,
         repository=repository,
-        casebook=CaseBook(RulePolicy.from_settings(settings.rules)),
+        casebook=CaseBook(policy_from_settings(settings.rules)),
         clock=clock or SystemClock(),
         sinks=sinks,
         source=source,

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
+from events.findings import Finding
 from events.records import RecordedEvent
 from services.projection.domain.evaluate import changed_findings, evaluate, next_deadline
-from services.projection.domain.findings import Finding
 from services.projection.domain.fold import (
     as_of,
     collector_paused,

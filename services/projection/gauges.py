@@ -4,9 +4,9 @@ how many findings are open, by severity."""
 from collections import Counter
 from collections.abc import Iterable
 
+from events.findings import Finding
 from infra.metrics import Metrics
 from infra.store.port import EventStore
-from services.projection.domain.findings import Finding
 
 
 class ProjectionGauges:

@@ -14,11 +14,11 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from events.findings import Finding
 from events.records import RecordedEvent
 from infra.clock import Clock
 from infra.feed import EventFeed, FeedBatch
 from services.projection.casebook import CaseBook, DegradedCase
-from services.projection.domain.findings import Finding
 from services.projection.repository import ProjectionRepository
 
 if TYPE_CHECKING:

@@ -12,18 +12,14 @@ import pytest
 
 from events.records import Submission
 from infra.clock import Clock
-from infra.store import (
-    ConcurrencyError,
-    IdempotencyConflict,
-    StoreUnavailable,
-    sqlite_checkpoint,
-    sqlite_index,
-)
-from infra.store.sqlite import SQLiteEventStore
-from infra.store.sqlite_drafts import Draft, Placed, draft
-from infra.store.sqlite_index import Tail
-from infra.store.sqlite_schema import connect_writer, decode
-from infra.store.sqlite_transaction import Outcome, Transaction
+from infra.sqlite import checkpoint as sqlite_checkpoint
+from infra.sqlite import index as sqlite_index
+from infra.sqlite.drafts import Draft, Placed, draft
+from infra.sqlite.index import Tail
+from infra.sqlite.schema import connect_writer, decode
+from infra.sqlite.store import SQLiteEventStore
+from infra.sqlite.transaction import Outcome, Transaction
+from infra.store import ConcurrencyError, IdempotencyConflict, StoreUnavailable
 from tests.contract.event_store_suite import EventStoreContract, positions, sub, take
 
 

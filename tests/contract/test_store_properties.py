@@ -22,8 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events import Submission
-from infra.store import AppendResult, IdempotencyConflict, sqlite_index
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite import index as sqlite_index
+from infra.sqlite.store import SQLiteEventStore
+from infra.store import AppendResult, IdempotencyConflict
 from tests.support.factories import make_submission
 
 IDS = [str(uuid.UUID(int=i + 1, version=4)) for i in range(8)]

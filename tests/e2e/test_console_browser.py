@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from tests.support.server import REPO, SafeguardProcess, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")

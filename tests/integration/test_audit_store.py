@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 
 from infra.audit import AccessRecord, AuditUnavailable, ReadAccess
-from infra.audit.sqlite import SQLiteAccessAudit
-from infra.integrity.sqlite_links import verify_audit_file
+from infra.sqlite.audit import SQLiteAccessAudit
+from infra.sqlite.chain_links import verify_audit_file
 from services.embedded.app import create_embedded_app
 from tests.support.factories import make_envelope
 from tests.support.ingest import auth, make_settings

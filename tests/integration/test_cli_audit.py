@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.audit.sqlite import SQLiteAccessAudit
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.audit import SQLiteAccessAudit
+from infra.sqlite.store import SQLiteEventStore
 from tests.support.factories import make_submission
 from tests.support.server import REPO
 

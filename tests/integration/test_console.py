@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from infra.config import Settings
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.cli.demo import post_scenario
 from tests.support.console import form_token, sign_in, sign_in_response
 from tests.support.embedded import embedded

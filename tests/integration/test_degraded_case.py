@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from events import Submission, canonical, parse_envelope
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from tests.support.console import sign_in
 from tests.support.factories import make_envelope
 from tests.support.ingest import KEYS, auth, credentials_toml

@@ -469,7 +469,7 @@ class FailingStore:
     ("error", "status"),
     [
         (StoreUnavailable("disk I/O error at /var/lib/safeguard/events.db"), 503),
-        (RuntimeError("boom in /work/main/infra/store/sqlite.py"), 500),
+        (RuntimeError("boom in /work/main/infra/sqlite/store.py"), 500),
     ],
 )
 def test_store_failures_are_problems_without_internals(

@@ -14,7 +14,7 @@ from events import Submission
 from infra.config.stream import KafkaSettings
 from infra.eventstoredb import EventStoreDBEventStore
 from infra.kafka import KafkaEventFeed, KafkaEventPublisher
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.relay.checkpoint import SQLiteRelayCheckpoint
 from services.relay.relay import Relay
 from tests.support.docker import apache_kafka, kurrentdb_uri

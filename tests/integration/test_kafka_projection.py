@@ -19,7 +19,7 @@ from infra.clock import FixedClock
 from infra.config import Settings
 from infra.config.stream import KafkaSettings
 from infra.kafka import KafkaEventFeed
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.projection.bootstrap import running_projection
 from services.projection.domain.picture import picture
 from services.projection.service import ProjectionService

@@ -26,7 +26,7 @@ import pytest
 from bench.workload import workload
 from infra.config import Settings
 from infra.config.stream import KafkaSettings
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.embedded.dev_config import ensure_dev_config
 from services.projection.app import create_app as create_projection_app
 from services.relay.relay import running_relay

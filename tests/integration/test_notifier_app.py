@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from infra.clock import SystemClock
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.notifier.bootstrap import build_notifier
 from services.notifier.domain.alerts import alert_id_for
 from tests.support.ingest import strong_key

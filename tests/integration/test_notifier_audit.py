@@ -13,8 +13,8 @@ import pytest
 
 from events.records import Submission
 from infra.clock import FixedClock, SystemClock
+from infra.sqlite.store import SQLiteEventStore
 from infra.store.port import AppendResult, StoreUnavailable
-from infra.store.sqlite import SQLiteEventStore
 from services.notifier import audit
 from services.notifier.adapters.sqlite_outbox import SQLiteOutbox
 from services.notifier.audit_relay import AuditRelay

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infra.store.sqlite import SQLiteEventStore
+from events.findings import Finding
+from infra.sqlite.store import SQLiteEventStore
 from services.notifier.domain.alerts import alert_id_for
-from services.projection.domain.findings import Finding
 from tests.support.notifier_kit import SECRET, make_finding
 from tests.support.notifier_process import NotifierProcess, attempts, settled
 from tests.support.receiver import Receiver, wait_until

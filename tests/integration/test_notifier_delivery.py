@@ -17,7 +17,7 @@ from standardwebhooks.webhooks import Webhook
 from events.records import RecordedEvent
 from infra.clock import SystemClock
 from infra.config.notifier import Subscription
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.notifier.bootstrap import build_notifier
 from services.notifier.domain.alerts import alert_id_for
 from services.notifier.service import Notifier

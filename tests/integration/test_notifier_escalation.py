@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from events.agencies import Agency
 from infra.clock import FixedClock
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.http.auth import Principal
 from services.http.problems import install_problem_handlers
 from services.notifier.api import alerts_router

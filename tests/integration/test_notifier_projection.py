@@ -10,12 +10,12 @@ from pathlib import Path
 import orjson
 
 from events import Submission, canonical, parse_envelope
+from events.findings import Finding
 from infra.clock import SystemClock
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.notifier.app import running_notifier
 from services.notifier.service import Notifier
 from services.projection.bootstrap import read_model_path, running_projection
-from services.projection.domain.findings import Finding
 from services.projection.scenarios import load_scenario
 from tests.support.notifier_kit import make_settings, make_subscription
 from tests.support.receiver import Receiver, wait_until

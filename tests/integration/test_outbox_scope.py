@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events.agencies import Agency
+from events.findings import concerns
 from services.notifier.adapters.sqlite_outbox import SQLiteOutbox
 from services.notifier.domain.routing import plan_alerts
 from services.notifier.ports import AlertQuery
-from services.projection.domain.findings import concerns
 from tests.support.notifier_kit import make_finding, make_subscription
 
 AGENCIES = [a.value for a in Agency]

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.audit.sqlite import SQLiteAccessAudit
 from infra.files import write_private
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.audit import SQLiteAccessAudit
+from infra.sqlite.store import SQLiteEventStore
 from services.embedded.dev_config import ensure_dev_config
 from services.notifier.adapters.sqlite_outbox import SQLiteOutbox
 from services.projection.repository import ProjectionRepository

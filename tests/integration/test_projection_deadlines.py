@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from events import Submission, canonical, parse_envelope
+from events.findings import Finding
 from events.records import RecordedEvent
 from infra.clock import FixedClock
 from infra.feed import FeedBatch
 from services.projection.casebook import CaseBook
-from services.projection.domain.findings import Finding
-from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import default_policy
 from services.projection.repository import ProjectionRepository
 from services.projection.service import ProjectionService
 from tests.support.factories import make_envelope
@@ -49,7 +49,7 @@ async def test_a_nearer_deadline_arriving_later_opens_first_and_the_farther_stil
         feed=None,  # type: ignore[arg-type]  # driven through handle()
         history=lambda _: asyncio.sleep(0, result=[]),
         repository=ProjectionRepository(tmp_path / "projection.db", keep_events=True),
-        casebook=CaseBook(RulePolicy.default()),
+        casebook=CaseBook(default_policy()),
         clock=clock,
         sinks=[sink],
     )

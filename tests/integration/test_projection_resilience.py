@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from events.findings import Finding
 from events.records import RecordedEvent
 from infra.clock import FixedClock
 from infra.feed import FeedBatch
 from infra.store.port import StoreUnavailable
 from services.projection import service as service_module
 from services.projection.casebook import CaseBook
-from services.projection.domain.findings import Finding
-from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import default_policy
 from services.projection.repository import ProjectionRepository
 from services.projection.service import ProjectionService
 from tests.support.scenario import recorded_events
@@ -85,7 +85,7 @@ async def test_findings_are_all_announced_despite_a_feed_outage_and_a_failing_si
 ) -> None:
     events = recorded_events("child-k")
     at = datetime(2017, 1, 3, 9, tzinfo=UTC)
-    policy = RulePolicy.default()
+    policy = default_policy()
     expected = CaseBook(policy)
     expected.load(events)
     want = {f.finding_id: f.status for f in expected.findings("child-k", at)}

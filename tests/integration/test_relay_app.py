@@ -13,7 +13,7 @@ from events.records import RecordedEvent
 from infra.config import Settings
 from infra.kafka import KafkaUnavailable
 from infra.metrics import Metrics
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.relay.app import create_app
 from services.relay.checkpoint import SQLiteRelayCheckpoint
 from tests.support.factories import make_submission, new_event_id

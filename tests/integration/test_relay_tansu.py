@@ -20,7 +20,7 @@ from events import Submission
 from infra.config.stream import KafkaSettings
 from infra.kafka import KafkaEventPublisher
 from infra.kafka.codec import decode
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.relay.checkpoint import SQLiteRelayCheckpoint
 from services.relay.relay import Relay
 from tests.support.factories import make_submission, new_event_id

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from tests.support.factories import make_envelope
 from tests.support.ingest import auth, credentials_toml
 from tests.support.server import SafeguardProcess, wait_for

@@ -15,8 +15,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from infra.store.sqlite import SQLiteEventStore
-from infra.store.sqlite_schema import decode
+from infra.sqlite.schema import decode
+from infra.sqlite.store import SQLiteEventStore
 from tests.support.factories import make_submission
 from tests.support.store_writer import BATCH
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from infra.audit import ReadAccess
-from infra.audit.sqlite import SQLiteAccessAudit
+from infra.sqlite.audit import SQLiteAccessAudit
+from infra.sqlite.store import SQLiteEventStore
 from infra.store import chain
-from infra.store.sqlite import SQLiteEventStore
 from tests.support.factories import make_submission
 from tests.support.server import REPO
 

@@ -4,9 +4,9 @@ fail and roll back inside a shared transaction, retries, and a reopened store.""
 import asyncio
 from pathlib import Path
 
-from infra.integrity.sqlite_links import verify_file
+from infra.sqlite.chain_links import verify_file
+from infra.sqlite.store import SQLiteEventStore
 from infra.store.port import ConcurrencyError, IdempotencyConflict
-from infra.store.sqlite import SQLiteEventStore
 from tests.support.factories import make_submission
 
 

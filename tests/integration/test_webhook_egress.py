@@ -15,7 +15,7 @@ import httpcore
 import pytest
 
 from infra.clock import SystemClock
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from infra.webhooks.httpx_sender import HttpxWebhookSender
 from infra.webhooks.pinned import DestinationRefused, PinnedBackend
 from services.notifier.bootstrap import build_notifier

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from events.findings import Finding, finding_id_for
 from infra.config.notifier import NotifierSettings, Subscription
 from infra.config.settings import Settings
-from services.projection.domain.findings import Finding, finding_id_for
 
 SECRET = "whsec_" + base64.b64encode(b"s" * 32).decode()
 OLD_SECRET = "whsec_" + base64.b64encode(b"o" * 32).decode()

@@ -23,11 +23,11 @@ from typing import Any
 
 import orjson
 
+from events.findings import Finding
 from infra.clock import SystemClock
 from infra.config import load_settings
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from services.notifier.bootstrap import build_notifier
-from services.projection.domain.findings import Finding
 
 _TUPLES = ("children", "trigger_event_ids", "concerns_agencies")
 _TIMES = ("due_at", "met_at", "resolved_at")

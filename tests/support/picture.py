@@ -17,8 +17,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from events.findings import Finding
 from events.records import RecordedEvent
-from services.projection.domain import CaseState, Finding, RulePolicy, evaluate, fold
+from services.projection.domain import CaseState, RulePolicy, evaluate, fold
+from services.projection.domain.rules import default_policy
 from tests.support.factories import DEFAULT_DATA
 
 LONDON = ZoneInfo("Europe/London")
@@ -41,7 +43,7 @@ class Story:
 
     def __init__(self, case_id: str = CASE, policy: RulePolicy | None = None) -> None:
         self.case_id = case_id
-        self.policy = policy or RulePolicy.default()
+        self.policy = policy or default_policy()
         self.events: list[RecordedEvent] = []
 
     def add(

@@ -50,7 +50,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from events import RecordedEvent, Submission, canonical, parse_envelope
-from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import default_policy
 from services.projection.review import review_document
 from services.projection.scenarios import ScenarioEvent, load_scenario
 
@@ -154,7 +154,7 @@ def scenario_document(
     return review_document(
         events[0].case_id,
         events,
-        RulePolicy.default(),
+        default_policy(),
         at=at,
         recorded_by=recorded_by,
         generated_at=GENERATED_AT,

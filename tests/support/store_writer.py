@@ -16,7 +16,7 @@ import itertools
 import sys
 from pathlib import Path
 
-from infra.store.sqlite import SQLiteEventStore
+from infra.sqlite.store import SQLiteEventStore
 from tests.support.factories import make_submission
 
 BATCH = 3

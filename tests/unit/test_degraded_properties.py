@@ -12,10 +12,10 @@ from events import RecordedEvent, Submission, canonical, parse_envelope
 from services.http.auth import Principal
 from services.projection.api import all_findings, list_cases
 from services.projection.casebook import CaseBook
-from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import default_policy
 from tests.unit.test_envelope_fuzz import valid_envelopes
 
-POLICY = RulePolicy.default()
+POLICY = default_policy()
 NOW = datetime(2199, 12, 31, tzinfo=UTC)
 READER = Principal(key_id="k", name="reviewer", role="reviewer", agency=None)
 

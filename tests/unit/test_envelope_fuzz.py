@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from events import CATALOG, RecordedEvent, Submission, canonical, parse_envelope, parse_submission
 from events.envelope import EnvelopeBase, parse_submission_json
-from infra.store.sqlite_drafts import draft, recorded_at_bytes
-from infra.store.sqlite_schema import decode, encode
+from infra.sqlite.drafts import draft, recorded_at_bytes
+from infra.sqlite.schema import decode, encode
 from tests.support.factories import DEFAULT_DATA
 
 FIELDS = [*EnvelopeBase.model_fields, "events", "agency", "position"]
@@ -136,7 +136,7 @@ def test_the_writers_spliced_body_is_exactly_the_encoded_record(
     version: int,
     recorded_at: datetime,
 ) -> None:
-    """The writer splices place and time into a body drafted before (``sqlite_drafts``):
+    """The writer splices place and time into a body drafted before (``infra.sqlite.drafts``):
     the bytes must be those ``encode`` gives, or the hash chain and every reader's
     decoding would disagree with what a full encode produces."""
     draft_ = draft(Submission(canonical(parse_envelope(envelope)), "health", metadata))

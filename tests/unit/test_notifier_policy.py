@@ -8,7 +8,9 @@ import pytest
 from services.notifier.domain.policy import RetryPolicy, decide, parse_retry_after
 
 NOW = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
-POLICY = RetryPolicy.from_strings(["5s", "5m", "30m"], "24h", jitter=0)
+POLICY = RetryPolicy(
+    (timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30)), timedelta(hours=24), 0
+)
 
 
 def after(status: int | None, attempt: int = 1, created: datetime = NOW, **kw: object):  # type: ignore[no-untyped-def]
@@ -60,7 +62,7 @@ def test_retry_after_http_date_is_honoured() -> None:
 
 
 def test_jitter_only_ever_lengthens_a_delay_by_up_to_its_fraction() -> None:
-    policy = RetryPolicy.from_strings(["10s"], "24h", jitter=0.1)
+    policy = RetryPolicy((timedelta(seconds=10),), timedelta(hours=24), jitter=0.1)
     delays = {policy.delay_after(1, random.Random(seed)) for seed in range(50)}
     assert all(timedelta(seconds=10) <= d <= timedelta(seconds=11) for d in delays)
     assert len(delays) > 1

@@ -10,10 +10,10 @@ import pytest
 from services.projection.domain.evaluate import evaluate
 from services.projection.domain.fold import collector_paused, fold, fold_into, initial_state
 from services.projection.domain.picture import picture
-from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import default_policy
 from tests.support.scenario import CHILD_K_EVALUATE_AT, recorded_events
 
-POLICY = RulePolicy.default()
+POLICY = default_policy()
 
 
 def _pages(events: list, size: int) -> list[list]:  # type: ignore[type-arg]

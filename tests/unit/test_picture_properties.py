@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from events.records import RecordedEvent
 from services.projection.domain import (
-    RulePolicy,
     as_of,
     evaluate,
     evolve,
@@ -23,6 +22,7 @@ from services.projection.domain import (
     initial_state,
     picture,
 )
+from services.projection.domain.rules import default_policy
 from tests.support.picture import CASE, Story, when
 
 START = when("31 Dec 03:00")
@@ -98,7 +98,7 @@ def moments(events: list[RecordedEvent]) -> list:
     return [*times, times[-1] + timedelta(days=2)]
 
 
-POLICY = RulePolicy.default()
+POLICY = default_policy()
 PROPERTY = settings(
     max_examples=int(os.environ.get("SAFEGUARD_PROPERTY_EXAMPLES", "100")),
     deadline=None,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import default_policy
 from services.projection.replay import render_html, render_json, render_markdown
 from services.projection.replay.neutral import console_text, md_text, plain
 from services.projection.review import review_document
@@ -33,7 +33,7 @@ def hostile_doc() -> dict[str, Any]:
     doc = review_document(
         story.case_id,
         story.events,
-        RulePolicy.default(),
+        default_policy(),
         at=at,
         recorded_by=None,
         generated_at=at,

@@ -5,7 +5,7 @@ loaded), and each finding's rule id has a plain-language title beside it."""
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import default_policy
 from services.projection.replay import render_html, render_markdown
 from services.projection.review import review_document
 from tests.support.scenario import GENERATED_AT, recorded_events, scenario_document
@@ -22,7 +22,7 @@ def _loaded_in_one_go_today() -> dict[str, object]:
     return review_document(
         "child-k",
         events,
-        RulePolicy.default(),
+        default_policy(),
         at=LOADED_TODAY,
         recorded_by=None,
         generated_at=GENERATED_AT,

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from events.agencies import SYSTEM_AGENCY
 from events.records import RecordedEvent
-from services.projection.domain.policy import RulePolicy
+from services.projection.domain.rules import default_policy
 from services.projection.replay.timeline import _render, layout, render_timeline
 from services.projection.replay.view import build_view
 from services.projection.review import review_document
@@ -55,7 +55,7 @@ def test_alerts_sent_years_after_the_events_leave_the_axis_at_the_case_scale() -
     document = review_document(
         case_id,
         [*events, *alerts],
-        RulePolicy.default(),
+        default_policy(),
         at=YEARS_LATER,
         recorded_by=None,
         generated_at=YEARS_LATER,

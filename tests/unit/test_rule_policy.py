@@ -1,10 +1,15 @@
 """Rules as data a safeguarding lead can check, and per-area overrides of their terms."""
 
+import ast
+from pathlib import Path
+
 import pytest
 
+from events.findings import SEVERITY_ORDER
 from infra.config.rules import RuleOverride, RuleSettings
 from services.projection.domain import RULES, RulePolicy
-from services.projection.domain.findings import SEVERITY_ORDER
+from services.projection.domain import policy as policy_module
+from services.projection.domain.rules import policy_from_settings
 from tests.support.picture import Story, when
 
 FIXED_IDS = {
@@ -37,7 +42,7 @@ def test_every_rule_says_what_why_how_soon_and_who(rule_id):
 
 
 def _policy(**overrides: RuleOverride) -> RulePolicy:
-    return RulePolicy.from_settings(RuleSettings(overrides=overrides))
+    return policy_from_settings(RuleSettings(overrides=overrides))
 
 
 def test_area_can_give_concerns_a_two_hour_sharing_deadline():
@@ -108,3 +113,27 @@ def test_rules_document_is_generated_from_the_rules():
 
     path = Path(__file__).resolve().parents[2] / "docs/rules.md"
     assert path.read_text() == rules_markdown()
+
+
+def test_policy_holds_the_terms_of_the_registry_it_is_given():
+    only_sharing = {"not-shared": RULES["not-shared"]}
+    policy = RulePolicy.build(only_sharing)
+    assert set(policy.terms) == {"not-shared"}
+    with pytest.raises(ValueError, match="unknown rules"):
+        RulePolicy.build(only_sharing, {"request-declined": RuleOverride(enabled=False)})
+
+
+def test_policy_module_never_imports_the_rule_registry_back():
+    """The registry depends on the policy, never the other way: no import loop."""
+    path = Path(policy_module.__file__ or "")
+    imported = {
+        node.module or ""
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom)
+    } | {
+        alias.name
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert not {m for m in imported if m.startswith("services.projection.domain.rules")}

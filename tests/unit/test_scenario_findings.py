@@ -1,13 +1,14 @@
 """Given the Child K scenarios, when the domain folds them, then the review's failures
 (and only those) come back as findings; the good-practice version raises none."""
 
-from services.projection.domain import RulePolicy, evaluate, fold
+from services.projection.domain import evaluate, fold
+from services.projection.domain.rules import default_policy
 from tests.support.scenario import CHILD_K_EVALUATE_AT, CHILD_K_EXPECTED, ids, recorded_events
 
 
 def _findings(name: str) -> set[tuple[object, ...]]:
     slug = {v: k for k, v in ids(name).items()}
-    state = fold(recorded_events(name), RulePolicy.default())
+    state = fold(recorded_events(name), default_policy())
     return {
         (
             f.rule,
@@ -32,6 +33,6 @@ def test_child_k_handled_as_procedures_expect_raises_no_finding() -> None:
 
 def test_late_recorded_head_observation_is_invisible_to_a_replay_of_what_was_recorded() -> None:
     recorded_by_new_year = [e for e in recorded_events("child-k") if e.recorded_at.day == 31]
-    state = fold(recorded_by_new_year, RulePolicy.default())
+    state = fold(recorded_by_new_year, default_policy())
     late = ids("child-k")["ck-26-head-observed-late"]
     assert all(late not in f.trigger_event_ids for f in evaluate(state, CHILD_K_EVALUATE_AT))

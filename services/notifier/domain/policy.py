@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from infra.config.notifier import parse_duration
-
 Verdict = Literal["delivered", "retry", "failed", "gone"]
 _RETRYABLE = {408, 425, 429}
 
@@ -27,15 +25,11 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
+    """Delays as values: the settings' strings are parsed in the composition root."""
+
     schedule: Sequence[timedelta]
     horizon: timedelta
     jitter: float = 0.1
-
-    @classmethod
-    def from_strings(
-        cls, schedule: Sequence[str], horizon: str, jitter: float = 0.1
-    ) -> "RetryPolicy":
-        return cls(tuple(parse_duration(s) for s in schedule), parse_duration(horizon), jitter)
 
     def delay_after(self, attempt: int, rng: random.Random) -> timedelta:
         """Delay after failed attempt ``attempt`` (1-based); the last one repeats."""

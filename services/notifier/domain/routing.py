@@ -1,11 +1,33 @@
-"""Who hears about a finding: subscription filters, suppression and escalation."""
+"""Who hears about a finding: subscription filters, suppression and escalation.
+
+The domain reads subscriptions through the small ``Subscription`` protocol rather
+than importing ``infra.config``: the configured subscription (or any object of
+this shape) will do.
+"""
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Protocol
 
-from infra.config.notifier import Subscription
+from events.findings import SEVERITY_ORDER, Finding
 from services.notifier.domain.alerts import NewAlert, alert_id_for, escalation_id_for
-from services.projection.domain.findings import SEVERITY_ORDER, Finding
+
+
+class Subscription(Protocol):
+    """What routing needs of a subscription: its name, its filters and its escalation."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def agencies(self) -> Sequence[str] | None: ...
+    @property
+    def rules(self) -> Sequence[str] | None: ...
+    @property
+    def case_ids(self) -> Sequence[str] | None: ...
+    @property
+    def min_severity(self) -> str | None: ...
+    @property
+    def escalation_delay(self) -> timedelta | None: ...
 
 
 def matches(sub: Subscription, finding: Finding) -> bool:

@@ -2,10 +2,10 @@
 
 Public API::
 
-    policy = RulePolicy.default()            # or RulePolicy.from_settings(RuleSettings(...))
+    policy = default_policy()            # or policy_from_settings(RuleSettings(...))
     state = fold(events, policy)             # one case, events in any order
     state = evolve(state, event)             # live: one more event (late ones refold)
-    evaluate(state, at) -> list[Finding]     # findings as of ``at``
+    evaluate(state, at) -> list[Finding]     # findings as of ``at`` (``events.findings``)
     picture(state, at) -> dict               # the JSON joint picture as of ``at``
     next_deadline(state, after) -> datetime | None
     as_of(events, at, recorded_by=None)      # the events a replay folds
@@ -13,7 +13,6 @@ Public API::
 
 from services.projection.domain.calendar import Duration, WorkingCalendar, add, parse_duration
 from services.projection.domain.evaluate import evaluate, next_deadline
-from services.projection.domain.findings import Finding, finding_id_for
 from services.projection.domain.fold import (
     as_of,
     collector_paused,
@@ -24,7 +23,7 @@ from services.projection.domain.fold import (
 )
 from services.projection.domain.picture import picture
 from services.projection.domain.policy import RulePolicy
-from services.projection.domain.rules import RULES
+from services.projection.domain.rules import RULES, default_policy, policy_from_settings
 from services.projection.domain.state import SAFEGUARD_TYPES, CaseState, Obligation
 
 __all__ = [
@@ -32,20 +31,20 @@ __all__ = [
     "SAFEGUARD_TYPES",
     "CaseState",
     "Duration",
-    "Finding",
     "Obligation",
     "RulePolicy",
     "WorkingCalendar",
     "add",
     "as_of",
     "collector_paused",
+    "default_policy",
     "evaluate",
     "evolve",
-    "finding_id_for",
     "fold",
     "fold_cases",
     "initial_state",
     "next_deadline",
     "parse_duration",
     "picture",
+    "policy_from_settings",
 ]

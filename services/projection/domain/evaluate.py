@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from events.findings import Finding, FindingStatus
 from events.records import RecordedEvent
-from services.projection.domain.findings import Finding, FindingStatus
 from services.projection.domain.rules import EXPLAIN
 from services.projection.domain.state import CaseState, Obligation
 from services.projection.domain.wording import span, when

@@ -8,9 +8,9 @@ state at ``t`` equals the picture of a state folded from ``as_of(events, t)``.
 from datetime import UTC, datetime
 from typing import Any
 
+from events.findings import Finding
 from events.records import RecordedEvent
 from services.projection.domain.evaluate import evaluate, obligation_state
-from services.projection.domain.findings import Finding
 from services.projection.domain.people import event_children
 from services.projection.domain.state import SAFEGUARD_TYPES, Agreement, CaseState, Since
 from services.projection.domain.summaries import summary

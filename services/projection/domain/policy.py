@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, cast
 
+from events.findings import SEVERITY_ORDER, Severity
 from services.projection.domain.calendar import (
     ENGLAND,
     Duration,
     WorkingCalendar,
     parse_duration,
 )
-from services.projection.domain.findings import SEVERITY_ORDER, Severity
 from services.projection.domain.rule import Rule
 
 
@@ -66,25 +66,24 @@ class RulePolicy:
         return self.terms[rule_id].enabled
 
     @classmethod
-    def default(cls) -> "RulePolicy":
-        return cls.build({})
-
-    @classmethod
-    def from_settings(cls, settings: SettingsLike) -> "RulePolicy":
+    def from_settings(cls, settings: SettingsLike, rules: Mapping[str, Rule]) -> "RulePolicy":
         """Apply ``infra.config.rules.RuleSettings``; a bad value fails here, at start-up."""
         calendar = WorkingCalendar(settings.timezone, settings.holiday_subdivision)
-        return cls.build(settings.overrides, calendar)
+        return cls.build(rules, settings.overrides, calendar)
 
     @classmethod
     def build(
-        cls, overrides: Mapping[str, OverrideLike], calendar: WorkingCalendar = ENGLAND
+        cls,
+        rules: Mapping[str, Rule],
+        overrides: Mapping[str, OverrideLike] | None = None,
+        calendar: WorkingCalendar = ENGLAND,
     ) -> "RulePolicy":
-        from services.projection.domain.rules import RULES
-
-        unknown = set(overrides) - set(RULES)
+        """The terms of ``rules`` (the registry is passed in: the policy knows no rule)."""
+        overrides = overrides or {}
+        unknown = set(overrides) - set(rules)
         if unknown:
             raise ValueError(f"overrides name unknown rules: {sorted(unknown)}")
-        terms = {rid: _terms(rule, overrides.get(rid)) for rid, rule in RULES.items()}
+        terms = {rid: _terms(rule, overrides.get(rid)) for rid, rule in rules.items()}
         return cls(terms=terms, calendar=calendar)
 
 

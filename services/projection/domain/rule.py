@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from services.projection.domain.findings import Severity
+from events.findings import Severity
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
+from events.findings import Severity, finding_id_for
 from events.records import RecordedEvent
-from services.projection.domain.findings import Severity, finding_id_for
 
 if TYPE_CHECKING:
     from services.projection.domain.policy import RulePolicy

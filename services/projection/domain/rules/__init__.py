@@ -2,11 +2,15 @@
 
 Order of handlers within an event type matters only where one reads what another
 records: agreements are recorded before the rules that name their children.
+
+This registry is what a ``RulePolicy`` is built over: ``default_policy`` and
+``policy_from_settings`` pass it in, so the policy never imports the rules.
 """
 
 from collections.abc import Callable, Mapping
 
 from events.records import RecordedEvent
+from services.projection.domain.policy import RulePolicy, SettingsLike
 from services.projection.domain.rule import Rule
 from services.projection.domain.rules import (
     agreements,
@@ -66,3 +70,13 @@ RULE_HANDLERS: dict[str, tuple[Handler, ...]] = _merge(
     requests.HANDLERS,
 )
 """event type -> the rule functions to run for it, in order."""
+
+
+def default_policy() -> RulePolicy:
+    """Every rule on its national default terms."""
+    return RulePolicy.build(RULES)
+
+
+def policy_from_settings(settings: SettingsLike) -> RulePolicy:
+    """Every rule on the terms the settings give; a bad override fails at start-up."""
+    return RulePolicy.from_settings(settings, RULES)

@@ -1,13 +1,13 @@
 """The rules as a table a safeguarding lead can check (``docs/rules.md`` is generated from it)."""
 
 from services.projection.domain.policy import RulePolicy
-from services.projection.domain.rules import RULES
+from services.projection.domain.rules import RULES, default_policy
 from services.projection.domain.rules.sharing import SHARING_POLICY
 
 
 def rules_markdown(policy: RulePolicy | None = None) -> str:
     """Every rule with its terms in ``policy`` (the national defaults if none)."""
-    terms = (policy or RulePolicy.default()).terms
+    terms = (policy or default_policy()).terms
     lines = [
         "# Safeguard rules",
         "",

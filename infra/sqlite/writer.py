@@ -3,10 +3,10 @@
 SQLite has one writer at a time and every durable commit costs an fsync. The
 writer drains every append queued while it was busy into one transaction, so N
 concurrent appends cost one fsync, not N. The group is planned in memory before
-anything is written (``sqlite_transaction``), so one request's conflict leaves
+anything is written (``infra.sqlite.transaction``), so one request's conflict leaves
 that request out and the rest of the group is stored. Between groups the writer
-merges the log's tail into the index tables when it is due (``sqlite_index``);
-a thread of its own checkpoints the WAL (``sqlite_checkpoint``).
+merges the log's tail into the index tables when it is due (``infra.sqlite.index``);
+a thread of its own checkpoints the WAL (``infra.sqlite.checkpoint``).
 """
 
 import asyncio
@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.clock import Clock
+from infra.sqlite.checkpoint import Checkpointer
+from infra.sqlite.drafts import Draft, Placed
+from infra.sqlite.index import Tail, merge
+from infra.sqlite.schema import connect_writer, rollback
+from infra.sqlite.transaction import Outcome, Transaction
 from infra.store.port import StoreUnavailable
-from infra.store.sqlite_checkpoint import Checkpointer
-from infra.store.sqlite_drafts import Draft, Placed
-from infra.store.sqlite_index import Tail, merge
-from infra.store.sqlite_schema import connect_writer, rollback
-from infra.store.sqlite_transaction import Outcome, Transaction
 
 MAX_GROUP = 256
 MAX_GROUP_EVENTS = 10_000

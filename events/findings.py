@@ -2,7 +2,10 @@
 
 Its fields are a public contract (duty managers' systems and the notifier read
 them). ``finding_id`` is derived from the rule and its triggers, so a rebuild or
-a replay always names the same finding the same way.
+a replay always names the same finding the same way. It lives with the event
+contract because every service that meets a finding (the projection that raises
+it, the notifier that pages about it, the console that shows it) reads this one
+definition rather than reaching into another service.
 """
 
 import hashlib

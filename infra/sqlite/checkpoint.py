@@ -15,7 +15,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from infra.store.sqlite_schema import BUSY_TIMEOUT_MS
+from infra.sqlite.schema import BUSY_TIMEOUT_MS
 
 log = logging.getLogger("safeguard.store")
 

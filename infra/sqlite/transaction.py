@@ -13,7 +13,7 @@ or cannot be planned is left out alone; the rest of the group is written. The ha
 Statements go by the group, not by the request or the event: the ``sqlite3``
 module releases the GIL around every step, and under load each release can
 cost the writer a wait for the event loop to hand the GIL back. What can be
-done before an event has a place is done by the caller (``sqlite_drafts``).
+done before an event has a place is done by the caller (``infra.sqlite.drafts``).
 """
 
 import sqlite3
@@ -23,11 +23,11 @@ from datetime import datetime
 
 import orjson
 
+from infra.sqlite.drafts import Draft, Place, Placed, recorded_at_bytes
+from infra.sqlite.index import Tail
+from infra.sqlite.schema import Row, insert_rows
 from infra.store.chain import GENESIS, link
 from infra.store.port import ConcurrencyError, IdempotencyConflict
-from infra.store.sqlite_drafts import Draft, Place, Placed, recorded_at_bytes
-from infra.store.sqlite_index import Tail
-from infra.store.sqlite_schema import Row, insert_rows
 
 Outcome = Placed | Exception
 """What one request gets back: where its events landed, or the error to raise."""

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import orjson
 
+from infra.sqlite.schema import connect_reader
 from infra.store import chain
 from infra.store.port import StoreUnavailable
-from infra.store.sqlite_schema import connect_reader
 
 _COLUMNS = ("event_id", "case_id", "stream_version", "type", "agency", "position")
 _SELECT = (
@@ -38,7 +38,7 @@ def verify_file(path: Path, *, start: int = 1, until: int | None = None) -> chai
 
 
 def verify_audit_file(path: Path, *, until: int | None = None) -> chain.Verified:
-    """Recompute the access audit's own chain (``infra.audit.sqlite``) over ``1..until``."""
+    """Recompute the access audit's own chain (``infra.sqlite.audit``) over ``1..until``."""
     conn = _open(path)
     try:
         last = until if until is not None else 2**63 - 1

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from infra.store.sqlite_schema import rollback
+from infra.sqlite.schema import rollback
 
 log = logging.getLogger("safeguard.store")
 

@@ -16,8 +16,8 @@ from datetime import datetime
 import orjson
 
 from events.records import RecordedEvent, Submission, iso_timestamp
+from infra.sqlite.schema import decode
 from infra.store.port import AppendResult
-from infra.store.sqlite_schema import decode
 
 
 @dataclass(slots=True)

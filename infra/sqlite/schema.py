@@ -2,7 +2,7 @@
 
 Kept apart from the writer so a schema change (e.g. the ``chain_hash`` column
 of the tamper-evident chain) touches this file and the row that
-``sqlite_transaction`` builds.
+``infra.sqlite.transaction`` builds.
 """
 
 import contextlib
@@ -21,7 +21,7 @@ log = logging.getLogger("safeguard.store")
 SCHEMA_VERSION = 2
 """1: ``events`` with unique indexes on ``event_id`` and ``(case_id,
 stream_version)``. 2: the same rows as a log, and those two indexes as tables
-merged in bulk (``sqlite_index``)."""
+merged in bulk (``infra.sqlite.index``)."""
 
 EVENTS_TABLE = """
 CREATE TABLE IF NOT EXISTS events (

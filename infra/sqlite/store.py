@@ -1,7 +1,7 @@
 """``SQLiteEventStore``: the embedded default event store, one file in WAL mode.
 
-Writes go through one writer thread with group commit (``sqlite_writer``) and
-land at the end of a log whose indexes are merged in bulk (``sqlite_index``);
+Writes go through one writer thread with group commit (``infra.sqlite.writer``) and
+land at the end of a log whose indexes are merged in bulk (``infra.sqlite.index``);
 reads use per-thread read-only connections in a small pool, so neither the
 event loop nor the writer waits on a reader.
 """
@@ -18,11 +18,11 @@ from typing import Any, Self, TypeVar
 
 from events.records import RecordedEvent, Submission
 from infra.clock import Clock, SystemClock
+from infra.sqlite.drafts import Placed, drafts
+from infra.sqlite.index import GET_BODY, READ_CASE
+from infra.sqlite.schema import connect_reader, decode
+from infra.sqlite.writer import GroupCommitWriter, WriteRequest
 from infra.store.port import AppendResult, StoreUnavailable
-from infra.store.sqlite_drafts import Placed, drafts
-from infra.store.sqlite_index import GET_BODY, READ_CASE
-from infra.store.sqlite_schema import connect_reader, decode
-from infra.store.sqlite_writer import GroupCommitWriter, WriteRequest
 
 T = TypeVar("T")
 
