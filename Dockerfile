@@ -7,11 +7,15 @@
 FROM python:3.11-slim AS build
 WORKDIR /src
 RUN python -m venv /opt/safeguard
+# Every dependency from the hashed lock, then the project itself on top (as ./dev does).
+COPY requirements/run.lock requirements/run.lock
+RUN /opt/safeguard/bin/pip install --no-cache-dir --no-deps --require-hashes -r requirements/run.lock
 COPY pyproject.toml README.md ./
 COPY events events
 COPY infra infra
 COPY services services
-RUN /opt/safeguard/bin/pip install --no-cache-dir .
+RUN /opt/safeguard/bin/pip install --no-cache-dir --no-deps --no-build-isolation . \
+    && /opt/safeguard/bin/pip check
 
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin safeguard \

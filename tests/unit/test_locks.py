@@ -64,3 +64,9 @@ def test_ci_runs_ruff_format_and_strict_mypy_before_the_suite() -> None:
         assert gate in check
     assert "--require-hashes" in dev
     assert PYPROJECT["tool"]["mypy"]["strict"] is True
+
+
+def test_the_image_installs_from_the_run_lock_with_hashes() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "--require-hashes -r requirements/run.lock" in dockerfile
+    assert "--no-deps --no-build-isolation ." in dockerfile
