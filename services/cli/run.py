@@ -47,13 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from services.http.server import run_server
 
     print(f"safeguard: {args.service} on http://{settings.host}:{settings.port}", flush=True)
-    run_server(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-    )
+    run_server(app, settings)
     return 0
 
 

@@ -50,13 +50,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"safeguard: serving on http://{settings.host}:{settings.port}", flush=True)
     if args.demo:
         _post_demo_when_up(settings)
-    run_server(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-    )
+    run_server(app, settings)
     return 0
 
 

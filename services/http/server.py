@@ -5,6 +5,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from infra.config import Settings
 from infra.logging import configure_logging
 
 
@@ -17,25 +18,19 @@ def proxy_options(forwarded_allow_ips: str | None) -> dict[str, Any]:
     return {"proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips}
 
 
-def run_server(
-    app: FastAPI,
-    *,
-    host: str,
-    port: int,
-    log_level: str = "INFO",
-    forwarded_allow_ips: str | None = None,
-) -> None:
-    """Blocks until SIGINT/SIGTERM. Access logs are off: ingest logs its own lines
-    (with event ids), and a URL may carry case ids we need not repeat.
-    ``forwarded_allow_ips``: the setting of that name (None: no proxy trusted)."""
-    configure_logging(log_level)
+def run_server(app: FastAPI, settings: Settings) -> None:
+    """Blocks until SIGINT/SIGTERM, on ``settings``' host and port, trusting
+    forwarded headers only from ``forwarded_allow_ips``. Access logs are off:
+    ingest logs its own lines (with event ids), and a URL may carry case ids we
+    need not repeat."""
+    configure_logging(settings.log_level)
     config = uvicorn.Config(
         app,
-        host=host,
-        port=port,
+        host=settings.host,
+        port=settings.port,
         log_config=None,
         access_log=False,
         lifespan="on",
-        **proxy_options(forwarded_allow_ips),
+        **proxy_options(settings.forwarded_allow_ips),
     )
     uvicorn.Server(config).run()

@@ -17,13 +17,7 @@ def main() -> int:
     from services.http.server import run_server
     from services.notifier.app import create_app
 
-    run_server(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-    )
+    run_server(create_app(settings), settings)
     return 0
 
 
