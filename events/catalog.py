@@ -21,6 +21,8 @@ class EventType:
 POLICE = frozenset({Agency.POLICE})
 EDT = frozenset({Agency.EDT})
 HEALTH = frozenset({Agency.HEALTH})
+SOCIAL_CARE = frozenset({Agency.EDT, Agency.CHILDREN_SOCIAL_CARE})
+"""Children's social care, out of hours (EDT) and by day: the same statutory duties."""
 SYSTEM: frozenset[Agency] = frozenset()
 
 _TYPES = [
@@ -61,22 +63,25 @@ _TYPES = [
     EventType(
         "strategy_discussion.held",
         p.StrategyDiscussionHeld,
-        EDT,
+        SOCIAL_CARE,
         "A multi-agency strategy discussion or meeting was held.",
     ),
     EventType(
-        "agreement.made", p.AgreementMade, EDT, "A written safety (working) agreement was made."
+        "agreement.made",
+        p.AgreementMade,
+        SOCIAL_CARE,
+        "A written safety (working) agreement was made.",
     ),
     EventType(
         "agreement.adult_confirmed",
         p.AgreementAdultConfirmed,
-        EDT,
+        SOCIAL_CARE,
         "A protective adult named in an agreement confirmed their part.",
     ),
     EventType(
         "agreement.party_refused",
         p.AgreementPartyRefused,
-        EDT,
+        SOCIAL_CARE,
         "A party to an agreement refused to keep to it.",
     ),
     EventType(

@@ -435,7 +435,7 @@ def test_health_and_openapi_are_served(client: httpx.Client) -> None:
     assert_problem(client.get("/no/such/route"), 404)
 
 
-@pytest.mark.parametrize("agency", ["police", "edt", "health"])
+@pytest.mark.parametrize("agency", ["police", "edt", "health", "education", "children_social_care"])
 def test_each_agency_app_alone_serves_only_its_own_agency(tmp_path: Path, agency: str) -> None:
     module = importlib.import_module(f"services.{agency}.app")
     envelope = make_envelope("concern.observed")
@@ -449,6 +449,23 @@ def test_each_agency_app_alone_serves_only_its_own_agency(tmp_path: Path, agency
     assert own.status_code == 201
     assert_problem(foreign, 404)
     assert schemas.status_code == 200
+
+
+def test_schools_post_what_they_see_and_day_teams_what_edt_does(client: httpx.Client) -> None:
+    concern = make_envelope("concern.observed", actor={"role": "designated safeguarding lead"})
+    discussion = make_envelope("strategy_discussion.held")
+
+    by_school = post(client, concern, "education", "/education/events")
+    school_discussion = post(client, discussion, "education", "/education/events")
+    by_day_team = post(client, discussion, "children_social_care", "/children_social_care/events")
+
+    assert by_school.status_code == 201, by_school.text
+    assert (
+        "may not post 'strategy_discussion.held'"
+        in assert_problem(school_discussion, 403)["detail"]
+    )
+    assert by_day_team.status_code == 201, by_day_team.text
+    assert head(client) == 3  # the two accepted, then the probe
 
 
 class FailingStore:

@@ -19,10 +19,15 @@ from events.agencies import Agency
 
 LONDON = ZoneInfo("Europe/London")
 AGENCY_ORDER: tuple[str, ...] = tuple(a.value for a in Agency)
+ALWAYS_SHOWN = frozenset({"police", "edt", "health"})
+"""Lanes every replay shows, even empty (the Child K agencies: an empty lane says
+that agency knew nothing); the others only when they took part."""
 AGENCY_NAMES = {
     "police": "Police",
     "edt": "EDT (social care)",
     "health": "Health",
+    "education": "Education (schools)",
+    "children_social_care": "Children's social care",
     "safeguard": "Safeguard alerts",
 }
 SHARING_TYPES = frozenset({"information.shared", "request.made"})
@@ -237,7 +242,7 @@ def agency_rank(agency: str) -> tuple[int, str]:
 
 
 def _agencies(events: tuple[EventView, ...], since: Mapping[str, Any]) -> tuple[str, ...]:
-    seen = set(AGENCY_ORDER) | {e.agency for e in events}
+    seen = set(ALWAYS_SHOWN) | {e.agency for e in events}
     seen |= {a for known in since.values() for a in known}
     return tuple(sorted(seen, key=agency_rank))
 
