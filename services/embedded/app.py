@@ -27,8 +27,9 @@ from services.projection.bootstrap import running_projection
 
 DESCRIPTION = (
     "Safeguard, embedded: police, out-of-hours social care (EDT), health, education "
-    "(schools) and children's social care (day teams) post immutable events to their own endpoints on one shared stream. Authenticate "
-    "with `Authorization: Bearer <key>`. Event schemas: `GET /schemas`."
+    "(schools) and children's social care (day teams) post immutable events to their "
+    "own endpoints on one shared stream. Authenticate with "
+    "`Authorization: Bearer <key>`. Event schemas: `GET /schemas`."
 )
 
 
