@@ -57,14 +57,17 @@ def required_fields(type_name: str) -> list[str]:
 
 
 def test_catalog_v2_is_the_eleven_types_of_the_issue() -> None:
-    assert sorted(
-        [
-            *("conference.held", "plan.started", "plan.ended", "placement.ended"),
-            *("home_visit.made", "police_action.taken", "legal_planning_meeting.held"),
-            *("parental_responsibility.recorded", "parental_responsibility_holder.informed"),
-            *("serious_incident.notified", "household_member.reported"),
-        ]
-    ) == V2_TYPES
+    assert (
+        sorted(
+            [
+                *("conference.held", "plan.started", "plan.ended", "placement.ended"),
+                *("home_visit.made", "police_action.taken", "legal_planning_meeting.held"),
+                *("parental_responsibility.recorded", "parental_responsibility_holder.informed"),
+                *("serious_incident.notified", "household_member.reported"),
+            ]
+        )
+        == V2_TYPES
+    )
     assert set(WRONG_ENUM) == set(V2_TYPES)
 
 
