@@ -424,6 +424,12 @@ def test_schemas_are_served_for_every_type(client: httpx.Client) -> None:
         t for t in index if t["type"] == "injury.identified"
     ).items()
     assert schema["properties"]["type"]["const"] == "injury.identified"
+    assert {
+        "type": "conference.held",
+        "posted_by": ["children_social_care", "edt"],
+        "schema_version": 2,
+    }.items() <= next(t for t in index if t["type"] == "conference.held").items()
+    assert client.get("/schemas/conference.held").json()["$id"].endswith(":v2")
     assert_problem(client.get("/schemas/gossip.heard"), 404)
 
 
@@ -465,6 +471,10 @@ def test_schools_post_what_they_see_and_day_teams_what_edt_does(client: httpx.Cl
         in assert_problem(school_discussion, 403)["detail"]
     )
     assert by_day_team.status_code == 201, by_day_team.text
+    v2_unsaid = {**make_envelope("plan.started")}
+    del v2_unsaid["schema_version"]
+    refused = post(client, v2_unsaid, "children_social_care", "/children_social_care/events")
+    assert assert_problem(refused, 422)["errors"][0]["loc"] == ["body", "schema_version"]
     assert head(client) == 3  # the two accepted, then the probe
 
 
