@@ -46,7 +46,9 @@ def test_serve_without_config_writes_a_private_dev_config_and_reuses_it(tmp_path
     roles = sorted((c["role"], c.get("agency", "")) for c in config["credentials"])
     assert roles == [
         ("admin", ""),
+        ("agency", "children_social_care"),
         ("agency", "edt"),
+        ("agency", "education"),
         ("agency", "health"),
         ("agency", "police"),
         ("duty_manager", "edt"),
