@@ -11,6 +11,8 @@ class Agency(StrEnum):
     POLICE = "police"
     EDT = "edt"  # children's social care, out of hours (Emergency Duty Team)
     HEALTH = "health"
+    EDUCATION = "education"  # schools and their designated safeguarding leads
+    CHILDREN_SOCIAL_CARE = "children_social_care"  # children's social care day teams
 
 
 #: Agency recorded on events that Safeguard itself appends (alert audit trail).

@@ -1,4 +1,10 @@
-"""Catalog v1: every event type, its payload model and who may post it.
+"""The catalog: every event type, its payload model, who may post it and the
+``schema_version`` its envelope carries.
+
+v1 is the Child K catalog; v2 adds types from later reviews (conferences, plans,
+home visits...). Versions are per type, not per catalog: a v1 type keeps
+``schema_version`` 1 for ever, so stored v1 events and their digests never change,
+and a v2 type is posted with ``schema_version`` 2.
 
 Adding a type is one payload class in ``payloads.py`` and one line here.
 """
@@ -16,11 +22,15 @@ class EventType:
     posters: frozenset[Agency]
     """Agencies whose services accept this type; empty for Safeguard's own events."""
     description: str
+    schema_version: int = 1
+    """What the envelope's ``schema_version`` must say for this type."""
 
 
 POLICE = frozenset({Agency.POLICE})
 EDT = frozenset({Agency.EDT})
 HEALTH = frozenset({Agency.HEALTH})
+SOCIAL_CARE = frozenset({Agency.EDT, Agency.CHILDREN_SOCIAL_CARE})
+"""Children's social care, out of hours (EDT) and by day: the same statutory duties."""
 SYSTEM: frozenset[Agency] = frozenset()
 
 _TYPES = [
@@ -61,22 +71,25 @@ _TYPES = [
     EventType(
         "strategy_discussion.held",
         p.StrategyDiscussionHeld,
-        EDT,
+        SOCIAL_CARE,
         "A multi-agency strategy discussion or meeting was held.",
     ),
     EventType(
-        "agreement.made", p.AgreementMade, EDT, "A written safety (working) agreement was made."
+        "agreement.made",
+        p.AgreementMade,
+        SOCIAL_CARE,
+        "A written safety (working) agreement was made.",
     ),
     EventType(
         "agreement.adult_confirmed",
         p.AgreementAdultConfirmed,
-        EDT,
+        SOCIAL_CARE,
         "A protective adult named in an agreement confirmed their part.",
     ),
     EventType(
         "agreement.party_refused",
         p.AgreementPartyRefused,
-        EDT,
+        SOCIAL_CARE,
         "A party to an agreement refused to keep to it.",
     ),
     EventType(
@@ -137,6 +150,81 @@ _TYPES = [
         "A duty manager closed a finding, with the reason.",
     ),
 ]
+
+_V2_TYPES = [
+    EventType(
+        "conference.held",
+        p.ConferenceHeld,
+        SOCIAL_CARE,
+        "A child protection conference was held: who attended and what it decided.",
+        2,
+    ),
+    EventType(
+        "plan.started",
+        p.PlanStarted,
+        SOCIAL_CARE,
+        "A child was put on a plan (a child protection plan: the register).",
+        2,
+    ),
+    EventType("plan.ended", p.PlanEnded, SOCIAL_CARE, "A child's plan ended.", 2),
+    EventType(
+        "placement.ended",
+        p.PlacementEnded,
+        ALL_AGENCIES,
+        "A placement away from home ended: the child returned home or moved.",
+        2,
+    ),
+    EventType(
+        "home_visit.made",
+        p.HomeVisitMade,
+        ALL_AGENCIES,
+        "A professional visited the home, and whether the child was seen.",
+        2,
+    ),
+    EventType(
+        "police_action.taken",
+        p.PoliceActionTaken,
+        POLICE,
+        "Police action short of arrest: an interview, no further action, a charging decision.",
+        2,
+    ),
+    EventType(
+        "legal_planning_meeting.held",
+        p.LegalPlanningMeetingHeld,
+        SOCIAL_CARE,
+        "A legal planning meeting considered care proceedings.",
+        2,
+    ),
+    EventType(
+        "parental_responsibility.recorded",
+        p.ParentalResponsibilityRecorded,
+        ALL_AGENCIES,
+        "Who holds parental responsibility for a child.",
+        2,
+    ),
+    EventType(
+        "parental_responsibility_holder.informed",
+        p.ParentalResponsibilityHolderInformed,
+        ALL_AGENCIES,
+        "A holder of parental responsibility was told what had happened.",
+        2,
+    ),
+    EventType(
+        "serious_incident.notified",
+        p.SeriousIncidentNotified,
+        ALL_AGENCIES,
+        "A child's death or serious harm was notified.",
+        2,
+    ),
+    EventType(
+        "household_member.reported",
+        p.HouseholdMemberReported,
+        ALL_AGENCIES,
+        "Someone was reported to live in or visit the household (not verified).",
+        2,
+    ),
+]
+_TYPES += _V2_TYPES
 
 CATALOG: dict[str, EventType] = {t.name: t for t in _TYPES}
 

@@ -5,6 +5,8 @@ payload error is reported at the exact field (``data.child``) of the exact type.
 """
 
 from collections.abc import Sequence
+from functools import partial
+from operator import is_
 from typing import Annotated, Any, Literal, Union
 from uuid import UUID
 
@@ -25,6 +27,12 @@ from events.types import CaseId, Ref, Refs, Timestamp
 MAX_BATCH = 1_000
 
 
+UNIT = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+Unit = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=UNIT)]
+"""A unit within an agency: a lower-case slug, one spelling per unit (``hospital-ed``,
+not ``Hospital ED``), so two events of one unit are never taken for two units."""
+
+
 class Actor(BaseModel):
     """The professional who recorded the event."""
 
@@ -32,6 +40,11 @@ class Actor(BaseModel):
     role: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     ref: Ref | None = None
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    unit: Unit | None = Field(default=None, exclude_if=partial(is_, None))
+    """The part of the agency the professional works in (``hospital-ed``, ``gp``), so
+    that "who knew" can tell one part of an agency from another. Left out of the
+    canonical form when not sent: an event without it keeps the bytes, and so the
+    digest, it had before units existed (a C-level check, no Python per event)."""
 
 
 class EnvelopeBase(BaseModel):
@@ -49,6 +62,8 @@ class EnvelopeBase(BaseModel):
     correlation_id: UUID | None = None
     causation_id: UUID | None = None
     schema_version: Literal[1] = 1
+    """The catalog version of the type (``events.catalog.EventType.schema_version``):
+    1 for a v1 type, said or not; a later version's envelopes require theirs."""
 
 
 def _envelope_for(entry: EventType) -> type[EnvelopeBase]:
@@ -59,8 +74,19 @@ def _envelope_for(entry: EventType) -> type[EnvelopeBase]:
         __doc__=entry.description,
         type=(type_literal, ...),
         data=(entry.payload, ...),
+        **_version_field(entry),
     )
     return model
+
+
+def _version_field(entry: EventType) -> dict[str, Any]:
+    """A later version's types require it said: ``schema_version: 2`` on a type of
+    v2, so a sender cannot post a v2 type believing it to be v1. A v1 type keeps
+    the base's ``Literal[1] = 1``."""
+    if entry.schema_version == 1:
+        return {}
+    version: Any = Literal[entry.schema_version]  # built at run time from the catalog
+    return {"schema_version": (version, ...)}
 
 
 ENVELOPES: dict[str, type[EnvelopeBase]] = {

@@ -23,7 +23,11 @@ def event_schema(type_name: str) -> dict[str, Any]:
     schema = ENVELOPES[type_name].model_json_schema()
     schema["title"] = type_name
     schema["description"] = entry.description
-    return {"$schema": DIALECT, "$id": f"urn:safeguard:event:{type_name}:v1", **schema}
+    return {
+        "$schema": DIALECT,
+        "$id": f"urn:safeguard:event:{type_name}:v{entry.schema_version}",
+        **schema,
+    }
 
 
 def schema_text(type_name: str) -> str:

@@ -238,3 +238,136 @@ class FindingResolved(Payload):
     finding_id: Ref
     by: Ref
     reason: Text
+
+
+# --- catalog v2 (``schema_version`` 2): from later serious case reviews ----------
+
+
+class ConferenceHeld(Payload):
+    """A child protection conference: who came and what it decided."""
+
+    kind: Literal["initial", "review", "transfer_in"]
+    children_considered: Refs = Field(min_length=1)
+    attendees: list[Attendee] = Field(max_length=MAX_ITEMS)
+    decision: Literal["child_protection_plan", "child_in_need_plan", "no_plan", "plan_ended"]
+    category: Literal["neglect", "physical", "emotional", "sexual", "multiple"] | None = None
+    summary: Text | None = None
+
+
+PlanKind = Literal["child_protection", "child_in_need", "looked_after", "other"]
+
+
+class PlanStarted(Payload):
+    """A child was put on a plan (for a child protection plan: on the register)."""
+
+    child: Ref
+    kind: PlanKind
+    category: Literal["neglect", "physical", "emotional", "sexual", "multiple"] | None = None
+
+
+class PlanEnded(Payload):
+    child: Ref
+    kind: PlanKind
+    reason: Text
+
+
+class PlacementEnded(Payload):
+    child: Ref
+    outcome: Literal["returned_home", "moved_placement", "other"]
+    returned_to: Ref | None = None
+    """Who the child went back to, when returned home."""
+    reason: Text
+
+
+class HomeVisitMade(Payload):
+    child: Ref
+    child_seen: StrictBool
+    seen_alone: StrictBool | None = None
+    announced: StrictBool
+    summary: Text
+
+
+class PoliceActionTaken(Payload):
+    """Police action short of arrest, or after it: an interview, a decision."""
+
+    person: Ref
+    action: Literal[
+        "voluntary_interview",
+        "interview_under_caution",
+        "no_further_action",
+        "charging_decision",
+        "other",
+    ]
+    charging_decision: Literal["charged", "not_charged", "cautioned", "pending"] | None = None
+    related_children: Refs = Field(default_factory=list)
+    summary: Text
+
+
+class LegalPlanningMeetingHeld(Payload):
+    children_considered: Refs = Field(min_length=1)
+    threshold_met: StrictBool
+    """Whether the threshold for care proceedings was judged met."""
+    decision: Literal[
+        "issue_proceedings", "pre_proceedings", "no_legal_action", "further_assessment"
+    ]
+    summary: Text | None = None
+
+
+class ResponsibilityHolder(Payload):
+    person: Ref
+    basis: Literal[
+        "birth_mother",
+        "married_father",
+        "registered_father",
+        "agreement",
+        "court_order",
+        "special_guardian",
+        "adoptive_parent",
+        "local_authority",
+        "other",
+    ]
+
+
+class ParentalResponsibilityRecorded(Payload):
+    """Who holds parental responsibility for a child, as the agency recorded it."""
+
+    child: Ref
+    holders: list[ResponsibilityHolder] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
+class ParentalResponsibilityHolderInformed(Payload):
+    child: Ref
+    person: Ref
+    method: SharingMethod
+    about: list[UUID] = Field(default_factory=list, max_length=MAX_ITEMS)
+    summary: Text
+
+
+class SeriousIncidentNotified(Payload):
+    """A child's death or serious harm was notified (to the national panel, Ofsted...)."""
+
+    child: Ref
+    kind: Literal["child_death", "serious_harm"]
+    notified_to: Literal[
+        "national_panel",
+        "ofsted",
+        "child_death_review",
+        "safeguarding_partnership",
+        "coroner",
+        "other",
+    ]
+    incident_time: Timestamp
+    summary: Text
+    past_facts = ("incident_time",)
+
+
+class HouseholdMemberReported(Payload):
+    """Someone said to live in or visit the household: reported, not verified."""
+
+    person: Ref
+    relationship: Text
+    reported_by: Literal["child", "family", "neighbour", "professional", "public", "other"]
+    children: Refs = Field(default_factory=list)
+    last_seen_at: Timestamp | None = None
+    summary: Text | None = None
+    past_facts = ("last_seen_at",)

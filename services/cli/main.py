@@ -12,7 +12,10 @@ from infra.files import restrict_new_files
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("services.cli.serve", "run the embedded stack: every service in one process"),
-    "run": ("services.cli.run", "run one service alone: police|edt|health|projection|…"),
+    "run": (
+        "services.cli.run",
+        "run one service alone: police|edt|health|education|children_social_care|projection|…",
+    ),
     "demo": ("services.cli.demo", "post the Child K scenario to a running server"),
     "replay": ("services.cli.replay", "write a case review document as of any moment"),
     "rebuild": ("services.cli.rebuild", "rebuild the joint picture from position 0"),

@@ -19,7 +19,10 @@ from pydantic import ValidationError
 from infra.config import Settings, load_settings
 from services.http.auth import InvalidCredentials
 
-SERVICES = ("police", "edt", "health", "projection", "notifier", "relay")
+SERVICES = (
+    *("police", "edt", "health", "education", "children_social_care"),
+    *("projection", "notifier", "relay"),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

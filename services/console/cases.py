@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
 
+from events.agencies import Agency
 from events.findings import SEVERITY_ORDER, concerns
 from services.console.inbox import paginate
 from services.console.sessions import Session
@@ -90,7 +91,7 @@ async def case_list(
         query=urlencode(filters) + "&",
         rules=sorted(RULES),
         severities=sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.__getitem__, reverse=True),
-        agencies=["police", "edt", "health"],
+        agencies=[str(a) for a in Agency],
     )
 
 

@@ -1,4 +1,4 @@
-"""The embedded app: the three agency services, the projection and the
+"""The embedded app: the agency services, the projection and the
 notifier in one process, sharing one store.
 
 This is the composition root of ``safeguard serve``. The notifier starts before
@@ -26,9 +26,10 @@ from services.projection.api import projection_router
 from services.projection.bootstrap import running_projection
 
 DESCRIPTION = (
-    "Safeguard, embedded: police, out-of-hours social care (EDT) and health post "
-    "immutable events to their own endpoints on one shared stream. Authenticate "
-    "with `Authorization: Bearer <key>`. Event schemas: `GET /schemas`."
+    "Safeguard, embedded: police, out-of-hours social care (EDT), health, education "
+    "(schools) and children's social care (day teams) post immutable events to their "
+    "own endpoints on one shared stream. Authenticate with "
+    "`Authorization: Bearer <key>`. Event schemas: `GET /schemas`."
 )
 
 

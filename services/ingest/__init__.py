@@ -1,4 +1,5 @@
-"""The agency ingest service, one factory shared by police, edt and health."""
+"""The agency ingest service, one factory shared by every agency
+(police, edt, health, education, children_social_care)."""
 
 from services.ingest.app import create_agency_app
 from services.ingest.router import include_ingest

@@ -21,6 +21,7 @@ def schemas_router() -> APIRouter:
                     "type": name,
                     "description": entry.description,
                     "posted_by": sorted(entry.posters),
+                    "schema_version": entry.schema_version,
                     "schema": f"/schemas/{name}",
                 }
                 for name, entry in sorted(CATALOG.items())

@@ -94,15 +94,23 @@ def _located(error: Any, agency: Agency, *, batch: bool) -> FieldError:
     """Drop the union tag pydantic puts in ``loc`` and prefix ``body``."""
     loc = list(error["loc"])
     tag_at = 2 if batch else 0
-    if len(loc) > tag_at and loc[tag_at] in CATALOG:
+    tag = loc[tag_at] if len(loc) > tag_at and loc[tag_at] in CATALOG else None
+    if tag is not None:
         del loc[tag_at]
     found = field_error({**error, "loc": ["body", *loc]})
+    if tag is not None and loc[tag_at:] == ["schema_version"]:
+        found["msg"] = _version_message(CATALOG[tag].schema_version, tag)
     if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
         found["loc"].append("type")
         found["msg"] = f"must be one of the types the {agency} service accepts: " + ", ".join(
             sorted(name for name in CATALOG if may_post(agency, name))
         )
     return found
+
+
+def _version_message(version: int, type_name: str) -> str:
+    said = "send 1 or leave it out" if version == 1 else f"send {version}"
+    return f"must be {version}: {type_name!r} is a type of catalog v{version} ({said})"
 
 
 def _check_occurred_at(envelopes: list[EnvelopeBase], latest: datetime, *, batch: bool) -> None:

@@ -424,6 +424,12 @@ def test_schemas_are_served_for_every_type(client: httpx.Client) -> None:
         t for t in index if t["type"] == "injury.identified"
     ).items()
     assert schema["properties"]["type"]["const"] == "injury.identified"
+    assert {
+        "type": "conference.held",
+        "posted_by": ["children_social_care", "edt"],
+        "schema_version": 2,
+    }.items() <= next(t for t in index if t["type"] == "conference.held").items()
+    assert client.get("/schemas/conference.held").json()["$id"].endswith(":v2")
     assert_problem(client.get("/schemas/gossip.heard"), 404)
 
 
@@ -435,7 +441,7 @@ def test_health_and_openapi_are_served(client: httpx.Client) -> None:
     assert_problem(client.get("/no/such/route"), 404)
 
 
-@pytest.mark.parametrize("agency", ["police", "edt", "health"])
+@pytest.mark.parametrize("agency", ["police", "edt", "health", "education", "children_social_care"])
 def test_each_agency_app_alone_serves_only_its_own_agency(tmp_path: Path, agency: str) -> None:
     module = importlib.import_module(f"services.{agency}.app")
     envelope = make_envelope("concern.observed")
@@ -449,6 +455,27 @@ def test_each_agency_app_alone_serves_only_its_own_agency(tmp_path: Path, agency
     assert own.status_code == 201
     assert_problem(foreign, 404)
     assert schemas.status_code == 200
+
+
+def test_schools_post_what_they_see_and_day_teams_what_edt_does(client: httpx.Client) -> None:
+    concern = make_envelope("concern.observed", actor={"role": "designated safeguarding lead"})
+    discussion = make_envelope("strategy_discussion.held")
+
+    by_school = post(client, concern, "education", "/education/events")
+    school_discussion = post(client, discussion, "education", "/education/events")
+    by_day_team = post(client, discussion, "children_social_care", "/children_social_care/events")
+
+    assert by_school.status_code == 201, by_school.text
+    assert (
+        "may not post 'strategy_discussion.held'"
+        in assert_problem(school_discussion, 403)["detail"]
+    )
+    assert by_day_team.status_code == 201, by_day_team.text
+    v2_unsaid = {**make_envelope("plan.started")}
+    del v2_unsaid["schema_version"]
+    refused = post(client, v2_unsaid, "children_social_care", "/children_social_care/events")
+    assert assert_problem(refused, 422)["errors"][0]["loc"] == ["body", "schema_version"]
+    assert head(client) == 3  # the two accepted, then the probe
 
 
 class FailingStore:

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from services.embedded.app import create_embedded_app
-from tests.support.ingest import auth, make_settings
+from tests.support.ingest import AGENCIES, auth, make_settings
 from tests.support.server import serve_app
 
 MAX_EXAMPLES = 25
@@ -43,7 +43,7 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def _who(path: str) -> str:
     agency = path.strip("/").split("/")[0]
-    return agency if agency in ("police", "edt", "health") else "admin"
+    return agency if agency in AGENCIES else "admin"
 
 
 def test_the_live_api_never_answers_5xx_and_conforms_to_its_schema(live_url: str) -> None:

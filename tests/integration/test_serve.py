@@ -12,7 +12,7 @@ import httpx
 
 from infra.sqlite.store import SQLiteEventStore
 from tests.support.factories import make_envelope
-from tests.support.ingest import auth, credentials_toml
+from tests.support.ingest import auth, credentials_toml, make_credentials
 from tests.support.server import SafeguardProcess, wait_for
 
 ACKS_BEFORE_KILL = 300
@@ -46,7 +46,9 @@ def test_serve_without_config_writes_a_private_dev_config_and_reuses_it(tmp_path
     roles = sorted((c["role"], c.get("agency", "")) for c in config["credentials"])
     assert roles == [
         ("admin", ""),
+        ("agency", "children_social_care"),
         ("agency", "edt"),
+        ("agency", "education"),
         ("agency", "health"),
         ("agency", "police"),
         ("duty_manager", "edt"),
@@ -77,7 +79,7 @@ def test_placeholder_key_stops_start_up_naming_the_key(tmp_path: Path) -> None:
         output = proc.output()
 
     assert code == 2
-    assert "credentials[8].key" in output
+    assert f"credentials[{len(make_credentials())}].key" in output  # the one appended
     assert "CHANGE-ME" not in output
 
 

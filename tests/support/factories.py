@@ -16,7 +16,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from events import Submission, canonical, parse_envelope
+from events import CATALOG, Submission, canonical, parse_envelope
 
 DEFAULT_CASE = "case-1"
 DEFAULT_OCCURRED_AT = datetime(2024, 3, 1, 21, 30, tzinfo=UTC)
@@ -144,6 +144,66 @@ DEFAULT_DATA: dict[str, dict[str, Any]] = {
         "by": "duty-manager-1",
         "reason": "Strategy discussion held late; recorded.",
     },
+    # catalog v2: posted with "schema_version": 2 (``make_envelope`` adds it)
+    "conference.held": {
+        "kind": "initial",
+        "children_considered": [CHILD],
+        "attendees": [
+            {"agency": "children_social_care", "role": "chair"},
+            {"agency": "education", "role": "designated safeguarding lead"},
+        ],
+        "decision": "child_protection_plan",
+        "category": "physical",
+    },
+    "plan.started": {"child": CHILD, "kind": "child_protection", "category": "physical"},
+    "plan.ended": {"child": CHILD, "kind": "child_protection", "reason": "Review: risk reduced."},
+    "placement.ended": {
+        "child": CHILD,
+        "outcome": "returned_home",
+        "returned_to": "mother",
+        "reason": "s20 consent withdrawn.",
+    },
+    "home_visit.made": {
+        "child": CHILD,
+        "child_seen": False,
+        "announced": True,
+        "summary": "Mother said the child was asleep upstairs.",
+    },
+    "police_action.taken": {
+        "person": ADULT,
+        "action": "charging_decision",
+        "charging_decision": "not_charged",
+        "related_children": [CHILD],
+        "summary": "CPS advised insufficient evidence.",
+    },
+    "legal_planning_meeting.held": {
+        "children_considered": [CHILD],
+        "threshold_met": True,
+        "decision": "pre_proceedings",
+    },
+    "parental_responsibility.recorded": {
+        "child": CHILD,
+        "holders": [{"person": "mother", "basis": "birth_mother"}],
+    },
+    "parental_responsibility_holder.informed": {
+        "child": CHILD,
+        "person": "mother",
+        "method": "in_person",
+        "summary": "Told of the strategy discussion's decision.",
+    },
+    "serious_incident.notified": {
+        "child": CHILD,
+        "kind": "serious_harm",
+        "notified_to": "national_panel",
+        "incident_time": "2024-03-01T18:00:00Z",
+        "summary": "Serious injury to a child on a protection plan.",
+    },
+    "household_member.reported": {
+        "person": ADULT,
+        "relationship": "mother's new partner",
+        "reported_by": "child",
+        "children": [CHILD],
+    },
 }
 
 DEFAULT_ACTOR = {"role": "officer", "ref": "pc-101"}
@@ -179,6 +239,9 @@ def make_envelope(
         "actor": dict(actor or DEFAULT_ACTOR),
         "data": {**(DEFAULT_DATA[type] if data is None else data), **data_overrides},
     }
+    version = CATALOG[type].schema_version if type in CATALOG else 1
+    if version != 1:
+        envelope["schema_version"] = version
     parse_envelope(envelope)
     return envelope
 

@@ -17,9 +17,11 @@ from typing import Any
 from infra.config import Settings
 
 ROLES = (
-    *("police", "edt", "health", "duty_manager", "reviewer", "admin"),
+    *("police", "edt", "health", "education", "children_social_care"),
+    *("duty_manager", "reviewer", "admin"),
     *("police_importer", "police_duty_manager"),
 )
+AGENCIES = ("police", "edt", "health", "education", "children_social_care")
 _SEED = os.environ.setdefault("SAFEGUARD_TEST_KEY_SEED", secrets.token_hex(32))
 """Fresh in every run, and inherited by the processes a run spawns (a benchmark's
 load clients, a served stack), so that each derives the same keys."""
@@ -38,8 +40,7 @@ def strong_key() -> str:
 
 def make_credentials() -> list[dict[str, Any]]:
     agencies = [
-        {"key": KEYS[a], "role": "agency", "agency": a, "name": f"{a}-system"}
-        for a in ("police", "edt", "health")
+        {"key": KEYS[a], "role": "agency", "agency": a, "name": f"{a}-system"} for a in AGENCIES
     ]
     return [
         *agencies,

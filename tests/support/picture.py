@@ -56,6 +56,7 @@ class Story:
         envelope_children: Iterable[str] = (),
         metadata: dict[str, Any] | None = None,
         data: dict[str, Any] | None = None,
+        actor: dict[str, Any] | None = None,
         **fields: Any,
     ) -> RecordedEvent:
         """Record an event; ``fields`` patch the factory's default payload for ``type``.
@@ -77,7 +78,7 @@ class Story:
             type=type,
             occurred_at=occurred,
             children=tuple(envelope_children),
-            actor={"role": "professional"},
+            actor=actor or {"role": "professional"},
             data=payload,
             agency=agency,
             recorded_at=recorded_at,

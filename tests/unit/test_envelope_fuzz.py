@@ -66,6 +66,7 @@ refs = (
     .filter(lambda ref: not unicodedata.combining(ref[0]))
 )
 """Valid refs: one script each, digits and ASCII punctuation."""
+UNITS = ["hospital-ed", "community-paediatrics", "gp", "mash", "school-2"]
 moments = st.datetimes(
     min_value=datetime(1990, 1, 1),
     max_value=datetime(2030, 1, 1),
@@ -90,6 +91,10 @@ def valid_envelopes(draw: st.DrawFn) -> dict[str, Any]:
         },
         "data": DEFAULT_DATA[type_name],
     }
+    if CATALOG[type_name].schema_version != 1:
+        envelope["schema_version"] = CATALOG[type_name].schema_version
+    if draw(st.booleans()):
+        envelope["actor"]["unit"] = draw(st.sampled_from(UNITS))
     if draw(st.booleans()):
         envelope["correlation_id"] = str(uuid.UUID(int=draw(st.integers(0, 2**128 - 1))))
     return envelope

@@ -10,9 +10,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ROOT / "services"
 SHARED = "http"
 
-SAME_SERVICE = {"police": "ingest", "edt": "ingest", "health": "ingest"}
+SAME_SERVICE = dict.fromkeys(
+    ("police", "edt", "health", "education", "children_social_care"), "ingest"
+)
 """Each agency's service is the ingest service built for that agency (one
-``create_agency_app`` call): one service under four names, not four services."""
+``create_agency_app`` call): one service under six names, not six services."""
 
 COMPOSITION_ROOTS = {
     "embedded": "`safeguard serve`: every service in one process, by design",

@@ -15,6 +15,18 @@ _CHILD_FIELDS: dict[str, tuple[str, ...]] = {
     "agreement.made": ("children",),
     "police_protection.invoked": ("children",),
     "police_protection.ended": ("children",),
+    "conference.held": ("children_considered",),
+    "legal_planning_meeting.held": ("children_considered",),
+    "police_action.taken": ("related_children",),
+    "household_member.reported": ("children",),
+    **dict.fromkeys(
+        (
+            *("plan.started", "plan.ended", "placement.ended", "home_visit.made"),
+            *("parental_responsibility.recorded", "parental_responsibility_holder.informed"),
+            "serious_incident.notified",
+        ),
+        (),
+    ),
 }
 """Child-list fields per catalog type; unknown types are searched for every such field."""
 
@@ -49,6 +61,15 @@ def _brought_by(data: Mapping[str, Any]) -> Sequence[str]:
     return (who,) if who else ()
 
 
+def _returned_to(data: Mapping[str, Any]) -> Sequence[str]:
+    who = data.get("returned_to")
+    return (who,) if who else ()
+
+
+def _holders(data: Mapping[str, Any]) -> Sequence[str]:
+    return [h["person"] for h in data.get("holders") or ()]
+
+
 _ADULTS: dict[str, AdultsOf] = {
     "household.recorded": _household,
     "incident.reported": _listed,
@@ -59,6 +80,11 @@ _ADULTS: dict[str, AdultsOf] = {
     "agreement.adult_confirmed": _person,
     "agreement.party_refused": _person,
     "medical.attended": _brought_by,
+    "police_action.taken": _person,
+    "parental_responsibility_holder.informed": _person,
+    "household_member.reported": _person,
+    "placement.ended": _returned_to,
+    "parental_responsibility.recorded": _holders,
 }
 
 ADULT_TYPES = frozenset(_ADULTS)

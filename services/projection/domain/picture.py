@@ -83,6 +83,7 @@ def _chronology(
             "position": e.position,
             "type": e.type,
             "agency": e.agency,
+            "unit": e.actor.get("unit"),
             "occurred_at": iso(e.occurred_at),
             "recorded_at": iso(e.recorded_at),
             "recording_delay_seconds": round((e.recorded_at - e.occurred_at).total_seconds()),

@@ -25,6 +25,24 @@ def interview_kind(kind: str) -> str:
     return "ABE" if kind == "abe" else kind.replace("_", " ")
 
 
+CONFERENCES = {"initial": "an initial", "review": "a review", "transfer_in": "a transfer-in"}
+NOTIFIED = {
+    "national_panel": "the national Child Safeguarding Practice Review Panel",
+    "ofsted": "Ofsted",
+    "child_death_review": "the child death review partners",
+    "safeguarding_partnership": "the safeguarding partnership",
+    "coroner": "the coroner",
+}
+
+
+def _words(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def _present(d: Mapping[str, Any]) -> str:
+    return agencies(a["agency"] for a in d["attendees"] if a["agency"] != "other") or "no agency"
+
+
 def _a(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
@@ -115,6 +133,56 @@ _CLAUSES: dict[str, Clause] = {
         f"the alert about {d['finding_id']} was escalated to {d['escalated_to']}"
     ),
     "finding.resolved": lambda d, s: f"{d['by']} resolved {d['finding_id']}: {d['reason']}",
+    # catalog v2: worded only; what they mean for the rules is later work
+    "conference.held": lambda d, s: (
+        f"{CONFERENCES[d['kind']]} child protection conference considered "
+        f"{_kids(d['children_considered'])} ({_present(d)} attending): {_words(d['decision'])}"
+    ),
+    "plan.started": lambda d, s: (
+        f"{d['child']} was put on {_a(d['kind'])} {_words(d['kind'])} plan"
+        + (f" ({_words(d['category'])})" if d.get("category") else "")
+    ),
+    "plan.ended": lambda d, s: f"{d['child']}'s {_words(d['kind'])} plan ended",
+    "placement.ended": lambda d, s: (
+        f"{d['child']}'s placement ended: "
+        + (
+            f"returned home{' to ' + d['returned_to'] if d.get('returned_to') else ''}"
+            if d["outcome"] == "returned_home"
+            else _words(d["outcome"])
+        )
+    ),
+    "home_visit.made": lambda d, s: (
+        f"{'an announced' if d['announced'] else 'an unannounced'} home visit was made: "
+        + (
+            f"{d['child']} was seen{' alone' if d.get('seen_alone') else ''}"
+            if d["child_seen"]
+            else f"{d['child']} was NOT seen"
+        )
+    ),
+    "police_action.taken": lambda d, s: (
+        f"police action about {d['person']}: {_words(d['action'])}"
+        + (f" ({_words(d['charging_decision'])})" if d.get("charging_decision") else "")
+    ),
+    "legal_planning_meeting.held": lambda d, s: (
+        f"a legal planning meeting considered {_kids(d['children_considered'])}: threshold "
+        f"{'met' if d['threshold_met'] else 'not met'}, {_words(d['decision'])}"
+    ),
+    "parental_responsibility.recorded": lambda d, s: (
+        f"parental responsibility for {d['child']} was recorded: "
+        + join(f"{h['person']} ({_words(h['basis'])})" for h in d["holders"])
+    ),
+    "parental_responsibility_holder.informed": lambda d, s: (
+        f"{d['person']}, who holds parental responsibility for {d['child']}, was informed "
+        f"({_words(d['method'])})"
+    ),
+    "serious_incident.notified": lambda d, s: (
+        f"{'the death of' if d['kind'] == 'child_death' else 'serious harm to'} {d['child']} "
+        f"was notified to {NOTIFIED.get(d['notified_to'], _words(d['notified_to']))}"
+    ),
+    "household_member.reported": lambda d, s: (
+        f"{d['person']} ({d['relationship']}) was reported by {_a(d['reported_by'])} "
+        f"{_words(d['reported_by'])} to be part of the household (not verified)"
+    ),
 }
 
 
@@ -130,6 +198,14 @@ def clause(event: RecordedEvent, state: CaseState) -> str:
 
 
 def summary(event: RecordedEvent, state: CaseState) -> str:
-    """One line for the chronology: "EDT: the agreement for child-k was breached."."""
+    """One line for the chronology: "EDT: the agreement for child-k was breached.", or
+    "Health (hospital-ed): ..." when the actor named a unit."""
     text = clause(event, state)
-    return f"{agency(event.agency, start=True)}: {text[0].upper()}{text[1:]}."
+    return f"{author(event)}: {text[0].upper()}{text[1:]}."
+
+
+def author(event: RecordedEvent) -> str:
+    """The agency that recorded the event, and its unit if the actor named one."""
+    unit = event.actor.get("unit")
+    name = agency(event.agency, start=True)
+    return f"{name} ({unit})" if unit else name

@@ -6,7 +6,14 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-AGENCY_NAMES = {"police": "police", "edt": "EDT", "health": "health", "safeguard": "Safeguard"}
+AGENCY_NAMES = {
+    "police": "police",
+    "edt": "EDT",
+    "health": "health",
+    "education": "education",
+    "children_social_care": "children's social care",
+    "safeguard": "Safeguard",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,11 +158,12 @@ def _event_row(view: ReplayView, e: EventView) -> str:
         detail += f'<span class="detail">Passed on to {esc(reached)}: {refs(e.passed_on)}</span>'
 
     cls = "event has-finding" if e.finding_labels else "event"
+    unit = f' <span class="unit">({esc(e.unit)})</span>' if e.unit else ""
     return (
         f'<tr class="{cls}" id="e{e.number}"><td class="num">{e.number}</td>'
         f'<td class="time">{esc(fmt_time(e.occurred_at))}</td>'
         f'<td class="time">{esc(fmt_time(e.recorded_at))}{late}</td>'
-        f"<td>{agency_html(e.agency)}</td>"
+        f"<td>{agency_html(e.agency)}{unit}</td>"
         f'<td>{esc(e.summary)}{detail}<span class="type">{esc(e.type)}</span></td>'
         f"<td>{esc(', '.join(e.children))}</td><td>{flags(view, e.finding_labels)}</td></tr>"
     )

@@ -19,7 +19,13 @@ from services.projection.replay.view import (
 )
 
 WIDTH, LEFT, RIGHT, AXIS, STACK = 1480, 150, 30, 58, 27
-COLOURS = {"police": "#1d4f91", "edt": "#7a3e9d", "health": "#0f7b5f"}
+COLOURS = {
+    "police": "#1d4f91",
+    "edt": "#7a3e9d",
+    "health": "#0f7b5f",
+    "education": "#9a5b00",
+    "children_social_care": "#a3245e",
+}
 RED, DARK_RED, AMBER, GREY = "#c62828", "#8e1b1b", "#b7791f", "#555555"
 HALO = 'stroke="#fff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
 

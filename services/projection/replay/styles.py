@@ -1,7 +1,8 @@
 """The replay document's stylesheet: screen and A4-landscape print, no external assets."""
 
 CSS = """
-:root { --police: #1d4f91; --edt: #7a3e9d; --health: #0f7b5f; --red: #c62828;
+:root { --police: #1d4f91; --edt: #7a3e9d; --health: #0f7b5f; --education: #9a5b00;
+  --children_social_care: #a3245e; --red: #c62828;
   --dark-red: #8e1b1b; --amber: #8a5a00; --ink: #1d1d1b; --muted: #5b5b57; --rule: #d9d9d3; }
 * { box-sizing: border-box; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 html { font-family: "Helvetica Neue", Helvetica, Arial, sans-serif; color: var(--ink);
@@ -28,7 +29,8 @@ figure { margin: 8px 0 0; } svg.timeline { width: 100%; height: auto; display: b
 figcaption { font-size: 12px; color: var(--muted); margin-top: 4px; }
 .agency { font-weight: 700; white-space: nowrap; }
 .agency.police { color: var(--police); } .agency.edt { color: var(--edt); }
-.agency.health { color: var(--health); }
+.agency.health { color: var(--health); } .agency.education { color: var(--education); }
+.agency.children_social_care { color: var(--children_social_care); }
 table { border-collapse: collapse; width: 100%; font-size: 12.5px; }
 th, td { border-bottom: 1px solid var(--rule); padding: 5px 7px; text-align: left;
   vertical-align: top; }
@@ -61,6 +63,8 @@ code.rule-id { font-size: 10.5px; color: #555; font-weight: 400; }
 .matrix td.author { font-weight: 700; }
 .matrix td.author.police { background: #e6edf6; } .matrix td.author.edt { background: #f1e9f5; }
 .matrix td.author.health { background: #e4f2ee; }
+.matrix td.author.education { background: #f6efe4; }
+.matrix td.author.children_social_care { background: #f6e6ee; }
 .matrix td.slow { color: var(--dark-red); font-weight: 700; }
 .matrix td.none { background: repeating-linear-gradient(45deg, #fff, #fff 4px, #f5f5f2 4px,
   #f5f5f2 8px); }

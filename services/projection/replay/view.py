@@ -16,13 +16,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from events.agencies import Agency
+from services.projection.domain import wording
 
 LONDON = ZoneInfo("Europe/London")
 AGENCY_ORDER: tuple[str, ...] = tuple(a.value for a in Agency)
+ALWAYS_SHOWN = frozenset({"police", "edt", "health"})
+"""Lanes every replay shows, even empty (the Child K agencies: an empty lane says
+that agency knew nothing); the others only when they took part."""
 AGENCY_NAMES = {
     "police": "Police",
     "edt": "EDT (social care)",
     "health": "Health",
+    "education": "Education (schools)",
+    "children_social_care": "Children's social care",
     "safeguard": "Safeguard alerts",
 }
 SHARING_TYPES = frozenset({"information.shared", "request.made"})
@@ -46,6 +52,8 @@ class EventView:
     """Agencies this sharing event or strategy discussion reached, author excluded."""
     passed_on: tuple[int, ...] = ()
     """Events those agencies learned through this one."""
+    unit: str | None = None
+    """The part of the agency that recorded it, when the actor named one."""
     late_by: timedelta | None = None
     """How long after the case's own record had moved past this event it was
     recorded (see ``_late_by``); None when it was not late."""
@@ -137,10 +145,11 @@ def _event(
         event_id=row["event_id"],
         type=row["type"],
         agency=row["agency"],
+        unit=row.get("unit"),
         occurred_at=occurred,
         recorded_at=datetime.fromisoformat(row["recorded_at"]),
         children=tuple(row.get("children", ())),
-        summary=_without_author(str(row.get("summary", "")), row["agency"]),
+        summary=_without_author(str(row.get("summary", "")), row["agency"], row.get("unit")),
         detail=str(row.get("detail") or ""),
         finding_labels=tuple(lab for fid in row.get("finding_ids", ()) for lab in labels[fid]),
         reached=_reached(row, occurred, since.get(row["event_id"], {})),
@@ -225,10 +234,14 @@ def _findings(
     return tuple(out)
 
 
-def _without_author(summary: str, agency: str) -> str:
-    """The domain's summaries start "Police: ..."; the agency has its own column here."""
+def _without_author(summary: str, agency: str, unit: str | None = None) -> str:
+    """The domain's summaries start "Police: ..." or "Health (hospital-ed): ..."; the
+    agency has its own column here."""
     head, sep, rest = summary.partition(": ")
-    return rest if sep and head.lower() == agency.lower() else summary
+    if not sep:
+        return summary
+    named = wording.agency(agency, start=True) + (f" ({unit})" if unit else "")
+    return rest if head == named or head.lower() == agency.lower() else summary
 
 
 def agency_rank(agency: str) -> tuple[int, str]:
@@ -237,13 +250,18 @@ def agency_rank(agency: str) -> tuple[int, str]:
 
 
 def _agencies(events: tuple[EventView, ...], since: Mapping[str, Any]) -> tuple[str, ...]:
-    seen = set(AGENCY_ORDER) | {e.agency for e in events}
+    seen = set(ALWAYS_SHOWN) | {e.agency for e in events}
     seen |= {a for known in since.values() for a in known}
     return tuple(sorted(seen, key=agency_rank))
 
 
 def agency_name(agency: str | None) -> str:
     return "" if agency is None else AGENCY_NAMES.get(agency, agency)
+
+
+def author_name(e: EventView) -> str:
+    """The agency, and its unit when named: "Health (hospital-ed)"."""
+    return agency_name(e.agency) + (f" ({e.unit})" if e.unit else "")
 
 
 def local(value: datetime) -> datetime:

@@ -1,0 +1,1 @@
+"""The children's social care (day teams) service: agency ingest."""

@@ -1,0 +1,1 @@
+"""The education service (schools): agency ingest."""
