@@ -65,3 +65,34 @@ def test_alerts_sent_years_after_the_events_leave_the_axis_at_the_case_scale() -
 
     assert box.scale.end - box.scale.start < timedelta(days=7)
     assert SYSTEM_AGENCY in box.lanes
+
+
+def test_only_the_agencies_guidance_requires_are_marked_absent_from_a_strategy_discussion() -> None:
+    """A school in the case is not 'missing' from a strategy discussion: police, social
+    care and health are the ones Working Together requires."""
+    events = recorded_events("child-k")
+    school = RecordedEvent.from_submission(
+        make_submission(
+            "education",
+            type="concern.observed",
+            case_id=events[0].case_id,
+            occurred_at=CHILD_K_EVALUATE_AT - timedelta(days=1),
+        ),
+        position=len(events) + 1,
+        stream_version=len(events) + 1,
+        recorded_at=CHILD_K_EVALUATE_AT - timedelta(days=1),
+    )
+    document = review_document(
+        events[0].case_id,
+        [*events, school],
+        default_policy(),
+        at=CHILD_K_EVALUATE_AT,
+        recorded_by=None,
+        generated_at=CHILD_K_EVALUATE_AT,
+    )
+
+    drawn = _render(build_view(document))
+
+    assert 'class="lane" data-agency="education"' in drawn
+    assert 'class="absent" data-agency="health"' in drawn  # Child K's first discussion
+    assert 'class="absent" data-agency="education"' not in drawn

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from services.projection.domain.rules.strategy import REQUIRED_ATTENDEES
 from services.projection.replay.neutral import html_text as esc
 from services.projection.replay.view import (
-    AGENCY_ORDER,
     EventView,
     FindingView,
     ReplayView,
@@ -158,7 +158,7 @@ def meeting(e: EventView, centre: dict[str, float], scale: Scale) -> str:
         f'y="{min(ys) - 14:.1f}" width="16" height="{max(ys) - min(ys) + 28:.1f}" rx="8" '
         f'fill="{AMBER}" fill-opacity="0.22" stroke="{AMBER}" stroke-width="1.2"/>'
     ]
-    for agency in AGENCY_ORDER:
+    for agency in REQUIRED_ATTENDEES:  # the agencies guidance requires; others may join
         if agency not in present and agency in centre:
             out.append(_absent(agency, x, centre[agency], e.number))
     return "".join(out) + "</g>"
