@@ -1,7 +1,7 @@
 """The picture and the replay describe catalog v2 events in plain words, and name
 the unit of an agency where the actor gave one ("Health (hospital-ed)")."""
 
-from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -13,6 +13,13 @@ from tests.support.picture import Story, when
 
 V2_TYPES = sorted(name for name, entry in CATALOG.items() if entry.schema_version == 2)
 LATER = when("2 Jan 12:00")
+
+
+def review(story: Story) -> dict[str, Any]:
+    """The story's review document, as of ``LATER``."""
+    return review_document(
+        story.case_id, story.events, story.policy, at=LATER, recorded_by=None, generated_at=LATER
+    )
 
 
 def chronology(story: Story) -> list[dict[str, object]]:
@@ -56,14 +63,7 @@ def test_the_unit_is_named_beside_its_agency_in_the_picture_and_the_replay() -> 
         actor={"role": "nurse", "unit": "hospital-ed"},
     )
     story.add("concern.observed", "health", at="1 Jan 11:00")
-    doc = review_document(
-        story.case_id,
-        story.events,
-        story.policy,
-        at=LATER,
-        recorded_by=None,
-        generated_at=datetime(2017, 1, 3, tzinfo=UTC),
-    )
+    doc = review(story)
 
     rows = doc["picture"]["chronology"]
     markdown = render_markdown(doc)
@@ -80,23 +80,9 @@ def test_the_unit_is_named_beside_its_agency_in_the_picture_and_the_replay() -> 
 def test_a_new_agency_gets_its_own_named_lane_only_when_it_took_part() -> None:
     story = Story()
     story.add("concern.observed", "police", at="1 Jan 10:00")
-    quiet = review_document(
-        story.case_id,
-        story.events,
-        story.policy,
-        at=LATER,
-        recorded_by=None,
-        generated_at=LATER,
-    )
+    quiet = review(story)
     story.add("concern.observed", "education", at="1 Jan 11:00")
-    school = review_document(
-        story.case_id,
-        story.events,
-        story.policy,
-        at=LATER,
-        recorded_by=None,
-        generated_at=LATER,
-    )
+    school = review(story)
 
     assert "Education (schools)" not in render_markdown(quiet)
     assert "| Education (schools) | An injury concern" in render_markdown(school)
