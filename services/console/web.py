@@ -136,10 +136,10 @@ FormDep = Annotated[dict[str, str], Depends(checked_form)]
 
 
 async def audit_reads(request: Request, session: Session, case_ids: Iterable[str | None]) -> None:
-    """Each case a page shows goes in the read audit, as an API read would."""
+    """A page's read goes in the audit once, with every case it shows, as an API
+    read would (a page of 25 alerts is one record, not one per case)."""
     reads = CaseReads(get_access_audit(request), session.principal, request)
-    for case_id in dict.fromkeys(case_ids) or [None]:
-        await reads.record(case_id=case_id)
+    await reads.record(case_id=None, case_ids=[c for c in case_ids if c is not None])
 
 
 @lru_cache(maxsize=16384)
@@ -170,9 +170,7 @@ def render(
     request: Request, name: str, session: Session | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
     context |= {"who": None if session is None else session.principal, "session": session}
-    response = TEMPLATES.TemplateResponse(request, name, context, status_code=status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
 
 
 def to_sign_in(request: Request) -> Response:
