@@ -215,8 +215,5 @@ async def review(
     return Response(
         renderer(doc),
         media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

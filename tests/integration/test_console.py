@@ -269,6 +269,7 @@ def test_review_document_downloads_from_the_case_page(url: str, fmt: str, media:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(media)
     assert response.headers["content-disposition"] == f'attachment; filename="child-k-review.{fmt}"'
+    assert response.headers["cache-control"] == "no-store"  # the service-wide middleware
 
 
 @pytest.mark.parametrize(
@@ -282,7 +283,9 @@ def test_review_document_downloads_from_the_case_page(url: str, fmt: str, media:
 def test_every_console_read_is_audited_with_its_case_id(url: str, path: str, endpoint: str) -> None:
     browser = sign_in(url, KEYS["reviewer"])
 
-    assert browser.get(path).status_code == 200
+    page = browser.get(path)
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
 
     entries = httpx.get(
         f"{url}/audit", params={"case_id": "child-k", "limit": 1000}, headers=auth("admin")
