@@ -76,9 +76,7 @@ async def case_list(
         ]
         if (rule or severity or agency) and not open_:
             continue
-        state = projection.cases.state(case_id)
-        assert state is not None
-        rows.append(_row(case_id, state, open_))
+        rows.append(_row(case_id, projection.cases.state(case_id), open_))
     shown = paginate(rows, page)
     await audit_reads(request, session, [r["case_id"] for r in shown.items])
     filters = {"rule": rule, "severity": severity, "agency": agency}
@@ -96,12 +94,16 @@ async def case_list(
 
 
 def _row(case_id: str, state: Any, open_: list[Any]) -> dict[str, Any]:
+    """One line of the list; ``state`` is None for a case set aside as degraded,
+    which is listed (so nobody thinks it gone) with nothing read from it."""
     worst = max((SEVERITY_ORDER[f.severity] for f in open_), default=-1)
+    events = [] if state is None else state.events
     return {
         "case_id": case_id,
-        "children": sorted(state.children),
-        "events": len(state.events),
-        "last": state.events[-1].occurred_at if state.events else None,
+        "degraded": state is None,
+        "children": [] if state is None else sorted(state.children),
+        "events": None if state is None else len(events),
+        "last": events[-1].occurred_at if events else None,
         "open": len(open_),
         "worst": next((s for s, n in SEVERITY_ORDER.items() if n == worst), ""),
         "rules": sorted({f.rule for f in open_}),

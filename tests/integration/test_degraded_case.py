@@ -156,3 +156,15 @@ def test_the_console_case_page_of_a_degraded_case_says_it_is_set_aside(
     assert page.status_code == then.status_code == 503
     assert "set aside for repair" in page.text
     assert browser.get("/console/cases/healthy").status_code == 200
+
+
+def test_the_console_case_list_shows_a_degraded_case_beside_the_healthy_ones(
+    server: SafeguardProcess,
+) -> None:
+    browser = sign_in(server.url, KEYS["reviewer"])
+
+    page = browser.get("/console/cases")
+
+    assert page.status_code == 200
+    assert "/console/cases/healthy" in page.text and "/console/cases/poisoned" in page.text
+    assert "degraded" in page.text
