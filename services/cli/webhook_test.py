@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import sys
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 EXIT_OK, EXIT_NOT_ACCEPTED, EXIT_USAGE, EXIT_ACCEPTS_FORGERIES = 0, 1, 2, 3
 STALE = timedelta(minutes=10)
+Send = Callable[[bytes, dict[str, str]], Awaitable[SendOutcome]]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,16 +52,29 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if not args.secret:
         print(f"secret: {secret}  (generated; configure your receiver with it)")
-    now = datetime.now(UTC)
-    msg_id, body, headers = _signed(now, secret)
-    outcome = _send(args, body, headers)
-    _print(msg_id, outcome)
-    if not _accepted(outcome):
-        return EXIT_NOT_ACCEPTED
-    return _probe_forgeries(args, now, secret)
+    return asyncio.run(_exchange(args, secret))
 
 
-def _probe_forgeries(args: argparse.Namespace, now: datetime, secret: str) -> int:
+async def _exchange(args: argparse.Namespace, secret: str) -> int:
+    """The signed test alert, then, if it was accepted, the forgeries: one sender for all."""
+    sender = HttpxWebhookSender(timeout=args.timeout)
+
+    async def send(body: bytes, headers: dict[str, str]) -> SendOutcome:
+        return await sender.send(args.url, body, headers, allow_private=args.allow_private)
+
+    try:
+        now = datetime.now(UTC)
+        msg_id, body, headers = _signed(now, secret)
+        outcome = await send(body, headers)
+        _print(msg_id, outcome)
+        if not _accepted(outcome):
+            return EXIT_NOT_ACCEPTED
+        return await _probe_forgeries(send, now, secret)
+    finally:
+        await sender.close()
+
+
+async def _probe_forgeries(send: Send, now: datetime, secret: str) -> int:
     """A wrong signature and a stale timestamp must both be refused."""
     forgeries = {
         "a wrong signature": _signed(now, generate_secret()),
@@ -67,7 +82,7 @@ def _probe_forgeries(args: argparse.Namespace, now: datetime, secret: str) -> in
     }
     failed = False
     for what, (_, body, headers) in forgeries.items():
-        outcome = _send(args, body, headers)
+        outcome = await send(body, headers)
         if _accepted(outcome):
             failed = True
             print(
@@ -89,20 +104,6 @@ def _signed(at: datetime, secret: str) -> tuple[str, bytes, dict[str, str]]:
 
 def _accepted(outcome: SendOutcome) -> bool:
     return outcome.status_code is not None and 200 <= outcome.status_code < 300
-
-
-def _send(args: argparse.Namespace, body: bytes, headers: dict[str, str]) -> SendOutcome:
-    return asyncio.run(_post(args.url, body, headers, args.timeout, args.allow_private))
-
-
-async def _post(
-    url: str, body: bytes, headers: dict[str, str], seconds: float, allow_private: bool
-) -> SendOutcome:
-    sender = HttpxWebhookSender(timeout=seconds)
-    try:
-        return await sender.send(url, body, headers, allow_private=allow_private)
-    finally:
-        await sender.close()
 
 
 def _print(msg_id: str, outcome: SendOutcome) -> None:

@@ -61,8 +61,8 @@ class DeliveryLease:
     def lost(self, token: int) -> None:
         """The outbox refused a write under ``token``: another notifier has it."""
         if self.token == token:
-            log.warning("delivery lease lost by %s (token %d): standing by", self.owner, token)
             self.token = None
+            self._announce(token, None)
 
     async def release(self) -> None:
         if self.token is not None:

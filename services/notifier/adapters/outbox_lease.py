@@ -71,15 +71,17 @@ def acquire_or_renew(
     owner the claims of earlier tokens are released: their holder is fenced, so
     what it had in flight is due again (re-sent with the same webhook-id)."""
     db.execute("INSERT OR IGNORE INTO lease VALUES ('delivery', '', 0, 0)")
+    (holder,) = db.execute("SELECT owner FROM lease WHERE name = 'delivery'").fetchone()
     params = {"owner": owner, "now": now.timestamp(), "until": (now + ttl).timestamp()}
     row = db.execute(_TAKE, params).fetchone()
     if row is None:
         return None
     token = int(row[0])
-    db.execute(
-        "UPDATE alerts SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by < ?",
-        (token,),
-    )
+    if holder != owner:  # a renewal keeps the token: no earlier claims to release
+        db.execute(
+            "UPDATE alerts SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by < ?",
+            (token,),
+        )
     return token
 
 
