@@ -21,11 +21,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from events.agencies import Agency
 from infra.config.credentials import Credential, Environment, Role
-from services.http.keycheck import PLACEHOLDERS, InvalidCredentials, check_credentials
+from services.http.keycheck import InvalidCredentials, check_credentials
 from services.http.problems import Forbidden, Unauthorized
 from services.http.ratelimit import note_failed_auth, refuse_if_limited
 
-__all__ = ["PLACEHOLDERS", "InvalidCredentials", "check_credentials"]
+__all__ = ["InvalidCredentials", "check_credentials"]
 
 READER_ROLES: tuple[Role, ...] = ("reviewer", "duty_manager", "admin")
 

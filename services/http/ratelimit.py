@@ -57,6 +57,10 @@ class FailedAuthLimiter:
         self.max_sources = max_sources
         self._failures: dict[str, deque[float]] = {}
 
+    def quiet(self) -> bool:
+        """No failure on record from anyone: nothing to look up (every accepted request)."""
+        return not self._failures
+
     def retry_after(self, source: str) -> int | None:
         """Seconds until ``source`` may try again, or None if it may now."""
         if source not in self._failures:
@@ -102,7 +106,7 @@ def refuse_if_limited(request: Request, digest: bytes | None = None) -> None:
     """Called before a key is checked: 429 if this client, or the presented key
     (``digest``: its SHA-256), failed too often."""
     limiter = _limiter(request)
-    if limiter is None:
+    if limiter is None or limiter.quiet():
         return
     waits = [w for s in _sources(request, digest) if (w := limiter.retry_after(s)) is not None]
     if waits:

@@ -118,15 +118,20 @@ def _check_occurred_at(envelopes: list[EnvelopeBase], latest: datetime, *, batch
     past-fact field of the few types that have any."""
     errors: list[FieldError] = []
     for index, envelope in enumerate(envelopes):
-        where: list[str | int] = ["events", index] if batch else []
         if envelope.occurred_at > latest:
-            errors.append(_future([*where, "occurred_at"], latest, "occurred_at_in_future"))
+            where = _at(index, batch, "occurred_at")
+            errors.append(_future(where, latest, "occurred_at_in_future"))
         for name in envelope.data.past_facts:
             value = getattr(envelope.data, name)
             if value is not None and value > latest:
-                errors.append(_future([*where, "data", name], latest, "time_in_future"))
+                errors.append(_future(_at(index, batch, "data", name), latest, "time_in_future"))
     if errors:
         raise Unprocessable(f"{len(errors)} invalid field(s); nothing was stored", errors=errors)
+
+
+def _at(index: int, batch: bool, *field: str) -> list[str | int]:
+    """A field's location in the body, built only for an error."""
+    return ["events", index, *field] if batch else [*field]
 
 
 def _future(loc: list[str | int], latest: datetime, kind: str) -> FieldError:

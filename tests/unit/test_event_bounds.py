@@ -71,7 +71,7 @@ def test_a_time_out_of_range_or_not_rfc3339_is_refused_at_its_field(value: Any, 
     ],
 )
 def test_rfc3339_times_within_the_range_are_accepted(value: str) -> None:
-    assert parse_envelope(with_time(value)).occurred_at.isoformat()
+    assert parse_envelope(with_time(value)).occurred_at == datetime.fromisoformat(value.upper())
 
 
 def test_a_past_fact_in_data_beyond_the_clock_skew_is_422_at_its_field() -> None:
