@@ -47,6 +47,30 @@ class DegradedCase:
     events: dict[str, RecordedEvent] = field(repr=False)
     """Every event of the case, by id, as recorded."""
 
+    @classmethod
+    def found(
+        cls,
+        case_id: str,
+        stage: Stage,
+        error: Exception,
+        culprit: RecordedEvent | None,
+        events: dict[str, RecordedEvent],
+    ) -> "DegradedCase":
+        """The case set aside, blaming ``culprit`` (``first_failing``) if there is one."""
+        return cls(
+            case_id=case_id,
+            stage=stage,
+            error=type(error).__name__,
+            event_id=None if culprit is None else culprit.event_id,
+            position=None if culprit is None else culprit.position,
+            events=events,
+        )
+
+    def cause(self) -> str:
+        """What an operator can act on: "its fold raised KeyError at event e-7 (position 7)"."""
+        where = f" at event {self.event_id} (position {self.position})" if self.event_id else ""
+        return f"its {self.stage} raised {self.error}{where}"
+
     def hold(self, event: RecordedEvent) -> bool:
         """Keep a later event of the case; False if it is a redelivery."""
         if event.event_id in self.events:
@@ -199,14 +223,7 @@ class CaseBook:
         self._states.pop(case_id, None)
         by_id = {event.event_id: event for event in events}
         culprit = first_failing(list(by_id.values()), self.policy, case_id, compute)
-        degraded = DegradedCase(
-            case_id=case_id,
-            stage=stage,
-            error=type(error).__name__,
-            event_id=None if culprit is None else culprit.event_id,
-            position=None if culprit is None else culprit.position,
-            events=by_id,
-        )
+        degraded = DegradedCase.found(case_id, stage, error, culprit, by_id)
         self._degraded[case_id] = degraded
         for watcher in self._watchers:
             watcher(degraded)
