@@ -19,7 +19,6 @@ from events.findings import Finding
 from events.records import RecordedEvent
 from services.projection.domain.evaluate import changed_findings, evaluate, next_deadline
 from services.projection.domain.fold import (
-    as_of,
     collector_paused,
     evolve,
     fold,
@@ -191,18 +190,6 @@ class CaseBook:
 
     def next_deadline(self, case_id: str, after: datetime) -> datetime | None:
         return self._quietly(case_id, lambda state: next_deadline(state, after), None)
-
-    def as_of(
-        self, case_id: str, at: datetime, recorded_by: datetime | None = None
-    ) -> CaseState | None:
-        """The case as it stood at ``at`` (and as told by ``recorded_by``); None if
-        unknown; ``CaseUnavailable`` if degraded."""
-        if case_id not in self:
-            return None
-        return self.read(
-            case_id,
-            lambda state: fold(as_of(state.events, at, recorded_by), self.policy, case_id=case_id),
-        )
 
     def _quietly(self, case_id: str, compute: Callable[[CaseState], T], default: T) -> T:
         if case_id not in self._states:
