@@ -53,8 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
 def degraded_line(case: DegradedCase) -> str:
     """One line an operator can act on: which case, which stage, which event."""
-    where = f" at event {case.event_id} (position {case.position})" if case.event_id else ""
-    return f"case {case.case_id} is degraded: its {case.stage} raised {case.error}{where}"
+    return f"case {case.case_id} is degraded: {case.cause()}"
 
 
 async def _rebuild(settings: Settings) -> RebuildReport:

@@ -100,14 +100,7 @@ def degraded_case(
     stage: Stage = "fold" if culprit is not None else "evaluate"
     if culprit is None:
         culprit = first_failing(events, policy, case_id, lambda state: render(state.events))
-    return DegradedCase(
-        case_id=case_id,
-        stage=stage,
-        error=type(error).__name__,
-        event_id=None if culprit is None else culprit.event_id,
-        position=None if culprit is None else culprit.position,
-        events={e.event_id: e for e in events},
-    )
+    return DegradedCase.found(case_id, stage, error, culprit, {e.event_id: e for e in events})
 
 
 async def _read_case(settings: Settings, case_id: str) -> list[RecordedEvent]:

@@ -115,44 +115,49 @@ async def _check(settings: Settings, source: ChainSource, file: Path) -> int:
         return BROKEN
     print(f"checkpoint holds: position {cp.position}, signed {cp.created_at}")
     if cp.audit_seq is not None:
-        return _check_audit_head(settings, cp)
+        return _check_audit_head(settings, cp, cp.audit_seq)
     return INTACT
 
 
-def _check_audit_head(settings: Settings, cp: checkpoints.Checkpoint) -> int:
+def _check_audit_head(settings: Settings, cp: checkpoints.Checkpoint, seq: int) -> int:
     path = audit_path(settings)
     if not path.exists():
-        print(f"BROKEN: the access audit {path} is gone; the checkpoint covers {cp.audit_seq}")
+        print(f"BROKEN: the access audit {path} is gone; the checkpoint covers {seq}")
         return BROKEN
-    held = verify_audit_file(path, until=cp.audit_seq)
-    if held.broken is not None:
-        print(f"BROKEN access audit at seq {held.broken.position}: {held.broken.reason}")
+    held = verify_audit_file(path, until=seq)
+    if not _audit_intact(held):
         return BROKEN
-    assert cp.audit_seq is not None
-    if held.position < cp.audit_seq:
+    if held.position < seq:
         print(
             f"BROKEN: the access audit holds records 1..{held.position} but the checkpoint"
-            f" signed {cp.created_at} covers 1..{cp.audit_seq}: the newest"
-            f" {cp.audit_seq - held.position} audit records were deleted"
+            f" signed {cp.created_at} covers 1..{seq}: the newest"
+            f" {seq - held.position} audit records were deleted"
         )
         return BROKEN
     if held.chain_hash.hex() != cp.audit_chain_hash:
         print(
-            f"BROKEN: the access audit up to seq {cp.audit_seq} differs from the checkpoint"
-            f" signed {cp.created_at}: it was rewritten at or before seq {cp.audit_seq}"
+            f"BROKEN: the access audit up to seq {seq} differs from the checkpoint"
+            f" signed {cp.created_at}: it was rewritten at or before seq {seq}"
         )
         return BROKEN
-    print(f"checkpoint holds for the access audit: records 1..{cp.audit_seq}")
+    print(f"checkpoint holds for the access audit: records 1..{seq}")
     return INTACT
 
 
 def _check_audit(settings: Settings) -> int:
     result = verify_audit_file(audit_path(settings))
-    if result.broken is not None:
-        print(f"BROKEN access audit at seq {result.broken.position}: {result.broken.reason}")
+    if not _audit_intact(result):
         return BROKEN
     print(f"access audit intact: {result.checked} records")
     return INTACT
+
+
+def _audit_intact(result: Verified) -> bool:
+    """False, having said where, when the access audit's own chain is broken."""
+    if result.broken is None:
+        return True
+    print(f"BROKEN access audit at seq {result.broken.position}: {result.broken.reason}")
+    return False
 
 
 def _export(settings: Settings, result: Verified, file: Path) -> int:
@@ -163,8 +168,7 @@ def _export(settings: Settings, result: Verified, file: Path) -> int:
         return _fail("no signing key: set trust.signing_key_seed or trust.signing_key_path")
     audit = audit_path(settings)
     head = verify_audit_file(audit) if audit.exists() else None
-    if head is not None and head.broken is not None:
-        print(f"BROKEN access audit at seq {head.broken.position}: {head.broken.reason}")
+    if head is not None and not _audit_intact(head):
         return BROKEN
     if head is None:
         print(f"  note: no access audit at {audit}; the checkpoint covers the store only")

@@ -175,9 +175,6 @@ def _read(
     try:
         return at, projection.cases.read(case_id, compute)
     except CaseUnavailable as exc:
-        reason = exc.degraded
-        where = f" at event {reason.event_id} (position {reason.position})" * bool(reason.event_id)
         raise CaseDegraded(
-            f"case {case_id!r} is degraded: its {reason.stage} raised {reason.error}{where};"
-            " other cases are unaffected"
+            f"case {case_id!r} is degraded: {exc.degraded.cause()}; other cases are unaffected"
         ) from None

@@ -19,7 +19,6 @@ from events.findings import Finding
 from events.records import RecordedEvent
 from services.projection.domain.evaluate import changed_findings, evaluate, next_deadline
 from services.projection.domain.fold import (
-    as_of,
     collector_paused,
     evolve,
     fold,
@@ -46,6 +45,30 @@ class DegradedCase:
     position: int | None
     events: dict[str, RecordedEvent] = field(repr=False)
     """Every event of the case, by id, as recorded."""
+
+    @classmethod
+    def found(
+        cls,
+        case_id: str,
+        stage: Stage,
+        error: Exception,
+        culprit: RecordedEvent | None,
+        events: dict[str, RecordedEvent],
+    ) -> "DegradedCase":
+        """The case set aside, blaming ``culprit`` (``first_failing``) if there is one."""
+        return cls(
+            case_id=case_id,
+            stage=stage,
+            error=type(error).__name__,
+            event_id=None if culprit is None else culprit.event_id,
+            position=None if culprit is None else culprit.position,
+            events=events,
+        )
+
+    def cause(self) -> str:
+        """What an operator can act on: "its fold raised KeyError at event e-7 (position 7)"."""
+        where = f" at event {self.event_id} (position {self.position})" if self.event_id else ""
+        return f"its {self.stage} raised {self.error}{where}"
 
     def hold(self, event: RecordedEvent) -> bool:
         """Keep a later event of the case; False if it is a redelivery."""
@@ -168,18 +191,6 @@ class CaseBook:
     def next_deadline(self, case_id: str, after: datetime) -> datetime | None:
         return self._quietly(case_id, lambda state: next_deadline(state, after), None)
 
-    def as_of(
-        self, case_id: str, at: datetime, recorded_by: datetime | None = None
-    ) -> CaseState | None:
-        """The case as it stood at ``at`` (and as told by ``recorded_by``); None if
-        unknown; ``CaseUnavailable`` if degraded."""
-        if case_id not in self:
-            return None
-        return self.read(
-            case_id,
-            lambda state: fold(as_of(state.events, at, recorded_by), self.policy, case_id=case_id),
-        )
-
     def _quietly(self, case_id: str, compute: Callable[[CaseState], T], default: T) -> T:
         if case_id not in self._states:
             return default
@@ -199,14 +210,7 @@ class CaseBook:
         self._states.pop(case_id, None)
         by_id = {event.event_id: event for event in events}
         culprit = first_failing(list(by_id.values()), self.policy, case_id, compute)
-        degraded = DegradedCase(
-            case_id=case_id,
-            stage=stage,
-            error=type(error).__name__,
-            event_id=None if culprit is None else culprit.event_id,
-            position=None if culprit is None else culprit.position,
-            events=by_id,
-        )
+        degraded = DegradedCase.found(case_id, stage, error, culprit, by_id)
         self._degraded[case_id] = degraded
         for watcher in self._watchers:
             watcher(degraded)

@@ -95,7 +95,7 @@ def test_rich_console_prints_markup_in_data_literally() -> None:
     console.print(f"no events for case {console_text(HOSTILE)}")
     shown = console.export_text(styles=False)
     assert "[bold]loud[/bold]" in shown
-    assert "\x1b" not in console.export_text(styles=False)
+    assert "\x1b" not in shown and "\ufffd]8;;http://evil.example" in shown
 
 
 def test_neutralising_makes_every_control_character_visible() -> None:

@@ -40,6 +40,7 @@ def _words(value: str) -> str:
 
 
 def _present(d: Mapping[str, Any]) -> str:
+    """The agencies at a meeting, for "(police and health attending)"."""
     return agencies(a["agency"] for a in d["attendees"] if a["agency"] != "other") or "no agency"
 
 
@@ -69,10 +70,9 @@ _ABOUT_AGREEMENT: dict[str, Callable[[RecordedEvent, CaseState], str]] = {
 
 
 def _discussion(d: Mapping[str, Any], s: CaseState) -> str:
-    present = agencies(a["agency"] for a in d["attendees"] if a["agency"] != "other")
     return (
         f"{'a review' if d['kind'] == 'review' else 'an initial'} strategy discussion was "
-        f"held ({present or 'no agency'} attending) considering {_kids(d['children_considered'])}"
+        f"held ({_present(d)} attending) considering {_kids(d['children_considered'])}"
     )
 
 
