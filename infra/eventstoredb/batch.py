@@ -25,10 +25,10 @@ class Plan:
             if self.digests[j] != digest:
                 raise IdempotencyConflict(sub.event_id)
 
-    def check_stored(self, stored: Mapping[str, tuple[str, RecordedEvent]]) -> None:
-        """``stored``: event id → (digest, record) of ids already in the store."""
+    def check_stored(self, digests: Mapping[str, str]) -> None:
+        """``digests``: event id → digest of ids already stored (or claimed)."""
         for event_id, i in self.first.items():
-            if event_id in stored and stored[event_id][0] != self.digests[i]:
+            if event_id in digests and digests[event_id] != self.digests[i]:
                 raise IdempotencyConflict(event_id)
 
     def new(self, stored: Mapping[str, object]) -> list[Submission]:

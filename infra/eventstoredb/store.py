@@ -6,13 +6,17 @@
   version, or the version read just before (then a lost race is re-planned).
   The versions are read *before* the idempotency check, so an original written
   in between makes our revision stale instead of being written twice.
-- Idempotency: the ESDB event id is the ``event_id``; a stored id with the same
-  digest is returned as the original, another digest is ``IdempotencyConflict``.
-  Each append tags its events with a random ``append_id``, so if ESDB's own
-  idempotent-write check swallowed ours, the read-back shows it was not ours.
+- Idempotency: the ESDB event id is the ``event_id``, claimed store-wide in
+  ``safeguard-id-<event id>`` before it is written (``claims``); a stored id with
+  the same digest is returned as the original, another digest is
+  ``IdempotencyConflict``. Each append tags its events with a random
+  ``append_id``, so if ESDB's own idempotent-write check swallowed ours, the
+  read-back shows it was not ours.
 - Atomic batches: see ``writer`` (one case: any server; several cases:
   KurrentDB 25.1+, in submission order from 26.1).
-- ``position``: the rank in ``$all`` among case events (``PositionIndex``).
+- ``position``: the rank in ``$all`` among case events (``SparseRanks``), with
+  every 1024th rank persisted in ``safeguard-ranks``: start-up reads those
+  checkpoints and scans ``$all`` only after the last one.
 - Appends from one process are serialised (one lock): no group commit yet.
 - The hash chain cannot be computed here (``$all`` order is known only after
   commit): ``read_bodies`` and ``chain_log`` let one sealer write it beside the
@@ -26,7 +30,8 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import uuid4
 
-from kurrentdbclient import AsyncKurrentDBClient, StreamState
+import orjson
+from kurrentdbclient import AsyncKurrentDBClient, NewEvent, StreamState
 from kurrentdbclient import RecordedEvent as ESDBEvent
 from kurrentdbclient.exceptions import (
     KurrentDBClientError,
@@ -38,16 +43,26 @@ from events.records import RecordedEvent, Submission
 from infra.clock import Clock, SystemClock
 from infra.eventstoredb.batch import Plan
 from infra.eventstoredb.chain_log import CHAIN_STREAM, ESDBChainLog
-from infra.eventstoredb.codec import Stored, index_fields, key, to_new_event
-from infra.eventstoredb.index import PositionIndex
+from infra.eventstoredb.claims import Claim, ClaimRegistry
+from infra.eventstoredb.codec import Key, Stored, key, recorded_at, to_new_event
+from infra.eventstoredb.ranks import Mark, SparseRanks, next_mark
 from infra.eventstoredb.writer import ESDBWriter, MultiCaseBatchUnsupported, StaleVersion
 from infra.integrity.sealing import StoredBody
-from infra.store.port import AppendResult, ConcurrencyError, StoreError, StoreUnavailable
+from infra.store.port import (
+    AppendResult,
+    ConcurrencyError,
+    IdempotencyConflict,
+    StoreError,
+    StoreUnavailable,
+)
 
 __all__ = ["EventStoreDBEventStore", "MultiCaseBatchUnsupported"]
 
 PAGE = 1_000
 MAX_ATTEMPTS = 20
+RANKS_STREAM = "safeguard-ranks"
+CLAIM_PREFIX = "safeguard-id-"
+CHECKPOINT_TYPE = "ranks.checkpoint"
 
 
 @contextlib.contextmanager
@@ -76,13 +91,19 @@ class EventStoreDBEventStore:
         ``client``: an already built client (or a test double) instead of ``uri``'s."""
         self._uri, self._clock = uri, clock or SystemClock()
         self._prefix = f"{category}-"
-        self.chain_stream = CHAIN_STREAM if category == "case" else f"{CHAIN_STREAM}-{category}"
-        if self.chain_stream.startswith(self._prefix):
-            raise ValueError(f"category {category!r} would count the chain stream as a case")
+        suffix = "" if category == "case" else f"-{category}"
+        self.chain_stream = f"{CHAIN_STREAM}{suffix}"
+        self.ranks_stream = f"{RANKS_STREAM}{suffix}"
+        self._claim_prefix = CLAIM_PREFIX if category == "case" else f"{CLAIM_PREFIX}{category}-"
+        for stream in (self.chain_stream, self.ranks_stream, self._claim_prefix):
+            if stream.startswith(self._prefix):
+                raise ValueError(f"category {category!r} would count {stream} as a case")
         self._given_client = client
         self._client: AsyncKurrentDBClient | None = None
         self._writer: ESDBWriter | None = None
-        self._index = PositionIndex()
+        self._ranks = SparseRanks()
+        self._saved_checkpoints = 0
+        self._claims: ClaimRegistry | None = None
         self._index_lock = asyncio.Lock()
         self._append_lock = asyncio.Lock()
         self._closed = False
@@ -91,7 +112,7 @@ class EventStoreDBEventStore:
     # --- lifecycle -------------------------------------------------------------
 
     async def start(self) -> None:
-        """Connect and build the position index from one scan of ``$all``."""
+        """Connect, load the rank checkpoints and scan ``$all`` after the last one."""
         if self._closed:
             raise StoreUnavailable("the event store was closed")
         client = self._given_client or AsyncKurrentDBClient(self._uri)
@@ -99,6 +120,9 @@ class EventStoreDBEventStore:
             await client.connect()
         self._client = client
         self._writer = ESDBWriter(client)
+        self._claims = ClaimRegistry(client, self._claim_prefix)
+        self._ranks.load(await self._read_checkpoints())
+        self._saved_checkpoints = len(self._ranks.checkpoints)
         await self._catch_up()
 
     async def close(self) -> None:
@@ -131,22 +155,30 @@ class EventStoreDBEventStore:
         if not submissions:
             return AppendResult(events=(), created=())
         plan = Plan(submissions)
+        claimed: dict[str, int] = {}
         async with self._append_lock:
-            for _ in range(MAX_ATTEMPTS):
-                result = await self._try_append(plan, dict(expected_versions or {}))
-                if result is not None:
-                    return result
+            try:
+                for _ in range(MAX_ATTEMPTS):
+                    result = await self._try_append(plan, dict(expected_versions or {}), claimed)
+                    if result is not None:
+                        return result
+            except (ConcurrencyError, IdempotencyConflict):
+                await self._registry().release(claimed)  # our writes were all refused
+                raise
         raise StoreUnavailable("gave up appending after repeated concurrent writes to the case")
 
-    async def _try_append(self, plan: Plan, expected: dict[str, int]) -> AppendResult | None:
-        """One attempt; None when a version we read ourselves went stale."""
+    async def _try_append(
+        self, plan: Plan, expected: dict[str, int], claimed: dict[str, int]
+    ) -> AppendResult | None:
+        """One attempt; None when a version or claim we read went stale."""
         cases = {s.case_id for s in plan.submissions} | set(expected)
         ordered = sorted(cases)  # read concurrently: one round trip, not one per case
         versions = dict(
             zip(ordered, await asyncio.gather(*map(self._version, ordered)), strict=True)
         )
-        stored = await self._stored(list(plan.first))
-        plan.check_stored({i: (s.digest, s.record) for i, s in stored.items()})
+        claims, stored = await self._landed(list(plan.first))
+        plan.check_stored({i: s.digest for i, s in stored.items()})
+        plan.check_stored({i: c.digest for i, c in claims.items() if not c.dead})
         retried = plan.retried_cases(stored)
         for case_id, version in expected.items():
             if case_id not in retried and versions[case_id] != version:
@@ -155,14 +187,16 @@ class EventStoreDBEventStore:
         records = {i: s.record for i, s in stored.items()}
         if not new:
             return plan.result(records, set())
+        if not await self._registry().claim(new, versions, claims, claimed):
+            return None  # another writer claimed an id first: re-plan
         append_id = uuid4().hex
         try:
             await self._write(new, versions, append_id)
         except StaleVersion:
             return None  # someone appended since we read: re-plan against the new state
-        written = await self._stored([s.event_id for s in new])
+        written = await self._read_back(new, versions)
         records.update({i: s.record for i, s in written.items()})
-        plan.check_stored({i: (s.digest, s.record) for i, s in written.items()})
+        plan.check_stored({i: s.digest for i, s in written.items()})
         return plan.result(records, {i for i, s in written.items() if s.append_id == append_id})
 
     async def _write(
@@ -171,31 +205,33 @@ class EventStoreDBEventStore:
         if self._writer is None:
             raise StoreUnavailable("the event store is not open")
         now = self._clock.now()
-        last = self._index.last_recorded_at
-        recorded_at = max(now, last) if last else now
+        last = self._ranks.last_recorded_at
+        recorded = max(now, last) if last else now
         records = [
-            (self._stream(s.case_id), to_new_event(s, recorded_at=recorded_at, append_id=append_id))
+            (self._stream(s.case_id), to_new_event(s, recorded_at=recorded, append_id=append_id))
             for s in new
         ]
         await self._writer.write(records, {self._stream(c): v for c, v in versions.items()})
 
+    async def _read_back(
+        self, new: list[Submission], versions: Mapping[str, int]
+    ) -> dict[str, Stored]:
+        """What landed at the versions we wrote at (ours, or ESDB's idempotent no-op's)."""
+        wanted = {s.event_id for s in new}
+        events = []
+        for case_id in dict.fromkeys(s.case_id for s in new):
+            events += await self._case_tail(case_id, versions[case_id])
+        return await self._decoded([e for e in events if str(e.id) in wanted])
+
     # --- reads ---------------------------------------------------------------------
 
     async def get(self, event_id: str) -> RecordedEvent | None:
-        stored = await self._stored([event_id])
+        _, stored = await self._landed([event_id])
         return stored[event_id].record if event_id in stored else None
 
     async def read_case(self, case_id: str, from_version: int = 1) -> list[RecordedEvent]:
-        client = self._open()
-        try:
-            with translated("read a case"):
-                events = await client.get_stream(
-                    self._stream(case_id), stream_position=max(from_version - 1, 0)
-                )
-        except NotFoundError:
-            return []
-        await self._catch_up()  # after the read: every event read is now indexed
-        return [Stored(e, self._rank(key(e))).record for e in events]
+        events = await self._case_tail(case_id, max(from_version - 1, 0))
+        return [s.record for s in (await self._decoded(events)).values()]
 
     async def read_all(self, from_position: int = 1, limit: int = 1000) -> list[RecordedEvent]:
         await self._catch_up()
@@ -203,7 +239,7 @@ class EventStoreDBEventStore:
 
     async def head_position(self) -> int:
         await self._catch_up()
-        return self._index.head
+        return self._ranks.head
 
     async def subscribe(self, from_position: int = 1) -> AsyncIterator[RecordedEvent]:
         """Catch up by paged reads, then follow a catch-up subscription on ``$all``
@@ -217,12 +253,12 @@ class EventStoreDBEventStore:
                 position = event.position + 1
             if len(page) < PAGE:
                 break
-        start, _ = self._index.commit_before(position - 1)
-        subscription = await self._subscribe_all(start)
+        mark = await self._mark_at(min(position - 1, self._ranks.head))
+        subscription = await self._subscribe_all(mark.before if mark else None)
         self._subscriptions.add(subscription)
         try:
             async for esdb_event in subscription:
-                rank = self._index.rank_of_key(key(esdb_event))
+                rank = await self._rank_or_none(key(esdb_event))
                 if rank is not None and rank < position:
                     continue  # already delivered by a paged read
                 for event in await self.read_all(position, PAGE):
@@ -257,6 +293,11 @@ class EventStoreDBEventStore:
             raise StoreUnavailable("the event store is not open")
         return self._client
 
+    def _registry(self) -> ClaimRegistry:
+        if self._claims is None or self._closed:
+            raise StoreUnavailable("the event store is not open")
+        return self._claims
+
     def _stream(self, case_id: str) -> str:
         return f"{self._prefix}{case_id}"
 
@@ -272,36 +313,161 @@ class EventStoreDBEventStore:
             current = await self._open().get_current_version(self._stream(case_id))
         return 0 if current is StreamState.NO_STREAM else int(current) + 1
 
+    async def _case_tail(self, case_id: str, revision: int) -> list[ESDBEvent]:
+        """A case stream's events from ``revision`` on."""
+        try:
+            with translated("read a case"):
+                events = await self._open().get_stream(
+                    self._stream(case_id), stream_position=revision
+                )
+        except NotFoundError:
+            return []
+        return list(events)
+
+    async def _landed(self, event_ids: Sequence[str]) -> tuple[dict[str, Claim], dict[str, Stored]]:
+        """The claims of ``event_ids``, and the events among them that landed, by id."""
+        claims = await self._registry().read(event_ids)
+        live = {i: c for i, c in claims.items() if not c.dead}
+        since: dict[str, int] = {}
+        for claim in live.values():
+            since[claim.case_id] = min(
+                since.get(claim.case_id, claim.first_revision), claim.first_revision
+            )
+        events = []
+        for case_id, revision in since.items():
+            events += [e for e in await self._case_tail(case_id, revision) if str(e.id) in live]
+        return claims, await self._decoded(events)
+
+    async def _decoded(self, events: Sequence[ESDBEvent]) -> dict[str, Stored]:
+        """Events read from case streams, with their ranks, by id (after catching up)."""
+        if events:
+            await self._catch_up()  # after the read: every event read is now ranked
+        decoded: dict[str, Stored] = {}
+        for event in events:
+            stored = Stored(event, await self._rank(key(event)))
+            decoded.setdefault(stored.event_id, stored)
+        return decoded
+
+    # --- ranks -----------------------------------------------------------------------
+
     async def _catch_up(self) -> None:
-        """Index every case event committed since the last one indexed."""
+        """Rank every case event committed since the last one ranked."""
         async with self._index_lock:
             extra = 0
             while True:
-                start, overlap = self._index.commit_before(self._index.head)
-                limit = PAGE + overlap + extra
-                seen = added = 0
-                for event in await self._scan(start, limit):
-                    seen += 1
-                    added += self._index.add(key(event), *index_fields(event))
-                if seen < limit:
+                last = self._ranks.last
+                start, skip = (last.before, last.reach) if last else (None, 0)
+                limit = PAGE + skip + extra
+                events = await self._scan(start, limit)
+                added = sum([self._ranks.add(key(event)) for event in events])
+                if events:
+                    self._ranks.last_recorded_at = recorded_at(events[-1])
+                await self._save_checkpoints()
+                if len(events) < limit:
                     return  # reached the end of $all
                 extra = 0 if added else extra + PAGE  # no progress: read further
 
+    async def _read_checkpoints(self) -> list[Mark]:
+        marks: list[Mark] = []
+        while True:
+            try:
+                with translated("read the rank checkpoints"):
+                    page = await self._open().get_stream(
+                        self.ranks_stream, stream_position=len(marks), limit=PAGE
+                    )
+            except NotFoundError:
+                return marks
+            marks += [self._checkpoint(e, len(marks) + i) for i, e in enumerate(page)]
+            if len(page) < PAGE:
+                return marks
+
+    def _checkpoint(self, event: ESDBEvent, index: int) -> Mark:
+        data = orjson.loads(event.data)
+        if data["rank"] != (index + 1) * self._ranks.every:
+            raise StoreError(f"{self.ranks_stream} event {index} is not rank checkpoint {index}")
+        return Mark(
+            (data["commit"], data["prepare"]), data["before"], data["before_count"], data["txn"]
+        )
+
+    async def _save_checkpoints(self) -> None:
+        """Persist checkpoints this process found first (another may have written them:
+        ranks are the same for every reader, so its copy stands)."""
+        checkpoints = self._ranks.checkpoints
+        for index in range(self._saved_checkpoints, len(checkpoints)):
+            mark = checkpoints[index]
+            data = {
+                "rank": (index + 1) * self._ranks.every,
+                "commit": mark.key[0],
+                "prepare": mark.key[1],
+                "before": mark.before,
+                "before_count": mark.before_count,
+                "txn": mark.txn,
+            }
+            event = NewEvent(type=CHECKPOINT_TYPE, data=orjson.dumps(data))
+            try:
+                with translated("save a rank checkpoint"):
+                    await self._open().append_to_stream(
+                        self.ranks_stream,
+                        events=[event],
+                        current_version=StreamState.NO_STREAM if index == 0 else index - 1,
+                    )
+            except WrongCurrentVersionError:
+                pass
+            self._saved_checkpoints = index + 1
+
+    async def _window(self, window: int) -> list[Mark]:
+        """The marks of the ranks in ``window``, read from ``$all`` if not in memory."""
+        marks = self._ranks.window(window)
+        if marks is not None:
+            return marks
+        entry = self._ranks.entry(window)
+        start, skip = (entry.before, entry.reach) if entry else (None, 0)
+        marks, mark = [], entry
+        for event in await self._scan(start, self._ranks.every + skip):
+            if entry is not None and key(event) <= entry.key:
+                continue
+            mark = next_mark(mark, key(event))
+            marks.append(mark)
+            if len(marks) == self._ranks.every:
+                break
+        if not marks or marks[-1] != self._ranks.checkpoints[window]:
+            raise StoreError(f"$all no longer matches rank checkpoint {window}")
+        self._ranks.remember(window, marks)
+        return marks
+
+    async def _mark_at(self, rank: int) -> Mark | None:
+        if rank < 1:
+            return None
+        window = self._ranks.window_of_rank(rank)
+        marks = await self._window(window)
+        return marks[rank - 1 - window * self._ranks.every]
+
+    async def _rank_or_none(self, event_key: Key) -> int | None:
+        window = self._ranks.window_of_key(event_key)
+        return self._ranks.rank_in(window, await self._window(window), event_key)
+
+    async def _rank(self, event_key: Key) -> int:
+        rank = await self._rank_or_none(event_key)
+        if rank is None:
+            raise StoreError(f"event at {event_key} is not ranked")
+        return rank
+
     async def _read_indexed(self, from_position: int, limit: int) -> list[Stored]:
-        """Events at ranks ``from_position``.. (up to the indexed head), decoded."""
+        """Events at ranks ``from_position``.. (up to the ranked head), decoded."""
         return [Stored(e, rank) for rank, e in await self._read_ranked(from_position, limit)]
 
     async def _read_ranked(self, from_position: int, limit: int) -> list[tuple[int, ESDBEvent]]:
-        """Events at ranks ``from_position``.. (up to the indexed head), as stored."""
-        position = max(from_position, 1)
-        if position > self._index.head or limit <= 0:
+        """Events at ranks ``from_position``.. (up to the ranked head), as stored."""
+        position, head = max(from_position, 1), self._ranks.head
+        if position > head or limit <= 0:
             return []
-        first, out = self._index.key_at(position), list[tuple[int, ESDBEvent]]()
-        start, overlap = self._index.commit_before(position)
-        for event in await self._scan(start, limit + overlap):
-            if key(event) < first:
+        mark = await self._mark_at(position - 1)
+        start, skip = (mark.before, mark.reach) if mark else (None, 0)
+        out: list[tuple[int, ESDBEvent]] = []
+        for event in await self._scan(start, limit + skip):
+            if mark is not None and key(event) <= mark.key:
                 continue
-            if position > self._index.head or len(out) == limit:
+            if position > head or len(out) == limit:
                 break
             out.append((position, event))
             position += 1
@@ -316,37 +482,8 @@ class EventStoreDBEventStore:
             ) as events:
                 return [event async for event in events]
 
-    async def _stored(self, event_ids: Sequence[str]) -> dict[str, Stored]:
-        """The stored events among ``event_ids``, by id (after catching up)."""
-        await self._catch_up()
-        wanted = {r: e for e in event_ids if (r := self._index.rank_of_event(e)) is not None}
-        found: dict[str, Stored] = {}
-        for first, last in _runs(sorted(wanted)):
-            for stored in await self._read_indexed(first, last - first + 1):
-                if wanted.get(stored.record.position) == stored.event_id:
-                    found[stored.event_id] = stored
-        return found
-
-    def _rank(self, event_key: tuple[int, int]) -> int:
-        rank = self._index.rank_of_key(event_key)
-        if rank is None:
-            raise StoreError(f"event at {event_key} is not in the position index")
-        return rank
-
     async def _subscribe_all(self, commit_position: int | None) -> Any:
         with translated("subscribe to $all"):
             return await self._open().subscribe_to_all(
                 commit_position=commit_position, **self._filter()
             )
-
-
-def _runs(ranks: list[int], gap: int = 64) -> list[tuple[int, int]]:
-    """Sorted ranks as (first, last) ranges, merging near neighbours: one read per
-    range instead of one per event (a batch's events are usually contiguous)."""
-    runs: list[tuple[int, int]] = []
-    for rank in ranks:
-        if runs and rank - runs[-1][1] <= gap:
-            runs[-1] = (runs[-1][0], rank)
-        else:
-            runs.append((rank, rank))
-    return runs
