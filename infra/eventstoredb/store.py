@@ -45,7 +45,13 @@ from infra.eventstoredb.batch import Plan
 from infra.eventstoredb.chain_log import CHAIN_STREAM, ESDBChainLog
 from infra.eventstoredb.claims import Claim, ClaimRegistry
 from infra.eventstoredb.codec import Key, Stored, key, recorded_at, to_new_event
-from infra.eventstoredb.ranks import Mark, SparseRanks, next_mark
+from infra.eventstoredb.ranks import (
+    CACHED_WINDOWS,
+    CHECKPOINT_EVERY,
+    Mark,
+    SparseRanks,
+    next_mark,
+)
 from infra.eventstoredb.writer import ESDBWriter, MultiCaseBatchUnsupported, StaleVersion
 from infra.integrity.sealing import StoredBody
 from infra.store.port import (
@@ -85,10 +91,15 @@ class EventStoreDBEventStore:
         clock: Clock | None = None,
         category: str = "case",
         client: AsyncKurrentDBClient | None = None,
+        checkpoint_every: int = CHECKPOINT_EVERY,
+        cached_windows: int = CACHED_WINDOWS,
     ) -> None:
         """``category`` names the case streams (``<category>-<case id>``) and scopes
         positions to them: tests use a fresh category as a fresh, empty store.
-        ``client``: an already built client (or a test double) instead of ``uri``'s."""
+        ``client``: an already built client (or a test double) instead of ``uri``'s.
+        ``checkpoint_every`` must be the same for every process on one store (a
+        checkpoint that disagrees stops start-up); ``cached_windows`` bounds the
+        ranks kept in memory between checkpoints (``checkpoint_every`` each)."""
         self._uri, self._clock = uri, clock or SystemClock()
         self._prefix = f"{category}-"
         suffix = "" if category == "case" else f"-{category}"
@@ -101,7 +112,7 @@ class EventStoreDBEventStore:
         self._given_client = client
         self._client: AsyncKurrentDBClient | None = None
         self._writer: ESDBWriter | None = None
-        self._ranks = SparseRanks()
+        self._ranks = SparseRanks(checkpoint_every, cached_windows)
         self._saved_checkpoints = 0
         self._claims: ClaimRegistry | None = None
         self._index_lock = asyncio.Lock()

@@ -22,9 +22,16 @@ from tests.support.fake_kurrentdb import FakeStoreFactory, OlderKurrentDB, Oldes
 
 
 class TestEventStoreDBEventStoreOnAFakeDriver(EventStoreContract):
-    @pytest.fixture(params=[True, False], ids=["shared-commit", "own-commit"])
+    """Also with a rank checkpoint every 2 events and one window cached, so reads
+    go through persisted checkpoints and windows re-read from ``$all``."""
+
+    @pytest.fixture(
+        params=[(True, 1024), (False, 1024), (True, 2), (False, 2)],
+        ids=["shared-commit", "own-commit", "shared-commit-sparse", "own-commit-sparse"],
+    )
     def store_factory(self, request: pytest.FixtureRequest) -> FakeStoreFactory:
-        return FakeStoreFactory(shared_commit=request.param)
+        shared, every = request.param
+        return FakeStoreFactory(shared_commit=shared, checkpoint_every=every, cached_windows=1)
 
 
 # --- a real KurrentDB -------------------------------------------------------------------

@@ -4,15 +4,19 @@ It models the awkward parts of the real log (commit positions with gaps, other
 streams interleaved, events of one append sharing a commit position with
 prepare positions below it, inclusive reads and exclusive subscriptions, the
 server's own idempotent-write check), so the adapter's logic runs without a
-server. ``FakeLog.events`` is the whole ``$all`` log: tests tamper with it
-directly, as an insider with disk access could.
+server: it is a fake because no Docker engine (hence no KurrentDB) runs here.
+``FakeLog.events`` is the whole ``$all`` log: tests tamper with it directly, as
+an insider with disk access could. Streams and ``$all`` reads are indexed (and
+the indexes rebuilt after tampering), so a log of a million events stays usable
+for measuring the adapter.
 """
 
 import asyncio
+import bisect
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import Any, SupportsIndex, cast
 
 from kurrentdbclient import (
     AsyncKurrentDBClient,
@@ -32,13 +36,32 @@ from kurrentdbclient.exceptions import (
 
 from infra.clock import Clock
 from infra.eventstoredb import EventStoreDBEventStore
+from infra.eventstoredb.ranks import CACHED_WINDOWS, CHECKPOINT_EVERY
+
+
+class TrackedList(list[RecordedEvent]):
+    """A list that counts in-place edits, so the log knows its indexes went stale."""
+
+    edits = 0
+
+    def __setitem__(self, i: Any, value: Any) -> None:
+        self.edits += 1
+        super().__setitem__(i, value)
+
+    def __delitem__(self, i: SupportsIndex | slice) -> None:
+        self.edits += 1
+        super().__delitem__(i)
 
 
 class FakeLog:
     """The server: one ``$all`` log shared by every client opened on it."""
 
     def __init__(self, *, shared_commit: bool = True) -> None:
-        self.events: list[RecordedEvent] = []
+        self._events = TrackedList()
+        self._streams: dict[str, list[RecordedEvent]] = {}
+        self._indexed: tuple[int, int, int] = (id(self._events), 0, 0)
+        self.reads = 0
+        """Events returned by ``$all`` reads so far: what a start-up costs."""
         self.position = 1_000
         self.appended = asyncio.Event()
         self.shared_commit = shared_commit
@@ -91,11 +114,37 @@ class FakeLog:
             )
         )
 
+    @property
+    def events(self) -> list[RecordedEvent]:
+        return self._events
+
+    @events.setter
+    def events(self, events: list[RecordedEvent]) -> None:
+        self._events = TrackedList(events)
+
+    def _fresh(self) -> None:
+        """Index what was appended since; rebuild after a tamper."""
+        ident, edits, done = self._indexed
+        if ident != id(self._events) or edits != self._events.edits or done > len(self._events):
+            self._streams, done = {}, 0
+        for event in self._events[done:]:
+            self._streams.setdefault(event.stream_name, []).append(event)
+        self._indexed = (id(self._events), self._events.edits, len(self._events))
+
     def stream(self, name: str) -> list[RecordedEvent]:
-        return [e for e in self.events if e.stream_name == name]
+        self._fresh()
+        return list(self._streams.get(name, ()))
+
+    def from_key(self, commit: int, prepare: int) -> int:
+        """Index of the first event at or after (commit, prepare) in ``$all``."""
+        key = (commit, prepare)
+        return bisect.bisect_left(
+            self._events, key, key=lambda e: (e.commit_position, e.prepare_position)
+        )
 
     def revision(self, name: str) -> int:
-        return len(self.stream(name)) - 1
+        self._fresh()
+        return len(self._streams.get(name, ())) - 1
 
     def check(self, batch: NewEvents) -> bool:
         """True to write, False for the server's idempotent no-op, else raise."""
@@ -223,15 +272,18 @@ class FakeKurrentDB:
     async def read_all(
         self, *, commit_position: int | None, limit: int, filter_include: tuple[str, ...], **_: Any
     ) -> FakeStream:
-        start = (commit_position, commit_position) if commit_position is not None else (0, 0)
-        return FakeStream(
-            [
-                e
-                for e in self.log.events
-                if (e.commit_position, e.prepare_position) >= start
-                and e.stream_name.startswith(filter_include[0])
-            ][:limit]
+        start = (
+            0 if commit_position is None else self.log.from_key(commit_position, commit_position)
         )
+        found: list[RecordedEvent] = []
+        events = self.log.events
+        for i in range(start, len(events)):
+            if len(found) == limit:
+                break
+            if events[i].stream_name.startswith(filter_include[0]):
+                found.append(events[i])
+        self.log.reads += len(found)
+        return FakeStream(found)
 
     async def subscribe_to_all(
         self, *, commit_position: int | None, filter_include: tuple[str, ...], **_: Any
@@ -257,12 +309,20 @@ class OldestEventStoreDB(OlderKurrentDB):
 
 class FakeStoreFactory:
     def __init__(
-        self, server: type[FakeKurrentDB] = FakeKurrentDB, *, shared_commit: bool = True
+        self,
+        server: type[FakeKurrentDB] = FakeKurrentDB,
+        *,
+        shared_commit: bool = True,
+        checkpoint_every: int = CHECKPOINT_EVERY,
+        cached_windows: int = CACHED_WINDOWS,
     ) -> None:
         self.log, self.server = FakeLog(shared_commit=shared_commit), server
+        self.ranks = {"checkpoint_every": checkpoint_every, "cached_windows": cached_windows}
 
     @asynccontextmanager
     async def open(self, *, clock: Clock | None = None) -> AsyncIterator[EventStoreDBEventStore]:
         client = cast(AsyncKurrentDBClient, self.server(self.log))
-        async with EventStoreDBEventStore("esdb://fake", clock=clock, client=client) as store:
+        async with EventStoreDBEventStore(
+            "esdb://fake", clock=clock, client=client, **self.ranks
+        ) as store:
             yield store
