@@ -18,8 +18,8 @@ scavenged: that would renumber positions and invalidate the checkpoints.
 
 import bisect
 from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from infra.eventstoredb.codec import Key
 
@@ -27,14 +27,14 @@ CHECKPOINT_EVERY = 1_024
 CACHED_WINDOWS = 32
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+class Mark(NamedTuple):
     """One ranked event: its key, and where a read must start to see what follows it.
 
     ``before`` is a commit position strictly before this event's transaction
     (None: the start of ``$all``); a read from there returns at most ``reach``
     case events up to and including this one (events of one append may share a
     commit position, and reads are inclusive while subscriptions are not).
+    A tuple, not a dataclass: a first start builds one per event.
     """
 
     key: Key
