@@ -34,6 +34,7 @@ from kurrentdbclient import RecordedEvent as ESDBEvent
 from kurrentdbclient.exceptions import KurrentDBClientError, NotFoundError, WrongCurrentVersionError
 
 from events.records import Submission
+from infra.eventstoredb.codec import Stored
 from infra.store.port import StoreUnavailable
 
 PENDING, DEAD = "claim.pending", "claim.dead"
@@ -89,6 +90,34 @@ class ClaimRegistry:
             elif isinstance(outcome, BaseException):
                 raise outcome
         return not lost
+
+    async def backfill(self, records: Iterable[Stored]) -> int:
+        """Claim already stored events that have no claim; how many were claimed."""
+        outcomes = await asyncio.gather(
+            *(self._backfill_one(r) for r in records), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, KurrentDBClientError):
+                raise StoreUnavailable(f"EventStoreDB could not claim an event id: {outcome!r}")
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return sum(outcome is True for outcome in outcomes)
+
+    async def _backfill_one(self, stored: Stored) -> bool:
+        record = stored.record
+        data = {
+            "case_id": record.case_id,
+            "digest": stored.digest,
+            "revision": record.stream_version - 1,
+        }
+        event = NewEvent(type=PENDING, data=orjson.dumps(data))
+        try:
+            await self._client.append_to_stream(
+                self.stream(record.event_id), events=[event], current_version=StreamState.NO_STREAM
+            )
+        except WrongCurrentVersionError:
+            return False  # already claimed
+        return True
 
     async def release(self, claimed: Mapping[str, int]) -> None:
         """Mark our claims dead after our append definitively failed. Best effort:

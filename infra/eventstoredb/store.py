@@ -242,7 +242,9 @@ class EventStoreDBEventStore:
 
     async def read_case(self, case_id: str, from_version: int = 1) -> list[RecordedEvent]:
         events = await self._case_tail(case_id, max(from_version - 1, 0))
-        return [s.record for s in (await self._decoded(events)).values()]
+        if events:
+            await self._catch_up()  # after the read: every event read is now ranked
+        return [Stored(e, await self._rank(key(e))).record for e in events]
 
     async def read_all(self, from_position: int = 1, limit: int = 1000) -> list[RecordedEvent]:
         await self._catch_up()
@@ -292,6 +294,16 @@ class EventStoreDBEventStore:
         await self._catch_up()
         ranked = await self._read_ranked(from_position, limit)
         return [StoredBody(rank, str(e.id), bytes(e.data)) for rank, e in ranked]
+
+    async def backfill_claims(self) -> int:
+        """Claim the ids of events written before claims existed (one pass over the
+        log; safe to repeat and to run beside writers). Returns the claims written."""
+        written, position = 0, 1
+        await self._catch_up()
+        while page := await self._read_indexed(position, PAGE):
+            written += await self._registry().backfill(page)
+            position = page[-1].record.position + 1
+        return written
 
     def chain_log(self) -> ESDBChainLog:
         """The ``safeguard-chain`` stream beside this store's case streams."""

@@ -166,3 +166,20 @@ async def test_a_reused_id_in_another_case_is_a_conflict() -> None:
 
         assert await store.get(event_id) == first.events[0]
         assert await store.read_case("case-b") == []
+
+
+async def test_backfilled_claims_make_events_written_before_claims_idempotent() -> None:
+    factory = FakeStoreFactory()
+    event_id = new_event_id()
+    async with factory.open() as store:
+        first = await store.append([sub("case-a", event_id=event_id)])
+    factory.log.events = [e for e in factory.log.events if "safeguard-id-" not in e.stream_name]
+
+    async with factory.open() as store:
+        assert await store.get(event_id) is None  # no claim: invisible to lookups
+        assert await store.backfill_claims() == 1
+        assert await store.backfill_claims() == 0
+
+        assert await store.get(event_id) == first.events[0]
+        with pytest.raises(IdempotencyConflict):
+            await store.append([sub("case-b", event_id=event_id)])
