@@ -37,6 +37,9 @@ UnitSlug = Annotated[
 class AdultInHousehold(Payload):
     person: Ref
     relationship: Text
+    resident: StrictBool | None = _unsent()
+    """True when the adult lives in the home: a record also lists family who live
+    elsewhere, and only a resident missing from another agency's record is a gap."""
 
 
 class HouseholdRecorded(Payload):
