@@ -23,8 +23,8 @@ RULES = (
         INJURY,
         "Any injury to a child on a child protection plan, subject of child protection "
         "enquiries, or not yet mobile must reach children's social care (EDT or the day "
-        "team) and the police, whatever the recording clinician thinks caused it. (An "
-        "injury the clinician suspects was non-accidental is already `not-shared`'s.)",
+        "team) and the police, whatever the recording clinician thinks caused it. An injury "
+        "the clinician suspects was non-accidental is `not-shared`'s already.",
         "Bruising in non-mobile infants protocols (e.g. Pan-London, All Wales); Haringey "
         "SCR Peter Connelly 2009 (injuries accepted as accidental); SCR Child K 3.1.14",
         "1h",
