@@ -35,7 +35,7 @@ def learn(
     by: str,
     unit: str | None = None,
 ) -> None:
-    """``agency`` (its ``unit``, if named) comes to know ``event_id`` at ``since`` through ``by``."""
+    """``agency`` (its ``unit``, if named) comes to know ``event_id`` at ``since`` via ``by``."""
     event = state.by_id.get(event_id)
     if event is None or event.type in SAFEGUARD_TYPES:
         return

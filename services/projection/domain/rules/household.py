@@ -1,4 +1,4 @@
-"""``household-member-unrecorded``: one agency knows someone lives there; another's record omits them.
+"""``household-member-unrecorded``: one agency knows someone lives there; another omits them.
 
 In Peter Connelly's case the mother's boyfriend and his brother lived in the home
 unknown to the agencies' records; in Logan Mwangi's, the stepfather's place in the
