@@ -38,7 +38,9 @@ RULES = (
         "After the events that make a review strategy discussion due, the discussion must "
         "name the matter itself (the release, refusal, breach or return home, listed in its "
         "information shared): a discussion of the same children that does not is not a review "
-        "of it. Off by default (see docs/rules.md).",
+        "of it. Off by default: Child K's discussion of 2.1.17 considered both children "
+        "without naming the releases, the refusal or the breach, and enabled this rule adds "
+        "those four findings to the demo's fifteen.",
         "SCR Child K 3.1.22, 3.1.27 (the discussion of 2.1.17 did not revisit the breach); "
         "WT2023 'when new information is received' (#3b)",
         "24h",
