@@ -35,7 +35,6 @@ def picture(state: CaseState, at: datetime) -> Json:
         },
         "chronology": _chronology(state, events, findings),
         "knowledge": _knowledge(state, events, at),
-        "unit_knowledge": _unit_knowledge(state, events, at),
         "knowledge_since": {
             e.event_id: {a: iso(s) for a, s in state.known_by(e).items() if s <= at}
             for e in events
@@ -59,6 +58,7 @@ def picture(state: CaseState, at: datetime) -> Json:
             if ob.opened_at <= at
         ],
         "findings": [f.to_json() for f in findings],
+        "unit_knowledge": _unit_knowledge(state, events, at),
     }
 
 
