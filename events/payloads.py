@@ -4,10 +4,12 @@ Every model forbids unknown fields: an integrator's typo must fail loudly rather
 than be silently dropped from the evidence.
 """
 
-from typing import ClassVar, Literal
+from functools import partial
+from operator import is_
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from events.agencies import Agency
 from events.types import MAX_ITEMS, Ref, Refs, Text, Timestamp
@@ -20,9 +22,24 @@ class Payload(BaseModel):
     ingest intake refuses them beyond now plus the allowed clock skew."""
 
 
+def _unsent() -> Any:
+    """An optional field added after its type was in use: left out of the canonical
+    form when not sent, so a stored event keeps its bytes and its digest."""
+    return Field(default=None, exclude_if=partial(is_, None))
+
+
+UnitSlug = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+]
+"""A unit within an agency, spelt as ``actor.unit`` is (``community-paediatrics``)."""
+
+
 class AdultInHousehold(Payload):
     person: Ref
     relationship: Text
+    resident: StrictBool | None = _unsent()
+    """True when the adult lives in the home: a record also lists family who live
+    elsewhere, and only a resident missing from another agency's record is a gap."""
 
 
 class HouseholdRecorded(Payload):
@@ -153,6 +170,9 @@ class MedicalAttended(Payload):
     presenting_complaint: Text
     reported_injury_time: Timestamp | None
     brought_by: Ref | None
+    child_protection_medical: StrictBool | None = _unsent()
+    """True for a child protection medical: what other agencies and units know about
+    the child must reach the examining clinician before it."""
     past_facts = ("reported_injury_time",)
 
 
@@ -160,6 +180,9 @@ class InjuryIdentified(Payload):
     child: Ref
     injury: Text
     non_accidental_suspected: StrictBool
+    child_mobile: StrictBool | None = _unsent()
+    """False for a child not yet mobile (not crawling, pulling up or walking): any
+    injury to them is shared at once, whatever the clinician thinks of it."""
 
 
 SharingMethod = Literal["phone", "email", "meeting", "secure_system", "in_person"]
@@ -170,6 +193,9 @@ class InformationShared(Payload):
     about: list[UUID] = Field(min_length=1, max_length=MAX_ITEMS)
     method: SharingMethod
     summary: Text
+    to_unit: UnitSlug | None = _unsent()
+    """The unit of ``to_agency`` told (``community-paediatrics``), when the sharer knew
+    it: one part of an agency knowing is not another part knowing."""
 
 
 class RequestMade(Payload):

@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class RuleOverride(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    enabled: bool = True
+    enabled: bool | None = None
+    """True or False to switch the rule on or off; unset keeps the rule's default
+    (on, except for the stricter rules that ship off: see docs/rules.md)."""
     deadline: str | None = None
     """"1h", "24h", "30m" or "1 working day" / "3 working days"."""
     severity: str | None = None

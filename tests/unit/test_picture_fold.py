@@ -40,6 +40,7 @@ def test_picture_has_every_documented_section():
         "agreements",
         "obligations",
         "findings",
+        "unit_knowledge",
     ]
     assert shown["as_of"] == "2017-01-02T00:00:00+00:00"
     assert set(shown["obligations"][0]) >= {

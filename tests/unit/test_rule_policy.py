@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from events.agencies import ALL_AGENCIES
 from events.findings import SEVERITY_ORDER
 from infra.config.rules import RuleOverride, RuleSettings
 from services.projection.domain import RULES, RulePolicy
@@ -25,6 +26,11 @@ FIXED_IDS = {
     "delayed-medical-attention",
     "request-declined",
     "request-unanswered",
+    "protected-child-injury-not-shared",
+    "medical-examiner-not-informed",
+    "child-not-seen-on-visit",
+    "review-matter-not-discussed",
+    "household-member-unrecorded",
 }
 
 
@@ -36,9 +42,10 @@ def test_every_public_rule_id_is_implemented():
 def test_every_rule_says_what_why_how_soon_and_who(rule_id):
     rule = RULES[rule_id]
     assert len(rule.description) > 40 and rule.description.endswith(".")
-    assert "SCR Child K" in rule.source or "Children Act" in rule.source or "WT" in rule.source
+    sources = ("SCR Child K", "Children Act", "WT", "Peter Connelly", "Logan Mwangi")
+    assert any(source in rule.source for source in sources)
     assert rule.severity in SEVERITY_ORDER
-    assert set(rule.concerns_agencies) <= {"police", "edt", "health"}
+    assert set(rule.concerns_agencies) <= set(ALL_AGENCIES)
 
 
 def _policy(**overrides: RuleOverride) -> RulePolicy:
@@ -137,3 +144,16 @@ def test_policy_module_never_imports_the_rule_registry_back():
         for alias in node.names
     }
     assert not {m for m in imported if m.startswith("services.projection.domain.rules")}
+
+
+def test_a_rule_that_ships_disabled_stays_off_until_an_area_enables_it():
+    stricter = "review-matter-not-discussed"
+    assert RULES[stricter].enabled_by_default is False
+    assert not _policy().enabled(stricter)
+    assert not _policy(**{stricter: RuleOverride(deadline="2h")}).enabled(stricter)
+    assert _policy(**{stricter: RuleOverride(enabled=True)}).enabled(stricter)
+
+
+def test_an_override_that_does_not_say_enabled_leaves_a_default_rule_on():
+    assert _policy(**{"not-shared": RuleOverride(severity="critical")}).enabled("not-shared")
+    assert not _policy(**{"not-shared": RuleOverride(enabled=False)}).enabled("not-shared")

@@ -6,6 +6,11 @@ by a ``request.made`` about it, or at a strategy discussion that lists it in
 ``information_shared`` — but only from an agency that already knew it then: a
 sharer cannot pass on what it did not know. Knowing an event means knowing the
 people it names.
+
+Units: an ``information.shared`` may name the unit told (``to_unit``). One unit of
+an agency knowing is then not another knowing: ``unit_knows`` answers for a unit.
+Where no unit was ever named for an event, agency-wide knowledge stands for every
+unit (nothing recorded says otherwise).
 """
 
 from collections.abc import Iterable
@@ -22,10 +27,21 @@ def record_author(state: CaseState, event: RecordedEvent) -> None:
     _know_people(state, event, event.agency, event.occurred_at)
 
 
-def learn(state: CaseState, event_id: str, agency: str, since: datetime, by: str) -> None:
-    """``agency`` comes to know ``event_id`` at ``since`` through event ``by``."""
+def learn(
+    state: CaseState,
+    event_id: str,
+    agency: str,
+    since: datetime,
+    by: str,
+    unit: str | None = None,
+) -> None:
+    """``agency`` (its ``unit``, if named) comes to know ``event_id`` at ``since`` via ``by``."""
     event = state.by_id.get(event_id)
-    if event is None or event.agency == agency or event.type in SAFEGUARD_TYPES:
+    if event is None or event.type in SAFEGUARD_TYPES:
+        return
+    if unit is not None or event_id in state.unit_knowledge:
+        _learn_unit(state, event, agency, unit, since)
+    if event.agency == agency:
         return
     told = state.knowledge.get(event_id)
     if told is None:
@@ -38,20 +54,52 @@ def learn(state: CaseState, event_id: str, agency: str, since: datetime, by: str
     _know_people(state, event, agency, since)
 
 
+def _learn_unit(
+    state: CaseState, event: RecordedEvent, agency: str, unit: str | None, since: datetime
+) -> None:
+    """Record unit-level knowledge; the first time, what agencies already knew agency-wide."""
+    units = state.unit_knowledge.get(event.event_id)
+    if units is None:
+        units = state.unit_knowledge[event.event_id] = {}
+        for known, at in state.known_by(event).items():
+            if known != event.agency:
+                units[f"{known}/*"] = at
+    units.setdefault(f"{agency}/{unit or '*'}", since)
+
+
+def unit_knows(
+    state: CaseState, event: RecordedEvent, agency: str, unit: str | None, at: datetime
+) -> bool:
+    """Whether ``unit`` of ``agency`` (the agency, for None) knew ``event`` by ``at``."""
+    if event.agency == agency and (unit is None or event.actor.get("unit") in (None, unit)):
+        return event.occurred_at <= at
+    if unit is None or event.event_id not in state.unit_knowledge:
+        if event.agency == agency:
+            return False
+        since = state.known_by(event).get(agency)
+        return since is not None and since <= at
+    units = state.unit_knowledge[event.event_id]
+    return any(
+        (s := units.get(key)) is not None and s <= at for key in (f"{agency}/{unit}", f"{agency}/*")
+    )
+
+
 def pass_on(
     state: CaseState,
     via: RecordedEvent,
     about: Iterable[str],
     sources: tuple[str, ...],
     recipients: tuple[str, ...],
+    unit: str | None = None,
 ) -> None:
-    """Recipients learn each ``about`` event that one of ``sources`` already knew."""
+    """Recipients (``unit`` of them, if named) learn each ``about`` event one of
+    ``sources`` already knew."""
     for ref in about:
         event_id = str(ref)
         event = state.by_id.get(event_id)
         if event is not None and _known_to_any(state, event, sources):
             for agency in recipients:
-                learn(state, event_id, agency, via.occurred_at, via.event_id)
+                learn(state, event_id, agency, via.occurred_at, via.event_id, unit)
 
 
 def _known_to_any(state: CaseState, event: RecordedEvent, agencies: tuple[str, ...]) -> bool:
@@ -67,9 +115,9 @@ def _known_to_any(state: CaseState, event: RecordedEvent, agencies: tuple[str, .
 
 
 def on_information_shared(state: CaseState, event: RecordedEvent) -> None:
-    to = event.data["to_agency"]
-    pass_on(state, event, event.data.get("about") or (), (event.agency,), (to,))
-    learn(state, event.event_id, to, event.occurred_at, event.event_id)
+    to, unit = event.data["to_agency"], event.data.get("to_unit")
+    pass_on(state, event, event.data.get("about") or (), (event.agency,), (to,), unit)
+    learn(state, event.event_id, to, event.occurred_at, event.event_id, unit)
 
 
 def on_request_made(state: CaseState, event: RecordedEvent) -> None:

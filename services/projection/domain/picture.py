@@ -58,6 +58,7 @@ def picture(state: CaseState, at: datetime) -> Json:
             if ob.opened_at <= at
         ],
         "findings": [f.to_json() for f in findings],
+        "unit_knowledge": _unit_knowledge(state, events, at),
     }
 
 
@@ -102,6 +103,26 @@ def _knowledge(state: CaseState, events: list[RecordedEvent], at: datetime) -> J
             if since <= at:
                 by_agency.setdefault(agency, []).append(e.event_id)
     return {agency: by_agency[agency] for agency in sorted(by_agency)}
+
+
+def _unit_knowledge(state: CaseState, events: list[RecordedEvent], at: datetime) -> Json:
+    """agency -> unit -> event ids, for the units named: the author's own unit, and
+    units told by name. One unit listed without an event another holds shows that
+    part of the agency did not know."""
+    by_unit: dict[str, dict[str, list[str]]] = {}
+    for e in events:
+        units: dict[str, datetime] = {}
+        author_unit = e.actor.get("unit")
+        if author_unit and e.type not in SAFEGUARD_TYPES:
+            units[f"{e.agency}/{author_unit}"] = e.occurred_at
+        units.update(
+            (k, s) for k, s in state.unit_knowledge.get(e.event_id, {}).items() if k not in units
+        )
+        for key, since in units.items():
+            agency, unit = key.split("/", 1)
+            if since <= at and unit != "*":
+                by_unit.setdefault(agency, {}).setdefault(unit, []).append(e.event_id)
+    return {a: {u: by_unit[a][u] for u in sorted(by_unit[a])} for a in sorted(by_unit)}
 
 
 def _legal_status(state: CaseState, at: datetime) -> Json:

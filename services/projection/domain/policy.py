@@ -20,7 +20,7 @@ from services.projection.domain.rule import Rule
 
 class OverrideLike(Protocol):
     @property
-    def enabled(self) -> bool: ...
+    def enabled(self) -> bool | None: ...
     @property
     def deadline(self) -> str | None: ...
     @property
@@ -88,10 +88,12 @@ class RulePolicy:
 
 
 def _terms(rule: Rule, override: OverrideLike | None) -> RuleTerms:
-    """Override beats default; a rule-wide ``deadline`` override replaces per-type defaults."""
+    """Override beats default; a rule-wide ``deadline`` override replaces per-type defaults.
+    An override that does not say ``enabled`` leaves the rule as its default has it."""
     by_type = {t: parse_duration(d) for t, d in rule.deadlines_by_type}
     if override is None:
-        return RuleTerms(rule, True, _maybe(rule.default_deadline), rule.severity, by_type)
+        default = rule.enabled_by_default
+        return RuleTerms(rule, default, _maybe(rule.default_deadline), rule.severity, by_type)
     severity = override.severity or rule.severity
     if severity not in SEVERITY_ORDER:
         raise ValueError(f"{rule.id}: unknown severity {severity!r}")
@@ -99,7 +101,8 @@ def _terms(rule: Rule, override: OverrideLike | None) -> RuleTerms:
         by_type = {}
     by_type.update({t: parse_duration(d) for t, d in override.deadlines.items()})
     deadline = _maybe(override.deadline or rule.default_deadline)
-    return RuleTerms(rule, override.enabled, deadline, cast(Severity, severity), by_type)
+    enabled = rule.enabled_by_default if override.enabled is None else override.enabled
+    return RuleTerms(rule, enabled, deadline, cast(Severity, severity), by_type)
 
 
 def _maybe(text: str | None) -> Duration | None:

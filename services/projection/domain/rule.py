@@ -22,3 +22,6 @@ class Rule:
     concerns_agencies: tuple[str, ...]
     deadlines_by_type: tuple[tuple[str, str], ...] = ()
     """Default deadline per triggering event type, where the rule has several."""
+    enabled_by_default: bool = True
+    """False for a stricter rule an area opts into (``rules.overrides.<id>.enabled``):
+    one that would add findings to cases whose agencies followed the national default."""

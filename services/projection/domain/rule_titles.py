@@ -15,6 +15,11 @@ RULE_TITLES: dict[str, str] = {
     "delayed-medical-attention": "Medical attention sought late after an injury",
     "request-declined": "A request from another agency was declined",
     "request-unanswered": "A request from another agency went unanswered",
+    "protected-child-injury-not-shared": "Injury to a protected or non-mobile child not shared",
+    "medical-examiner-not-informed": "Examining clinician not told before a protection medical",
+    "child-not-seen-on-visit": "Child on a plan not seen at a home visit",
+    "review-matter-not-discussed": "Review discussion did not name the matter",
+    "household-member-unrecorded": "A household member missing from an agency's record",
 }
 
 

@@ -137,6 +137,20 @@ class CaseState:
     suspects: dict[str, list[str]] = field(default_factory=dict)
     """adult -> children, for alleged perpetrators and people arrested in the case."""
     requests: dict[str, RecordedEvent] = field(default_factory=dict)
+    plans: dict[str, dict[str, str]] = field(default_factory=dict)
+    """child -> plan kind (child_protection, child_in_need...) -> the event that started it,
+    for plans in force (plan.started, or a conference's decision; ended by plan.ended)."""
+    referred: dict[str, str] = field(default_factory=dict)
+    """child -> first event making them the subject of child protection enquiries (a
+    strategy discussion under s47, a conference), besides ``harm_children``."""
+    unit_knowledge: dict[str, Since] = field(default_factory=dict)
+    """event_id -> "agency/unit" -> since, for what was passed to a named unit of an
+    agency (``information.shared.to_unit``); "agency/*" marks agency-wide learning of
+    an event that some unit was also told of. Kept only for such events."""
+    households: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    """agency -> (its latest household.recorded, the adults it lists)."""
+    household_known: dict[str, dict[str, str]] = field(default_factory=dict)
+    """agency -> person -> first event in which it recorded them as a household member."""
     resolutions: dict[str, RecordedEvent] = field(default_factory=dict)
     """finding_id -> the first finding.resolved event naming it."""
 

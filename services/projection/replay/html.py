@@ -35,6 +35,7 @@ def render_html(doc: Mapping[str, Any]) -> str:
             _findings(view),
             _chronology(view),
             sections.knowledge(view),
+            sections.unit_knowledge(view),
             sections.obligations(view),
             sections.status(view),
             _footer(view),

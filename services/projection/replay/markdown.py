@@ -8,6 +8,7 @@ from typing import Any
 
 from services.projection.domain.rule_titles import rule_title
 from services.projection.replay.neutral import md_code, md_text
+from services.projection.replay.sections import unit_columns
 from services.projection.replay.view import (
     EventView,
     FindingView,
@@ -35,6 +36,7 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
         *_findings(view),
         *_chronology(view),
         *_knowledge(view),
+        *_unit_knowledge(view),
     ]
     return "\n".join(lines) + "\n"
 
@@ -112,6 +114,20 @@ def _knowledge(view: ReplayView) -> list[str]:
         cells = [_since(known.get(a), a == e.agency) for a in view.agencies]
         rows.append([str(e.number), cell(e.summary), *cells])
     return ["## Who knew what, when", "", *_table(header, rows)]
+
+
+def _unit_knowledge(view: ReplayView) -> list[str]:
+    """Only when some unit was named: which part of an agency held each event."""
+    columns = unit_columns(view.picture)
+    if not columns:
+        return []
+    header = ["#", "Event", *(cell(f"{agency_name(a)} ({u})") for a, u, _ in columns)]
+    rows = [
+        [str(e.number), cell(e.summary), *("✓" if e.event_id in i else "" for *_, i in columns)]
+        for e in view.events
+        if any(e.event_id in ids for _, _, ids in columns)
+    ]
+    return ["", "## Within agencies: which unit knew", "", *_table(header, rows)]
 
 
 def _since(value: str | None, author: bool) -> str:

@@ -2,6 +2,7 @@
 status, agreements and people; and the small escaping helpers every section uses."""
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from services.projection.replay.neutral import html_text
 from services.projection.replay.view import (
@@ -61,6 +62,37 @@ def _knowledge_row(view: ReplayView, e: EventView, known: Mapping[str, str]) -> 
     return (
         f'<tr><td class="num">{e.number}</td><td>{esc(e.summary)}</td>'
         f'<td class="time">{esc(fmt_time(e.occurred_at))}</td>{"".join(cells)}</tr>'
+    )
+
+
+def unit_columns(picture: Mapping[str, Any]) -> list[tuple[str, str, frozenset[str]]]:
+    """(agency, unit, event ids it knew) for each unit the picture names, in order."""
+    units: Mapping[str, Mapping[str, list[str]]] = picture.get("unit_knowledge", {})
+    return [(a, u, frozenset(ids)) for a, by_unit in units.items() for u, ids in by_unit.items()]
+
+
+def unit_knowledge(view: ReplayView) -> str:
+    """Only when some unit was named: which part of an agency held each event."""
+    columns = unit_columns(view.picture)
+    if not columns:
+        return ""
+    head = "".join(f"<th>{agency_html(a)} ({esc(u)})</th>" for a, u, _ in columns)
+    rows = "".join(
+        f'<tr><td class="num">{e.number}</td><td>{esc(e.summary)}</td>'
+        + "".join(
+            '<td class="known">✓</td>' if e.event_id in ids else '<td class="none"></td>'
+            for _, _, ids in columns
+        )
+        + "</tr>"
+        for e in view.events
+        if any(e.event_id in ids for _, _, ids in columns)
+    )
+    return (
+        '<section class="knowledge units"><h2>Within agencies: which unit knew <small>a tick '
+        "is a unit that recorded or was told of the event; blank is a part of the same agency "
+        "that was not</small></h2>"
+        f'<table class="matrix"><thead><tr><th class="num">#</th><th>Event</th>{head}</tr>'
+        f"</thead><tbody>{rows}</tbody></table></section>"
     )
 
 

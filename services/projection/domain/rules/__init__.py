@@ -14,8 +14,11 @@ from services.projection.domain.policy import RulePolicy, SettingsLike
 from services.projection.domain.rule import Rule
 from services.projection.domain.rules import (
     agreements,
+    examination,
+    household,
     legal,
     medical,
+    protection,
     requests,
     review,
     sharing,
@@ -37,6 +40,9 @@ RULES: dict[str, Rule] = {
         *legal.RULES,
         *medical.RULES,
         *requests.RULES,
+        *protection.RULES,
+        *examination.RULES,
+        *household.RULES,
     )
 }
 
@@ -48,6 +54,9 @@ EXPLAIN: dict[str, Explainer] = {
     **legal.EXPLAIN,
     **medical.EXPLAIN,
     **requests.EXPLAIN,
+    **protection.EXPLAIN,
+    **examination.EXPLAIN,
+    **household.EXPLAIN,
 }
 
 
@@ -68,6 +77,9 @@ RULE_HANDLERS: dict[str, tuple[Handler, ...]] = _merge(
     strategy.HANDLERS,
     medical.HANDLERS,
     requests.HANDLERS,
+    protection.HANDLERS,
+    examination.HANDLERS,
+    household.HANDLERS,
 )
 """event type -> the rule functions to run for it, in order."""
 

@@ -26,11 +26,26 @@ def rules_markdown(policy: RulePolicy | None = None) -> str:
             if t.deadlines_by_type
             else ("at once")
         )
-        state = "" if t.enabled else " (disabled)"
+        state = (
+            ""
+            if t.enabled
+            else " (off by default)"
+            if not rule.enabled_by_default and t.enabled == rule.enabled_by_default
+            else " (disabled)"
+        )
         lines.append(
             f"| `{rule_id}`{state} | {rule.description} | {deadline} | {t.severity} | "
             f"{', '.join(rule.concerns_agencies)} | {rule.source} |"
         )
+    off = [rule_id for rule_id, rule in RULES.items() if not rule.enabled_by_default]
+    if off:
+        lines += [
+            "",
+            "Rules marked *off by default* are stricter readings an area opts into with "
+            "`rules.overrides.<rule>.enabled: true`: "
+            + ", ".join(f"`{rule_id}`" for rule_id in off)
+            + ". An override that does not say `enabled` leaves a rule as its default has it.",
+        ]
     lines += [
         "",
         "## Sharing policy (`not-shared`)",
