@@ -51,7 +51,7 @@ def test_a_shared_nhs_number_joins_two_agencies_cases_under_the_earliest() -> No
     change = linker.observe(about("CSC-9", "children_social_care", nhs_number="9990000018"))
 
     assert change == Regrouping(
-        retired=frozenset({"CSC-9"}), groups={"HLTH-1": frozenset({"HLTH-1", "CSC-9"})}
+        retired=frozenset({"CSC-9", "HLTH-1"}), groups={"HLTH-1": frozenset({"HLTH-1", "CSC-9"})}
     )
     assert linker.joint_id("CSC-9") == linker.joint_id("HLTH-1") == "HLTH-1"
 
@@ -166,3 +166,19 @@ def test_search_finds_holders_by_identifier_and_by_name_and_birth() -> None:
 
     assert linker.holders("nhs_number", "9990000018") == ["H-1"]
     assert linker.born("  child   K ", "2012-05-01") == ["H-1", "P-1"]
+
+
+def test_an_event_joining_two_existing_joint_cases_retires_both() -> None:
+    linker = linker_of(
+        about("A", nhs_number="9990000018"),
+        about("A2", nhs_number="9990000018"),
+        about("B", "police", police_person_id="NOM-1"),
+        about("B2", "police", police_person_id="NOM-1"),
+        event("C"),
+    )
+
+    change = linker.observe(about("C", nhs_number="9990000018", police_person_id="NOM-1"))
+
+    assert change is not None
+    assert {"A", "B", "C"} <= change.retired
+    assert change.groups == {"A": frozenset({"A", "A2", "B", "B2", "C"})}

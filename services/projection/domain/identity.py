@@ -60,8 +60,9 @@ def weak_key(subject: Mapping[str, Any]) -> WeakKey | None:
 
 @dataclass(frozen=True, slots=True)
 class Regrouping:
-    """Joint cases whose membership an event changed: the old ones to drop and
-    the new ones (joint id to member case ids) to fold again."""
+    """Joint cases whose membership an event changed: every old one to drop (the
+    event's own, and each merged into or split from another) and the new ones
+    (joint id to member case ids) to fold again."""
 
     retired: frozenset[str]
     groups: Mapping[str, frozenset[str]]
@@ -108,6 +109,8 @@ class Linker:
     """weak key -> case -> the NHS numbers its subjects with that key carry."""
     _born: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     """(name, date of birth) -> cases, for a search without a postcode."""
+    _touched: set[str] = field(default_factory=set)
+    """Joint ids merged or split while observing the current event."""
 
     # --- reading -------------------------------------------------------------
 
@@ -162,6 +165,7 @@ class Linker:
         if not about_identity(event):
             return None
         before = {self.joint_id(case): self.members(case) for case in self._involved(event)}
+        self._touched = set()
         if event.type in LINKING_TYPES:
             self._decide(event)
         for subject in event.subjects:
@@ -169,7 +173,7 @@ class Linker:
         after = {self.joint_id(case): self.members(case) for case in self._involved(event)}
         if before == after:
             return None
-        return Regrouping(retired=frozenset(before), groups=after)
+        return Regrouping(retired=frozenset({*before, *self._touched}), groups=after)
 
     def _involved(self, event: RecordedEvent) -> list[str]:
         cases = [event.case_id]
@@ -231,12 +235,14 @@ class Linker:
             return
         if self._seen[second] < self._seen[first]:
             first, second = second, first
+        self._touched |= {first, second}
         self._parent[second] = first
         self._groups[first] |= self._groups.pop(second)
 
     def _split(self, joint_id: str) -> None:
         """Regroup one joint case from its remaining links, without the split pairs."""
         cases = self._groups.pop(joint_id)
+        self._touched.add(joint_id)
         for case in cases:
             self._parent[case] = case
             self._groups[case] = {case}
