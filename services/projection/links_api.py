@@ -32,7 +32,7 @@ def linked(
 
     def with_members(state: CaseState, at: datetime) -> dict[str, Any]:
         document = view(state, at)
-        document["linked_cases"] = sorted({state.case_id, *state.members})
+        document["linked_cases"] = cases(sorted({state.case_id, *state.members}))
         return document
 
     return with_members
@@ -55,6 +55,11 @@ async def identity_principal(request: Request, principal: Authenticated) -> Prin
 IdentityPrincipal = Annotated[Principal, Depends(identity_principal)]
 
 
+def cases(case_ids: list[str]) -> list[dict[str, str]]:
+    """Case ids as ``{"case_id": ...}``, so the read audit records each one disclosed."""
+    return [{"case_id": case_id} for case_id in case_ids]
+
+
 def links_router() -> APIRouter:
     from services.projection.api import Projection
 
@@ -67,12 +72,7 @@ def links_router() -> APIRouter:
         linker = projection.links.linker
         found = linker.proposals()
         joint = {case: linker.joint_id(case) for p in found for case in p.cases}
-        return {
-            "proposals": [
-                {**p.to_json(joint), "case_id": p.cases[0], "other_case_id": p.cases[1]}
-                for p in found
-            ]
-        }
+        return {"proposals": [p.to_json(joint) for p in found]}
 
     async def people_search(
         projection: Projection,
@@ -110,7 +110,11 @@ def links_router() -> APIRouter:
             joint = linker.joint_id(case)
             entry = by_joint.setdefault(
                 joint,
-                {"case_id": joint, "linked_cases": sorted(linker.members(case)), "matched_on": []},
+                {
+                    "case_id": joint,
+                    "linked_cases": cases(sorted(linker.members(case))),
+                    "matched_on": [],
+                },
             )
             entry["matched_on"] = sorted({*entry["matched_on"], *matched[case]})
         return {"people": list(by_joint.values())}

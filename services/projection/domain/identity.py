@@ -80,8 +80,7 @@ class Proposal:
 
     def to_json(self, joint_of: Mapping[str, str]) -> dict[str, Any]:
         return {
-            "cases": list(self.cases),
-            "joint_cases": [joint_of[case] for case in self.cases],
+            "cases": [{"case_id": case, "joint_case_id": joint_of[case]} for case in self.cases],
             "basis": self.basis,
             "proposed_by": self.proposed_by,
         }
