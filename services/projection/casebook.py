@@ -168,9 +168,14 @@ class CaseBook:
         events into its state (``fold_into``) rather than being refolded."""
         with collector_paused():
             by_case: dict[str, list[RecordedEvent]] = {}
-            joint = (lambda case_id: case_id) if linker is None else linker.joint_id
+            joint: dict[str, str] = {}  # case -> joint case, looked up once per case
             for event in events:
-                by_case.setdefault(joint(event.case_id), []).append(event)
+                key = joint.get(event.case_id)
+                if key is None:
+                    key = joint[event.case_id] = (
+                        event.case_id if linker is None else linker.joint_id(event.case_id)
+                    )
+                by_case.setdefault(key, []).append(event)
             for case_id in list(by_case):
                 case_events = by_case.pop(case_id)  # freed as folded: the next case reuses it
                 members = frozenset() if linker is None else linker.members(case_id)

@@ -31,8 +31,9 @@ class LinkedCases:
     def load(self, events: Iterable[RecordedEvent]) -> None:
         """Start-up: link first (cheap), then fold each joint case once."""
         listed = list(events)
+        observe = self._observe
         for event in listed:
-            self._observe(event)
+            observe(event)
         self.cases.load(listed, self.linker)
 
     def apply(self, events: Iterable[RecordedEvent]) -> tuple[list[RecordedEvent], set[str]]:

@@ -160,8 +160,9 @@ class Linker:
 
     def observe(self, event: RecordedEvent) -> Regrouping | None:
         """Take ``event`` in; the joint cases it changed, or None (the usual case)."""
-        self._see(event.case_id)
-        if not about_identity(event):
+        if event.case_id not in self._seen:
+            self._see(event.case_id)
+        if not event.subjects and event.type not in LINKING_TYPES:
             return None
         before = {self.joint_id(case): self.members(case) for case in self._involved(event)}
         self._touched = set()
