@@ -11,8 +11,9 @@ if the agencies had agreed case ids beforehand, under one shared case id per pai
 (the baseline linking is measured against: the same joint cases, without linking).
 Reports:
 
-- rebuild rate: events/s to load every event at start-up (median of ``--repeats``) (``CaseBook.load`` against
-  ``LinkedCases.load``, which links first, then folds by joint case);
+- rebuild rate: events/s to load every event at start-up, median of ``--repeats``
+  (``CaseBook.load`` against ``LinkedCases.load``, which links first, then folds
+  by joint case);
 - ingest-to-finding: per event, the projection's work from a delivered event to its
   announced findings (apply, then the changed findings of the case it touched),
   median and 99th percentile, over the last events of the stream.
