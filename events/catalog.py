@@ -224,7 +224,49 @@ _V2_TYPES = [
         2,
     ),
 ]
-_TYPES += _V2_TYPES
+_IDENTITY_TYPES = [
+    EventType(
+        "case.linked",
+        p.CaseLinked,
+        ALL_AGENCIES,
+        "This case and another are about the same child or family: join them.",
+        2,
+    ),
+    EventType(
+        "case.unlinked",
+        p.CaseUnlinked,
+        SOCIAL_CARE,
+        "This case and another are not the same: split them.",
+        2,
+    ),
+    EventType(
+        "link.proposed",
+        p.LinkProposed,
+        ALL_AGENCIES,
+        "This case and another may be the same child: for EDT or social care to decide.",
+        2,
+    ),
+    EventType(
+        "link.confirmed",
+        p.LinkConfirmed,
+        SOCIAL_CARE,
+        "A probable match between two cases was confirmed: they are joined.",
+        2,
+    ),
+    EventType(
+        "link.rejected",
+        p.LinkRejected,
+        SOCIAL_CARE,
+        "A probable match between two cases was rejected: no longer proposed.",
+        2,
+    ),
+]
+"""Linking is recorded as events, so replay as of any moment follows it. Deciding
+a probable match, or splitting a joint case, is for children's social care (EDT
+or day teams), who hold the statutory duty to decide who a child is."""
+
+IDENTITY_TYPES: frozenset[str] = frozenset(t.name for t in _IDENTITY_TYPES)
+_TYPES += _V2_TYPES + _IDENTITY_TYPES
 
 CATALOG: dict[str, EventType] = {t.name: t for t in _TYPES}
 

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from events.catalog import CATALOG, EventType
+from events.identifiers import AgencyCaseRef, Subjects
 from events.payloads import Payload
 from events.types import CaseId, Ref, Refs, Timestamp
 
@@ -61,6 +62,13 @@ class EnvelopeBase(BaseModel):
     data: Payload
     correlation_id: UUID | None = None
     causation_id: UUID | None = None
+    subjects: Subjects | None = Field(default=None, exclude_if=partial(is_, None))
+    """Who the event is about, by the identifiers the agency holds (NHS number,
+    local ids, name and date of birth): what Safeguard links cases by. Left out of
+    the canonical form when not sent, as ``actor.unit`` is, so events without it
+    keep their bytes and digests."""
+    agency_case_ref: AgencyCaseRef | None = Field(default=None, exclude_if=partial(is_, None))
+    """The sending agency's own reference for the case; left out when not sent."""
     schema_version: Literal[1] = 1
     """The catalog version of the type (``events.catalog.EventType.schema_version``):
     1 for a v1 type, said or not; a later version's envelopes require theirs."""

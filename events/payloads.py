@@ -12,7 +12,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from events.agencies import Agency
-from events.types import MAX_ITEMS, Ref, Refs, Text, Timestamp
+from events.types import MAX_ITEMS, CaseId, Ref, Refs, Text, Timestamp
 
 
 class Payload(BaseModel):
@@ -397,3 +397,44 @@ class HouseholdMemberReported(Payload):
     last_seen_at: Timestamp | None = None
     summary: Text | None = None
     past_facts = ("last_seen_at",)
+
+
+# --- identity: linking one agency's case to another's (docs/identity.md) ------
+
+
+class CaseLinked(Payload):
+    """This case and ``other_case_id`` are about the same child or family: one
+    joint case from now on, as an NHS number shared by both would make them."""
+
+    other_case_id: CaseId
+    reason: Text
+
+
+class CaseUnlinked(Payload):
+    """This case and ``other_case_id`` are not the same: split them, whatever
+    identifier joined them (a wrongly recorded NHS number, say)."""
+
+    other_case_id: CaseId
+    reason: Text
+
+
+class LinkProposed(Payload):
+    """A professional thinks this case and ``other_case_id`` may be the same
+    child; a person at EDT or children's social care confirms or rejects it."""
+
+    other_case_id: CaseId
+    reason: Text
+
+
+class LinkConfirmed(Payload):
+    """A proposed (or derived probable) match confirmed: the cases are joined."""
+
+    other_case_id: CaseId
+    reason: Text
+
+
+class LinkRejected(Payload):
+    """A probable match rejected: not the same child, no longer proposed."""
+
+    other_case_id: CaseId
+    reason: Text

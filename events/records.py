@@ -71,6 +71,9 @@ class RecordedEvent:
     causation_id: str | None = None
     schema_version: int = 1
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    subjects: tuple[Mapping[str, Any], ...] = ()
+    """Who the event is about and by which identifiers (``events.identifiers``)."""
+    agency_case_ref: str | None = None
 
     @classmethod
     def from_submission(
@@ -95,11 +98,13 @@ class RecordedEvent:
             env.get("causation_id"),
             int(env.get("schema_version", 1)),
             sub.metadata,
+            tuple(env.get("subjects") or ()),
+            env.get("agency_case_ref"),
         )
 
     def envelope(self) -> dict[str, Any]:
-        """The sender's envelope, as canonically stored."""
-        return {
+        """The sender's envelope, as canonically stored (identity fields only when sent)."""
+        envelope: dict[str, Any] = {
             "event_id": self.event_id,
             "case_id": self.case_id,
             "type": self.type,
@@ -111,6 +116,11 @@ class RecordedEvent:
             "causation_id": self.causation_id,
             "schema_version": self.schema_version,
         }
+        if self.subjects:
+            envelope["subjects"] = [dict(subject) for subject in self.subjects]
+        if self.agency_case_ref is not None:
+            envelope["agency_case_ref"] = self.agency_case_ref
+        return envelope
 
     def to_json(self) -> dict[str, Any]:
         """The full record as served by the API and carried on Kafka."""
@@ -154,6 +164,8 @@ class RecordedEvent:
             obj.get("causation_id"),
             obj.get("schema_version", 1),
             obj.get("metadata") or NO_METADATA,
+            tuple(obj.get("subjects") or ()),
+            obj.get("agency_case_ref"),
         )
 
 

@@ -122,6 +122,7 @@ def _as_of(value: str, now: datetime) -> datetime:
 
 
 def _document(projection: ProjectionService, case_id: str, as_of: str) -> dict[str, Any]:
+    case_id = projection.links.joint_id(case_id)  # a linked case shows its joint case
     if case_id not in projection.cases:
         raise Refused("There is no such case.", 404)
     now = projection.now()

@@ -24,6 +24,7 @@ from services.notifier.api import alerts_router
 from services.notifier.app import running_notifier
 from services.projection.api import projection_router
 from services.projection.bootstrap import running_projection
+from services.projection.links_api import links_router
 
 DESCRIPTION = (
     "Safeguard, embedded: police, out-of-hours social care (EDT), health, education "
@@ -70,6 +71,7 @@ def create_embedded_app(
         include_ingest(app, agency)
     app.include_router(schemas_router())
     app.include_router(projection_router())
+    app.include_router(links_router())
     app.include_router(alerts_router())
     mount_console(app, settings)
     app.state.notifier = app.state.projection = None

@@ -18,10 +18,9 @@ from services.http.problems import NotFound, Problem
 from services.http.runtime import started
 from services.projection.casebook import CaseUnavailable, DegradedCase
 from services.projection.domain.evaluate import evaluate
-from services.projection.domain.fold import as_of as occurred_by
-from services.projection.domain.fold import fold
 from services.projection.domain.picture import picture
 from services.projection.domain.state import CaseState
+from services.projection.links_api import linked
 from services.projection.service import ProjectionService
 
 T = TypeVar("T")
@@ -107,7 +106,7 @@ async def case_picture(
 ) -> dict[str, Any]:
     """The joint picture: people, chronology, who knew what since when, legal
     status per agency, agreements, obligations and findings."""
-    _, document = _read(projection, case_id, as_of, recorded_by, picture)
+    _, document = _read(projection, case_id, as_of, recorded_by, linked(picture))
     document["recorded_by"] = recorded_by.isoformat() if recorded_by else None
     return document
 
@@ -161,15 +160,15 @@ def _read(
     recorded_by: datetime | None,
     view: Callable[[CaseState, datetime], T],
 ) -> tuple[datetime, T]:
-    """``view`` of the case at ``as_of`` (default now); 404 if unknown, 503 if degraded."""
+    """``view`` of the (joint) case at ``as_of`` (default now); 404 if unknown, 503 if degraded."""
+    asked, case_id = case_id, projection.links.joint_id(case_id)
     if case_id not in projection.cases:
         raise NotFound(f"no case {case_id!r}")
     at = as_of or projection.now()
-    policy = projection.cases.policy
 
     def compute(state: CaseState) -> T:
         if as_of is not None or recorded_by is not None:
-            state = fold(occurred_by(state.events, at, recorded_by), policy, case_id=case_id)
+            state = projection.links.state_as_of(asked, at, recorded_by)
         return view(state, at)
 
     try:

@@ -14,6 +14,7 @@ from services.http.app import create_service_app
 from services.http.runtime import open_runtime
 from services.projection.api import projection_router
 from services.projection.bootstrap import running_projection
+from services.projection.links_api import links_router
 
 
 def create_app(
@@ -30,6 +31,7 @@ def create_app(
     )
     app.state.projection = None
     app.include_router(projection_router())
+    app.include_router(links_router())
     mount_console(app, settings)
     return app
 

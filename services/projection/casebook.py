@@ -26,6 +26,7 @@ from services.projection.domain.fold import (
     in_order,
     initial_state,
 )
+from services.projection.domain.identity import Linker
 from services.projection.domain.policy import RulePolicy
 from services.projection.domain.state import CaseState
 
@@ -121,35 +122,68 @@ class CaseBook:
         """Call ``watcher`` each time a case becomes degraded (to log it, count it)."""
         self._watchers.append(watcher)
 
-    def apply(self, event: RecordedEvent) -> bool:
-        """Fold one event in (the fold refolds if it was recorded late); False if
-        the case already had it (a redelivery)."""
-        held = self._degraded.get(event.case_id)
+    def apply(
+        self,
+        event: RecordedEvent,
+        joint_id: str | None = None,
+        members: frozenset[str] = frozenset(),
+    ) -> bool:
+        """Fold one event into its joint case (``joint_id``, default its own case;
+        the fold refolds if it was recorded late); False if the case already had it
+        (a redelivery). ``members`` are the joint case's, should it be new."""
+        key = joint_id or event.case_id
+        held = self._degraded.get(key)
         if held is not None:
             return held.hold(event)
-        state = self._states.get(event.case_id) or initial_state(event.case_id, self.policy)
+        state = self._states.get(key) or initial_state(key, self.policy, members)
         if event.event_id in state.by_id:
             return False
         try:
-            self._states[event.case_id] = evolve(state, event)
+            self._states[key] = evolve(state, event)
         except Exception as exc:  # set aside, logged and counted by the watchers
-            self._degrade(event.case_id, "fold", exc, [*state.events, event], _folded)
+            self._degrade(key, "fold", exc, [*state.events, event], _folded)
         return True
 
-    def load(self, events: Iterable[RecordedEvent]) -> None:
-        """Start-up and rebuild: group by case, then fold each case once, in order.
+    def release(self, joint_id: str) -> list[RecordedEvent]:
+        """Take a joint case out of the book, with its events: a link joined it to
+        another or split it (``regroup`` then folds the new joint cases)."""
+        held = self._degraded.pop(joint_id, None)
+        if held is not None:
+            return list(held.events.values())
+        state = self._states.pop(joint_id, None)
+        return [] if state is None else state.events
+
+    def regroup(self, joint_id: str, members: frozenset[str], events: list[RecordedEvent]) -> None:
+        """Fold a joint case afresh from every event of its ``members``."""
+        if not events:
+            return
+        with collector_paused():
+            self._load_case(joint_id, events, members)
+
+    def load(self, events: Iterable[RecordedEvent], linker: Linker | None = None) -> None:
+        """Start-up and rebuild: group by joint case (by case if no ``linker``), then
+        fold each once, in order.
 
         A rebuild loads page after page: a case already in the book takes the new
         events into its state (``fold_into``) rather than being refolded."""
         with collector_paused():
             by_case: dict[str, list[RecordedEvent]] = {}
+            joint: dict[str, str] = {}  # case -> joint case, looked up once per case
             for event in events:
-                by_case.setdefault(event.case_id, []).append(event)
+                key = joint.get(event.case_id)
+                if key is None:
+                    key = joint[event.case_id] = (
+                        event.case_id if linker is None else linker.joint_id(event.case_id)
+                    )
+                by_case.setdefault(key, []).append(event)
             for case_id in list(by_case):
                 case_events = by_case.pop(case_id)  # freed as folded: the next case reuses it
-                self._load_case(case_id, case_events)
+                members = frozenset() if linker is None else linker.members(case_id)
+                self._load_case(case_id, case_events, members)
 
-    def _load_case(self, case_id: str, case_events: list[RecordedEvent]) -> None:
+    def _load_case(
+        self, case_id: str, case_events: list[RecordedEvent], members: frozenset[str] = frozenset()
+    ) -> None:
         held = self._degraded.get(case_id)
         if held is not None:
             for event in case_events:
@@ -158,7 +192,7 @@ class CaseBook:
         known = self._states.get(case_id)
         try:
             self._states[case_id] = (
-                fold(case_events, self.policy, case_id=case_id)
+                fold(case_events, self.policy, case_id=case_id, members=members)
                 if known is None
                 else fold_into(known, case_events)
             )
@@ -231,10 +265,11 @@ def first_failing(
     the shortest failing prefix, in fold order, found by bisection (a fault, once
     in a case, stays). None if even the whole case does not fail again."""
     ordered = in_order(events)
+    members = frozenset(event.case_id for event in ordered)  # a joint case's, if joined
 
     def fails(count: int) -> bool:
         try:
-            compute(fold(ordered[:count], policy, case_id=case_id))
+            compute(fold(ordered[:count], policy, case_id=case_id, members=members))
         except Exception:  # probing for the fault is the point
             return True
         return False

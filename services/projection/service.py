@@ -19,6 +19,7 @@ from events.records import RecordedEvent
 from infra.clock import Clock
 from infra.feed import EventFeed, FeedBatch
 from services.projection.casebook import CaseBook, DegradedCase
+from services.projection.links import LinkedCases
 from services.projection.repository import ProjectionRepository
 
 if TYPE_CHECKING:
@@ -59,6 +60,9 @@ class ProjectionService:
         self._history = history
         self._repo = repository
         self.cases = casebook
+        self.links = LinkedCases(casebook)
+        """Each event folds into its joint case (``domain.identity``): case ids read
+        from events go through ``links.joint_id`` before the case book."""
         self._clock = clock
         self._sinks = list(sinks)
         self._source = source
@@ -84,7 +88,7 @@ class ProjectionService:
         """Fold the history and announce whatever changed while we were down."""
         self.position = self._repo.checkpoint(self._source)
         events = await self._history(self.position)
-        self.cases.load(events)
+        self.links.load(events)
         self.seen = len(events)
         self._announced = self._repo.announced()
         await self._settle(list(self.cases.case_ids()))
@@ -116,9 +120,9 @@ class ProjectionService:
             saved = await asyncio.to_thread(self._repo.save, batch.events, self._source)
         else:  # nothing to write but, once a second, the checkpoint: no thread hop
             saved = self._repo.save(batch.events, self._source)
-        fresh = [event for event in saved if self.cases.apply(event)]
+        fresh, touched = self.links.apply(saved)
         self.seen += len(fresh)
-        await self._settle({event.case_id for event in fresh})
+        await self._settle(touched)
         await batch.ack()
         await self._advance(batch.events)
         if self._gauges is not None:

@@ -206,6 +206,12 @@ DEFAULT_DATA: dict[str, dict[str, Any]] = {
     },
 }
 
+DEFAULT_DATA |= {
+    name: {"other_case_id": "case-2", "reason": "Same NHS number on both records."}
+    for name in ("case.linked", "case.unlinked", "link.proposed", "link.confirmed", "link.rejected")
+}
+"""The identity types (``events.catalog.IDENTITY_TYPES``) share one payload shape."""
+
 DEFAULT_ACTOR = {"role": "officer", "ref": "pc-101"}
 
 

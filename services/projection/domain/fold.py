@@ -34,35 +34,41 @@ _DISPATCH: dict[str, tuple[Handler, ...]] = {
 """Knowledge first (who now knows what), then the rules that read it."""
 
 
-def initial_state(case_id: str, policy: RulePolicy) -> CaseState:
-    return CaseState(case_id=case_id, policy=policy)
+def initial_state(
+    case_id: str, policy: RulePolicy, members: frozenset[str] = frozenset()
+) -> CaseState:
+    return CaseState(case_id=case_id, policy=policy, members=members)
 
 
 def evolve(state: CaseState, event: RecordedEvent) -> CaseState:
     """Apply one event of this case; see the module docstring for late arrivals."""
-    if event.case_id != state.case_id:
+    if not state.holds(event):
         raise ValueError(f"event {event.event_id} is for case {event.case_id}, not {state.case_id}")
     if event.event_id in state.by_id:
         return state
     if state.needs_refold(event):
         events = list(state.events)
         insort(events, event, key=order_key)
-        return _replay(initial_state(state.case_id, state.policy), events)
+        return _replay(initial_state(state.case_id, state.policy, state.members), events)
     _apply(state, event)
     return state
 
 
 def fold(
-    events: Iterable[RecordedEvent], policy: RulePolicy, *, case_id: str | None = None
+    events: Iterable[RecordedEvent],
+    policy: RulePolicy,
+    *,
+    case_id: str | None = None,
+    members: frozenset[str] = frozenset(),
 ) -> CaseState:
-    """Fold one case's events, in any order, into its state."""
+    """Fold one case's events (and its joined ``members``'), in any order, into its state."""
     ordered = in_order(events)
     if case_id is None and not ordered:
         raise ValueError("fold of no events needs a case_id")
-    state = initial_state(case_id or ordered[0].case_id, policy)
+    state = initial_state(case_id or ordered[0].case_id, policy, members)
     seen = state.by_id
     for event in ordered:
-        if event.case_id != state.case_id:
+        if not state.holds(event):
             raise ValueError(f"event {event.event_id} is for case {event.case_id}")
         if event.event_id not in seen:
             _apply(state, event)
@@ -79,12 +85,14 @@ def fold_into(state: CaseState, events: Iterable[RecordedEvent]) -> CaseState:
     """
     ordered = in_order(events)
     for event in ordered:
-        if event.case_id != state.case_id:
+        if not state.holds(event):
             raise ValueError(f"event {event.event_id} is for case {event.case_id}")
     fresh = [event for event in ordered if event.event_id not in state.by_id]
     last = state.last
     if fresh and last is not None and order_key(fresh[0]) <= order_key(last):
-        return fold([*ordered, *state.events], state.policy, case_id=state.case_id)
+        return fold(
+            [*ordered, *state.events], state.policy, case_id=state.case_id, members=state.members
+        )
     for event in fresh:
         if event.event_id not in state.by_id:  # a page may hold an event twice
             _apply(state, event)

@@ -112,6 +112,9 @@ class CaseState:
 
     case_id: str
     policy: "RulePolicy"
+    members: frozenset[str] = frozenset()
+    """The other agencies' cases joined to this one (``domain.identity``): their
+    events fold in here too, each keeping its own ``case_id``."""
     events: list[RecordedEvent] = field(default_factory=list)
     """Applied events in (occurred_at, position) order."""
     by_id: dict[str, RecordedEvent] = field(default_factory=dict)
@@ -153,6 +156,10 @@ class CaseState:
     """agency -> person -> first event in which it recorded them as a household member."""
     resolutions: dict[str, RecordedEvent] = field(default_factory=dict)
     """finding_id -> the first finding.resolved event naming it."""
+
+    def holds(self, event: RecordedEvent) -> bool:
+        """Whether ``event`` is of this case or of a case joined to it."""
+        return event.case_id == self.case_id or event.case_id in self.members
 
     @property
     def last(self) -> RecordedEvent | None:

@@ -183,6 +183,11 @@ _CLAUSES: dict[str, Clause] = {
         f"{d['person']} ({d['relationship']}) was reported by {_a(d['reported_by'])} "
         f"{_words(d['reported_by'])} to be part of the household (not verified)"
     ),
+    "case.linked": lambda d, s: f"case {d['other_case_id']} was linked to this one",
+    "case.unlinked": lambda d, s: f"case {d['other_case_id']} was unlinked from this one",
+    "link.proposed": lambda d, s: f"case {d['other_case_id']} was proposed as the same child",
+    "link.confirmed": lambda d, s: f"case {d['other_case_id']} was confirmed as the same child",
+    "link.rejected": lambda d, s: f"case {d['other_case_id']} was rejected as the same child",
 }
 
 
