@@ -10,6 +10,7 @@ redeliveries) but shows no picture and raises no findings until the projection
 is restarted with a fold that can take them.
 """
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,7 @@ from services.projection.domain.fold import (
 )
 from services.projection.domain.policy import RulePolicy
 from services.projection.domain.state import CaseState
+from services.projection.readmodel import LoadedCase
 
 T = TypeVar("T")
 Stage = Literal["fold", "evaluate"]
@@ -94,25 +96,63 @@ class CaseUnavailable(Exception):
         self.degraded = degraded
 
 
+@dataclass(slots=True)
+class CachedCase:
+    """A case in the cache: its state, the status last announced for each of its
+    findings, whether it changed since its snapshot was written, and the next
+    deadline the read model holds for it."""
+
+    state: CaseState
+    announced: dict[str, str] = field(default_factory=dict)
+    dirty: bool = False
+    due: datetime | None = None
+
+
 class CaseBook:
-    def __init__(self, policy: RulePolicy) -> None:
+    """The hot cases, least recently used first out once ``capacity`` is passed
+    (None: no bound, for a rebuild or a replay). A case evicted while dirty is
+    handed to whoever drains ``take_evicted`` (the service writes its snapshot)."""
+
+    def __init__(self, policy: RulePolicy, capacity: int | None = None) -> None:
         self.policy = policy
-        self._states: dict[str, CaseState] = {}
+        self.capacity = capacity
+        self._cases: OrderedDict[str, CachedCase] = OrderedDict()
         self._degraded: dict[str, DegradedCase] = {}
         self._watchers: list[Callable[[DegradedCase], None]] = []
+        self._evicted: list[tuple[str, CachedCase]] = []
 
     def __contains__(self, case_id: str) -> bool:
-        return case_id in self._states or case_id in self._degraded
+        return case_id in self._cases or case_id in self._degraded
 
     def __len__(self) -> int:
-        return len(self._states) + len(self._degraded)
+        return len(self._cases) + len(self._degraded)
 
     def case_ids(self) -> Iterator[str]:
-        """A snapshot: reading a case may set it aside while the caller iterates."""
-        return iter([*self._states, *self._degraded])
+        """The cached cases, a snapshot: reading a case may set it aside meanwhile."""
+        return iter([*self._cases, *self._degraded])
 
     def state(self, case_id: str) -> CaseState | None:
-        return self._states.get(case_id)
+        cached = self._cases.get(case_id)
+        return None if cached is None else cached.state
+
+    def cached(self, case_id: str) -> CachedCase | None:
+        """The case if cached, marked as just used."""
+        cached = self._cases.get(case_id)
+        if cached is not None:
+            self._cases.move_to_end(case_id)
+        return cached
+
+    def dirty(self) -> list[tuple[str, CachedCase]]:
+        """Cached cases changed since their snapshot, marked clean."""
+        found = [(case_id, cached) for case_id, cached in self._cases.items() if cached.dirty]
+        for _, cached in found:
+            cached.dirty = False
+        return found
+
+    def take_evicted(self) -> list[tuple[str, CachedCase]]:
+        """Cases evicted while dirty since the last call: their snapshots are due."""
+        evicted, self._evicted = self._evicted, []
+        return evicted
 
     def degraded(self) -> Mapping[str, DegradedCase]:
         return self._degraded
@@ -121,20 +161,47 @@ class CaseBook:
         """Call ``watcher`` each time a case becomes degraded (to log it, count it)."""
         self._watchers.append(watcher)
 
+    def admit(self, loaded: LoadedCase) -> None:
+        """A case read back from the read model: its snapshot plus later events."""
+        if loaded.case_id in self:
+            return
+        if loaded.state is None and not loaded.later:
+            return  # unknown, or degraded with nothing to refold: listed from the model only
+        self._load_case(loaded.case_id, loaded.later, loaded.state)
+        cached = self._cases.get(loaded.case_id)
+        if cached is not None:
+            cached.announced = loaded.announced
+            cached.dirty = bool(loaded.later)
+
     def apply(self, event: RecordedEvent) -> bool:
         """Fold one event in (the fold refolds if it was recorded late); False if
-        the case already had it (a redelivery)."""
+        the case already had it (a redelivery). A case not cached starts empty:
+        the service loads it from the read model first."""
         held = self._degraded.get(event.case_id)
         if held is not None:
             return held.hold(event)
-        state = self._states.get(event.case_id) or initial_state(event.case_id, self.policy)
+        cached = self.cached(event.case_id)
+        state = initial_state(event.case_id, self.policy) if cached is None else cached.state
         if event.event_id in state.by_id:
             return False
         try:
-            self._states[event.case_id] = evolve(state, event)
+            self._put(event.case_id, evolve(state, event), cached)
         except Exception as exc:  # set aside, logged and counted by the watchers
             self._degrade(event.case_id, "fold", exc, [*state.events, event], _folded)
         return True
+
+    def _put(self, case_id: str, state: CaseState, cached: CachedCase | None) -> None:
+        if cached is None:
+            cached = self._cases[case_id] = CachedCase(state)
+            self._shrink()
+        cached.state = state
+        cached.dirty = True
+
+    def _shrink(self) -> None:
+        while self.capacity is not None and len(self._cases) > self.capacity:
+            case_id, cached = self._cases.popitem(last=False)
+            if cached.dirty:
+                self._evicted.append((case_id, cached))
 
     def load(self, events: Iterable[RecordedEvent]) -> None:
         """Start-up and rebuild: group by case, then fold each case once, in order.
@@ -147,17 +214,18 @@ class CaseBook:
                 by_case.setdefault(event.case_id, []).append(event)
             for case_id in list(by_case):
                 case_events = by_case.pop(case_id)  # freed as folded: the next case reuses it
-                self._load_case(case_id, case_events)
+                self._load_case(case_id, case_events, self.state(case_id))
 
-    def _load_case(self, case_id: str, case_events: list[RecordedEvent]) -> None:
+    def _load_case(
+        self, case_id: str, case_events: list[RecordedEvent], known: CaseState | None
+    ) -> None:
         held = self._degraded.get(case_id)
         if held is not None:
             for event in case_events:
                 held.hold(event)
             return
-        known = self._states.get(case_id)
         try:
-            self._states[case_id] = (
+            state = (
                 fold(case_events, self.policy, case_id=case_id)
                 if known is None
                 else fold_into(known, case_events)
@@ -165,6 +233,8 @@ class CaseBook:
         except Exception as exc:  # set aside, logged and counted by the watchers
             before = [] if known is None else known.events
             self._degrade(case_id, "fold", exc, [*before, *case_events], _folded)
+            return
+        self._put(case_id, state, self.cached(case_id))
 
     def read(self, case_id: str, compute: Callable[[CaseState], T]) -> T:
         """``compute`` of the case's state; ``CaseUnavailable`` if the case is
@@ -172,7 +242,7 @@ class CaseBook:
         held = self._degraded.get(case_id)
         if held is not None:
             raise CaseUnavailable(held)
-        state = self._states[case_id]
+        state = self._cases[case_id].state
         try:
             return compute(state)
         except Exception as exc:  # set aside, logged and counted by the watchers
@@ -192,7 +262,7 @@ class CaseBook:
         return self._quietly(case_id, lambda state: next_deadline(state, after), None)
 
     def _quietly(self, case_id: str, compute: Callable[[CaseState], T], default: T) -> T:
-        if case_id not in self._states:
+        if case_id not in self._cases:
             return default
         try:
             return self.read(case_id, compute)
@@ -207,7 +277,7 @@ class CaseBook:
         events: Iterable[RecordedEvent],
         compute: Callable[[CaseState], object],
     ) -> DegradedCase:
-        self._states.pop(case_id, None)
+        self._cases.pop(case_id, None)
         by_id = {event.event_id: event for event in events}
         culprit = first_failing(list(by_id.values()), self.policy, case_id, compute)
         degraded = DegradedCase.found(case_id, stage, error, culprit, by_id)
