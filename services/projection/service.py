@@ -284,6 +284,9 @@ class ProjectionService:
         loaded = {case.case_id: case for case in await self._load(missing)} if missing else {}
         change, changed = ModelChange(), list[Finding]()
         for case_id in case_ids:
+            if case_id not in self.cases and case_id not in loaded:  # evicted meanwhile
+                await self._write(ModelChange())  # its snapshot first
+                loaded.update((case.case_id, case) for case in await self._load([case_id]))
             if case_id in loaded:
                 self.cases.admit(loaded.pop(case_id))
             for event in (events or {}).get(case_id, ()):
