@@ -68,8 +68,11 @@ async def rebuild(
         for case_id in evicted.get("failed", []):  # its state was evicted: refolded at the end
             casebook.load(await store.read_case(case_id))
         progress(len(events))
+    written = await _write(model, casebook.dirty(), [], now, None)
+    for case_id in written.get("failed", []):  # set aside, as the live service does
+        casebook.findings(case_id, now)
     degraded = tuple(casebook.degraded().values())
-    counts = await _write(model, casebook.dirty(), list(degraded), now, (source, position - 1))
+    counts = await _write(model, [], list(degraded), now, (source, position - 1))
     case_ids = await asyncio.to_thread(_all_case_ids, model)
     seconds = timer() - started
     return RebuildReport(count, len(case_ids), counts.get("open", 0), seconds, case_ids, degraded)
