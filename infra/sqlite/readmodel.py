@@ -298,7 +298,8 @@ class SQLiteReadModel:
         self._db.execute("UPDATE findings SET status = NULL WHERE case_id = ?", (snap.case_id,))
         for finding in snap.findings:
             self._write_finding(finding, announced=False)
-        self._write_deadline(snap.case_id, snap.next_due)
+        if snap.owns_deadline or snap.state is None:
+            self._write_deadline(snap.case_id, snap.next_due)
 
     def _write_finding(self, finding: Finding, *, announced: bool) -> None:
         agencies = {*finding.concerns_agencies, *([finding.to_agency] if finding.to_agency else [])}

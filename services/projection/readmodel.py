@@ -43,8 +43,11 @@ class CaseSnapshot:
     open_findings: int | None
     degraded: Mapping[str, Any] | None
     next_due: datetime | None
+    """Written only with ``owns_deadline``: live, the deadline row is the timer's
+    (a snapshot taken after a deadline passed must not clear it before it fires)."""
     findings: Sequence[Finding] = ()
     """Every finding of the case now: their rows are refreshed with the snapshot."""
+    owns_deadline: bool = False
 
 
 @dataclass(frozen=True, slots=True)

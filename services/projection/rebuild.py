@@ -7,7 +7,7 @@ notifier's outbox would drop a repeat anyway: a rebuild never pages anyone.
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -95,8 +95,9 @@ async def _write(
             snapshot = snapshot_of(case_id, cached.state, now)
             if snapshot is None:
                 failed.append(case_id)
-            else:
-                change.snapshots.append(snapshot)
+            else:  # a case with findings is due now: the service then announces what changed
+                due = now if snapshot.findings else snapshot.next_due
+                change.snapshots.append(replace(snapshot, next_due=due, owns_deadline=True))
         change.snapshots += [degraded_snapshot(case) for case in degraded]
         counts = model.write(change)
         return {"open": sum(counts.values()), "failed": failed}
