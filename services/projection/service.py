@@ -138,8 +138,9 @@ class ProjectionService:
         redelivers the batch, which the read model and the outbox both drop."""
         async with self._turn:
             fresh = batch.events
-            if self._model.keep_events:
+            if self._model.keep_events:  # new to the model: a case loaded may fold them first
                 fresh = await asyncio.to_thread(self._model.save_events, batch.events)
+                self.seen += len(fresh)
             by_case: dict[str, list[RecordedEvent]] = {}
             for event in fresh:
                 by_case.setdefault(event.case_id, []).append(event)
@@ -290,7 +291,8 @@ class ProjectionService:
             if case_id in loaded:
                 self.cases.admit(loaded.pop(case_id))
             for event in (events or {}).get(case_id, ()):
-                self.seen += self.cases.apply(event)
+                applied = self.cases.apply(event)
+                self.seen += applied and not self._model.keep_events
             if settle:
                 self._collect(case_id, now, change, changed, forced)
         await self._announce(changed, change)
