@@ -259,7 +259,7 @@ class SQLiteReadModel:
             raise TypeError("a snapshot that is not a case state")
         return state
 
-    def write(self, change: ModelChange) -> dict[str, int]:
+    def write(self, change: ModelChange) -> dict[str, int] | None:
         blobs = [
             (snap, None if snap.state is None else self._pickle(snap.state))
             for snap in change.snapshots
@@ -274,7 +274,7 @@ class SQLiteReadModel:
                     self._write_deadline(case_id, due)
                 if change.checkpoint is not None:
                     self._write_checkpoint(*change.checkpoint)
-            return self.open_counts()
+            return None if change.checkpoint is None else self.open_counts()
 
     def _write_case(self, snap: CaseSnapshot, blob: bytes | None) -> None:
         last = None if snap.last_occurred_at is None else snap.last_occurred_at.isoformat()
@@ -295,7 +295,13 @@ class SQLiteReadModel:
                 None if snap.degraded is None else orjson.dumps(snap.degraded).decode(),
             ),
         )
-        self._db.execute("UPDATE findings SET status = NULL WHERE case_id = ?", (snap.case_id,))
+        if snap.vanished is None:
+            self._db.execute("UPDATE findings SET status = NULL WHERE case_id = ?", (snap.case_id,))
+        else:
+            self._db.executemany(
+                "UPDATE findings SET status = NULL WHERE finding_id = ?",
+                [(finding_id,) for finding_id in snap.vanished],
+            )
         for finding in snap.findings:
             self._write_finding(finding, announced=False)
         if snap.owns_deadline or snap.state is None:

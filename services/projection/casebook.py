@@ -106,6 +106,8 @@ class CachedCase:
     announced: dict[str, str] = field(default_factory=dict)
     dirty: bool = False
     due: datetime | None = None
+    written: dict[str, Finding] | None = None
+    """The findings as last written to the model; None: not known (rewrite all)."""
 
 
 class CaseBook:

@@ -46,7 +46,10 @@ class CaseSnapshot:
     """Written only with ``owns_deadline``: live, the deadline row is the timer's
     (a snapshot taken after a deadline passed must not clear it before it fires)."""
     findings: Sequence[Finding] = ()
-    """Every finding of the case now: their rows are refreshed with the snapshot."""
+    """Findings of the case whose rows are refreshed with the snapshot."""
+    vanished: Sequence[str] | None = None
+    """Findings the case no longer has; None: ``findings`` is every finding, the
+    others are gone."""
     owns_deadline: bool = False
 
 
@@ -111,8 +114,9 @@ class ReadModel(Protocol):
         """Cases with kept events that no snapshot includes (a crash between writes)."""
         ...
 
-    def write(self, change: ModelChange) -> dict[str, int]:
-        """Apply ``change`` in one transaction; the open findings by severity after it."""
+    def write(self, change: ModelChange) -> dict[str, int] | None:
+        """Apply ``change`` in one transaction; with a checkpoint, the open findings
+        by severity after it (counting them is not free: once per checkpoint)."""
         ...
 
     def soonest_deadline(self) -> datetime | None: ...

@@ -99,7 +99,7 @@ async def _write(
                 due = now if snapshot.findings else snapshot.next_due
                 change.snapshots.append(replace(snapshot, next_due=due, owns_deadline=True))
         change.snapshots += [degraded_snapshot(case) for case in degraded]
-        counts = model.write(change)
+        counts = model.write(change) or {}
         return {"open": sum(counts.values()), "failed": failed}
 
     if not (cases or degraded or checkpoint):

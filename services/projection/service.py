@@ -19,7 +19,7 @@ from events.findings import Finding
 from events.records import RecordedEvent
 from infra.clock import Clock
 from infra.feed import EventFeed, FeedBatch
-from services.projection.casebook import CaseBook, DegradedCase
+from services.projection.casebook import CachedCase, CaseBook, DegradedCase
 from services.projection.domain.evaluate import evaluate, next_deadline
 from services.projection.domain.state import CaseState
 from services.projection.readmodel import (
@@ -50,7 +50,11 @@ class FindingSink(Protocol):
 
 FLUSH_EVERY = 1.0
 """Seconds between snapshot writes (with the checkpoint), as a Kafka Streams
-commit interval: a crash refolds at most this much from the feed."""
+commit interval: a crash refolds about this much from the feed."""
+FLUSH_SHARE = 0.1
+"""At most this share of the time goes on snapshot writes: a write that took
+``t`` seconds defers the next by ``t / FLUSH_SHARE`` (a catch-up dirties every
+case it touches, and a snapshot is the whole case)."""
 DUE_PAGE = 500
 """Cases whose deadline passed, evaluated per read of the deadlines table."""
 
@@ -83,7 +87,7 @@ class ProjectionService:
         self._turn = asyncio.Lock()
         """One writer of the case book and the model at a time: the feed, the
         timer, a flush, or a read that loads a case."""
-        self._flushed_at = time.monotonic()
+        self._next_flush = time.monotonic() + FLUSH_EVERY
         self._set_aside: list[DegradedCase] = []
         self._timer_wake = asyncio.Event()
         self._progress = asyncio.Condition()
@@ -340,6 +344,8 @@ class ProjectionService:
                 cached = self.cases.cached(finding.case_id)
                 if cached is not None:
                     cached.announced[finding.finding_id] = finding.status
+                    if cached.written is not None:  # the announcement rewrites its row
+                        cached.written[finding.finding_id] = finding
             change.announced = changed
             _log_changes(changed)
         await self._write(change)
@@ -351,19 +357,20 @@ class ProjectionService:
         caller holds ``_turn``, so no event changes a state meanwhile."""
         dirty = self.cases.take_evicted()
         set_aside, self._set_aside = self._set_aside, []
-        if flush or time.monotonic() - self._flushed_at >= FLUSH_EVERY:
+        started = time.monotonic()
+        flushing = flush or started >= self._next_flush
+        if flushing:
             dirty += self.cases.dirty()
             change.checkpoint = (self._source, self.position)
-            self._flushed_at = time.monotonic()
         if not (change or dirty or set_aside):
             return
         now = self._clock.now()
 
         failed: list[str] = []
 
-        def job() -> dict[str, int]:
+        def job() -> dict[str, int] | None:
             for case_id, cached in dirty:
-                snapshot = snapshot_of(case_id, cached.state, now)
+                snapshot = snapshot_of(case_id, cached.state, now, cached)
                 if snapshot is None:
                     failed.append(case_id)
                 else:
@@ -372,19 +379,34 @@ class ProjectionService:
             return self._model.write(change)
 
         counts = await asyncio.to_thread(job)
+        if self._gauges is not None and counts is not None:
+            self._gauges.open_findings(counts)
+        if flushing:
+            took = time.monotonic() - started
+            self._next_flush = time.monotonic() + max(FLUSH_EVERY, took / FLUSH_SHARE)
         for case_id in failed:  # degrades it: written with the next change
             self.cases.findings(case_id, now)
-        if self._gauges is not None:
-            self._gauges.open_findings(counts)
 
 
-def snapshot_of(case_id: str, state: CaseState, now: datetime) -> CaseSnapshot | None:
+def snapshot_of(
+    case_id: str, state: CaseState, now: datetime, cached: CachedCase | None = None
+) -> CaseSnapshot | None:
     """The case as the model keeps it; run in a worker thread. None if its
-    evaluation raises: the caller sets it aside through the case book."""
+    evaluation raises: the caller sets it aside through the case book. With
+    ``cached``, only findings that changed since it was last written are
+    rewritten (most of a case's findings stay as they were)."""
     try:
         findings = evaluate(state, now)
     except Exception:  # the case book degrades it, on the loop, and says why
         return None
+    written = None if cached is None else cached.written
+    changed, vanished = findings, None
+    if written is not None:
+        changed = [f for f in findings if written.get(f.finding_id) != f]
+        current = {f.finding_id for f in findings}
+        vanished = [finding_id for finding_id in written if finding_id not in current]
+    if cached is not None:
+        cached.written = {f.finding_id: f for f in findings}
     last = state.last
     return CaseSnapshot(
         case_id=case_id,
@@ -395,7 +417,8 @@ def snapshot_of(case_id: str, state: CaseState, now: datetime) -> CaseSnapshot |
         open_findings=sum(1 for f in findings if f.status == "open"),
         degraded=None,
         next_due=next_deadline(state, now),
-        findings=findings,
+        findings=changed,
+        vanished=vanished,
     )
 
 
