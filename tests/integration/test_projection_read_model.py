@@ -4,18 +4,23 @@ restart resumes from snapshots without refolding, and pages walk every row once.
 Driven through ``handle`` and ``tick`` with a hand-moved clock, on a real SQLite file.
 """
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import orjson
 
 from events import Submission, canonical, parse_envelope
 from events.findings import Finding
 from events.records import RecordedEvent
 from infra.clock import FixedClock
 from infra.feed import FeedBatch
+from infra.sqlite.readmodel import SQLiteReadModel
 from services.projection.bootstrap import open_read_model
 from services.projection.casebook import CaseBook
 from services.projection.domain.rules import default_policy
+from services.projection.readmodel import ModelChange, OpenFilter
 from services.projection.service import ProjectionService
 from tests.support.factories import make_envelope
 
@@ -93,7 +98,7 @@ async def test_pages_of_one_walk_every_finding_and_case_exactly_once(tmp_path: P
 
     cases, after = [], None
     while True:
-        listed = await service.cases_page(limit=2, after=after, agency=None, wanted=_all())
+        listed = await service.cases_page(limit=2, after=after, agency=None, wanted=OpenFilter())
         cases += [row["case_id"] for row in listed.rows]
         if listed.next is None:
             break
@@ -102,7 +107,48 @@ async def test_pages_of_one_walk_every_finding_and_case_exactly_once(tmp_path: P
     await service.stop()
 
 
-def _all():  # type: ignore[no-untyped-def]
-    from services.projection.readmodel import OpenFilter
+def test_a_file_of_the_older_format_is_upgraded_once_keeping_events_and_announcements(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "projection.db"
+    event = concern(1, "case-a")
+    with sqlite3.connect(path) as db:  # the format before snapshots
+        db.executescript(
+            "CREATE TABLE case_events (event_id TEXT PRIMARY KEY, case_id TEXT NOT NULL,"
+            " position INTEGER NOT NULL, body BLOB NOT NULL);"
+            "CREATE TABLE checkpoint (source TEXT PRIMARY KEY, position INTEGER NOT NULL);"
+            "CREATE TABLE announced (finding_id TEXT PRIMARY KEY, status TEXT NOT NULL);"
+            "INSERT INTO checkpoint VALUES ('kafka', 1);"
+            "INSERT INTO announced VALUES ('fnd_1', 'open');"
+        )
+        db.execute(
+            "INSERT INTO case_events VALUES (?, ?, ?, ?)",
+            (event.event_id, event.case_id, 1, orjson.dumps(event.to_json())),
+        )
+    upgraded = open_read_model(path, POLICY, keep_events=True)
+    try:
+        assert upgraded.rebuilt and upgraded.checkpoint("kafka") == 0
+        assert upgraded.unflushed_cases() == ["case-a"]  # folded again from its kept events
+        (loaded,) = upgraded.load(["case-a"])
+        assert loaded.state is None and [e.event_id for e in loaded.later] == [event.event_id]
+    finally:
+        upgraded.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT announced FROM findings WHERE finding_id = 'fnd_1'").fetchone()
+    again = open_read_model(path, POLICY, keep_events=True)
+    assert not again.rebuilt  # once
+    again.close()
 
-    return OpenFilter()
+
+def test_a_model_written_under_another_fingerprint_is_rebuilt(tmp_path: Path) -> None:
+    path = tmp_path / "projection.db"
+    SQLiteReadModel(path, POLICY, keep_events=False, fingerprint="old").close()
+    model = SQLiteReadModel(path, POLICY, keep_events=False, fingerprint="old")
+    assert not model.rebuilt
+    model.write(ModelChange(checkpoint=("store", 7)))
+    model.close()
+    model = open_read_model(path, POLICY, keep_events=False)
+    try:
+        assert model.rebuilt and model.checkpoint("store") == 0
+    finally:
+        model.close()
