@@ -55,6 +55,9 @@ FLUSH_SHARE = 0.1
 """At most this share of the time goes on snapshot writes: a write that took
 ``t`` seconds defers the next by ``t / FLUSH_SHARE`` (a catch-up dirties every
 case it touches, and a snapshot is the whole case)."""
+SLICE = 0.01
+"""Seconds of folding between yields to the event loop, so a big batch never
+keeps readers waiting long."""
 DUE_PAGE = 500
 """Cases whose deadline passed, evaluated per read of the deadlines table."""
 
@@ -288,7 +291,11 @@ class ProjectionService:
         missing = [case_id for case_id in case_ids if case_id not in self.cases]
         loaded = {case.case_id: case for case in await self._load(missing)} if missing else {}
         change, changed = ModelChange(), list[Finding]()
+        slice_end = time.perf_counter() + SLICE
         for case_id in case_ids:
+            if time.perf_counter() > slice_end:  # let readers in between cases
+                await asyncio.sleep(0)
+                slice_end = time.perf_counter() + SLICE
             if case_id not in self.cases and case_id not in loaded:  # evicted meanwhile
                 await self._write(ModelChange())  # its snapshot first
                 loaded.update((case.case_id, case) for case in await self._load([case_id]))
