@@ -297,7 +297,7 @@ class ProjectionService:
                 await asyncio.sleep(0)
                 slice_end = time.perf_counter() + SLICE
             if case_id not in self.cases and case_id not in loaded:  # evicted meanwhile
-                await self._write(ModelChange())  # its snapshot first
+                await self._write(ModelChange(), checkpoint=False)  # its snapshot first
                 loaded.update((case.case_id, case) for case in await self._load([case_id]))
             if case_id in loaded:
                 self.cases.admit(loaded.pop(case_id))
@@ -357,15 +357,19 @@ class ProjectionService:
             _log_changes(changed)
         await self._write(change)
 
-    async def _write(self, change: ModelChange, *, flush: bool = False) -> None:
+    async def _write(
+        self, change: ModelChange, *, flush: bool = False, checkpoint: bool = True
+    ) -> None:
         """Write ``change`` with the snapshots of cases evicted while dirty and,
-        once a second (or when ``flush``), of every changed case with the
-        checkpoint. Evaluating and pickling happen in the worker thread: the
-        caller holds ``_turn``, so no event changes a state meanwhile."""
+        about once a second (``FLUSH_EVERY``, ``FLUSH_SHARE``) or when ``flush``,
+        of every changed case with the checkpoint; never the checkpoint when
+        told not to (mid-batch, some kept events are not folded yet). Evaluating
+        and pickling happen in the worker thread: the caller holds ``_turn``, so
+        no event changes a state meanwhile."""
         dirty = self.cases.take_evicted()
         set_aside, self._set_aside = self._set_aside, []
         started = time.monotonic()
-        flushing = flush or started >= self._next_flush
+        flushing = checkpoint and (flush or started >= self._next_flush)
         if flushing:
             dirty += self.cases.dirty()
             change.checkpoint = (self._source, self.position)
