@@ -147,11 +147,11 @@ class ProjectionService:
             fresh = batch.events
             if self._model.keep_events:  # new to the model: a case loaded may fold them first
                 fresh = await asyncio.to_thread(self._model.save_events, batch.events)
-                self.seen += len(fresh)
             by_case: dict[str, list[RecordedEvent]] = {}
             for event in fresh:
                 by_case.setdefault(event.case_id, []).append(event)
-            await self._process(list(by_case), self._clock.now(), by_case)
+            applied = await self._process(list(by_case), self._clock.now(), by_case)
+            self.seen += len(fresh) if self._model.keep_events else applied
             top = max((event.position for event in batch.events), default=0)
             self.position = max(self.position, top)
         await batch.ack()
@@ -282,15 +282,16 @@ class ProjectionService:
         *,
         forced: bool = False,
         settle: bool = True,
-    ) -> None:
+    ) -> int:
         """Per case: load it from the model if not cached (the loads in one worker
         thread), fold its ``events`` in, then collect its changed findings and
-        next deadline; then announce and write. One case at a time, so a cache
-        smaller than the batch evicts only cases already done. ``forced``: the
-        cases' deadline rows are rewritten whatever they said. Caller holds ``_turn``."""
+        next deadline; then announce and write; returns the events that were
+        new. One case at a time, so a cache smaller than the batch evicts only
+        cases already done. ``forced``: the cases' deadline rows are rewritten
+        whatever they said. Caller holds ``_turn``."""
         missing = [case_id for case_id in case_ids if case_id not in self.cases]
         loaded = {case.case_id: case for case in await self._load(missing)} if missing else {}
-        change, changed = ModelChange(), list[Finding]()
+        change, changed, applied = ModelChange(), list[Finding](), 0
         slice_end = time.perf_counter() + SLICE
         for case_id in case_ids:
             if time.perf_counter() > slice_end:  # let readers in between cases
@@ -302,11 +303,11 @@ class ProjectionService:
             if case_id in loaded:
                 self.cases.admit(loaded.pop(case_id))
             for event in (events or {}).get(case_id, ()):
-                applied = self.cases.apply(event)
-                self.seen += applied and not self._model.keep_events
+                applied += self.cases.apply(event)
             if settle:
                 self._collect(case_id, now, change, changed, forced)
         await self._announce(changed, change)
+        return applied
 
     async def _load(self, case_ids: list[str]) -> list[LoadedCase]:
         found = await asyncio.to_thread(self._model.load, case_ids)
