@@ -355,7 +355,10 @@ class ProjectionService:
                     if cached.written is not None:  # the announcement rewrites its row
                         cached.written[finding.finding_id] = finding
             change.announced = changed
+            # recorded before any snapshot write, and logged once recorded
+            await self._write(change, checkpoint=False)
             _log_changes(changed)
+            change = ModelChange()
         await self._write(change)
 
     async def _write(
