@@ -1,6 +1,8 @@
 """What operators watch of the projection: how far behind the store it is, and
 how many findings are open, by severity."""
 
+from collections.abc import Mapping
+
 from infra.metrics import Metrics
 from infra.store.port import EventStore
 
@@ -19,7 +21,7 @@ class ProjectionGauges:
         """Cases set aside because their fold or evaluation raised."""
         self._metrics.cases_degraded(count)
 
-    def open_findings(self, counts: dict[str, int]) -> None:
+    def open_findings(self, counts: Mapping[str, int]) -> None:
         """Open findings by severity, as the read model counts them."""
         for severity in ("low", "medium", "high", "critical"):
             self._metrics.findings_open(severity, counts.get(severity, 0))

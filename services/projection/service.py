@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -92,6 +93,9 @@ class ProjectionService:
         timer, a flush, or a read that loads a case."""
         self._next_flush = time.monotonic() + FLUSH_EVERY
         self._set_aside: list[DegradedCase] = []
+        self._open: Counter[str] = Counter()
+        """Open findings by severity: the model's at each checkpoint, moved by
+        each announcement in between (for the gauges)."""
         self._timer_wake = asyncio.Event()
         self._progress = asyncio.Condition()
         self.position = 0
@@ -351,6 +355,8 @@ class ProjectionService:
             for finding in changed:
                 cached = self.cases.cached(finding.case_id)
                 if cached is not None:
+                    was = cached.announced.get(finding.finding_id)
+                    self._open[finding.severity] += (finding.status == "open") - (was == "open")
                     cached.announced[finding.finding_id] = finding.status
                     if cached.written is not None:  # the announcement rewrites its row
                         cached.written[finding.finding_id] = finding
@@ -394,8 +400,10 @@ class ProjectionService:
             return self._model.write(change)
 
         counts = await asyncio.to_thread(job)
-        if self._gauges is not None and counts is not None:
-            self._gauges.open_findings(counts)
+        if counts is not None:  # the model's count, at each checkpoint
+            self._open = Counter(counts)
+        if self._gauges is not None:
+            self._gauges.open_findings(self._open)
         if flushing:
             took = time.monotonic() - started
             self._next_flush = time.monotonic() + max(FLUSH_EVERY, took / FLUSH_SHARE)
