@@ -62,7 +62,12 @@ def projection_router() -> APIRouter:
 
 Limit = Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX, description="Rows per page.")]
 After = Annotated[
-    str | None, Query(description="The ``next`` cursor of the previous page; omit for the first.")
+    str | None,
+    Query(
+        description="The ``next`` cursor of the previous page; omit for the first.",
+        pattern=r"^[A-Za-z0-9_=-]+$",
+        max_length=2048,
+    ),
 ]
 
 
