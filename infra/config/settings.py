@@ -25,6 +25,7 @@ from infra.config.credentials import Credential, Environment
 from infra.config.ingest import IngestSettings
 from infra.config.limits import LimitSettings
 from infra.config.notifier import NotifierSettings, Subscription, check_subscriptions
+from infra.config.projection import ProjectionSettings
 from infra.config.proxies import check_forwarded_allow_ips
 from infra.config.rules import RuleSettings
 from infra.config.stream import KafkaSettings, StoreSettings
@@ -65,6 +66,7 @@ class Settings(BaseSettings):
     rules: RuleSettings = Field(default_factory=RuleSettings)
     subscriptions: list[Subscription] = Field(default_factory=list)
     notifier: NotifierSettings = Field(default_factory=NotifierSettings)
+    projection: ProjectionSettings = Field(default_factory=ProjectionSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     trust: TrustSettings = Field(default_factory=TrustSettings)

@@ -18,13 +18,12 @@ from infra.config import Settings
 from services.cli.access import add_audit_arguments, cli_access, record_cli_access
 from services.cli.options import add_settings_arguments, settings_from
 from services.http.runtime import open_runtime
-from services.projection.bootstrap import read_model_path
+from services.projection.bootstrap import open_read_model, read_model_path
 from services.projection.casebook import DegradedCase
 from services.projection.domain.fold import collector_paused
 from services.projection.domain.rules import policy_from_settings
 from services.projection.rebuild import RebuildReport, rebuild
 from services.projection.replay.neutral import console_text
-from services.projection.repository import ProjectionRepository
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,8 +58,9 @@ def degraded_line(case: DegradedCase) -> str:
 async def _rebuild(settings: Settings) -> RebuildReport:
     async with open_runtime(settings) as runtime:
         total = await runtime.store.head_position()
-        repository = ProjectionRepository(
-            read_model_path(settings), keep_events=settings.store.feed == "kafka"
+        policy = policy_from_settings(settings.rules)
+        model = open_read_model(
+            read_model_path(settings), policy, keep_events=settings.store.feed == "kafka"
         )
         columns = (
             *Progress.get_default_columns()[:1],
@@ -76,11 +76,12 @@ async def _rebuild(settings: Settings) -> RebuildReport:
                 task = progress.add_task("rebuilding", total=total)
                 return await rebuild(
                     runtime.store,
-                    repository,
-                    policy_from_settings(settings.rules),
+                    model,
+                    policy,
                     now=datetime.now(UTC),
                     timer=time.perf_counter,
                     progress=lambda n: progress.advance(task, n),
+                    capacity=settings.projection.cache_cases,
                 )
         finally:
-            repository.close()
+            model.close()

@@ -17,13 +17,14 @@ from fastapi.responses import Response
 from markupsafe import Markup, escape
 
 from events.agencies import Agency
-from events.findings import SEVERITY_ORDER, concerns
-from services.console.inbox import paginate
+from events.findings import SEVERITY_ORDER
+from services.console.inbox import PAGE_SIZE, page_window
 from services.console.sessions import Session
 from services.console.web import Refused, SessionDep, audit_reads, render
 from services.projection.casebook import CaseUnavailable
 from services.projection.domain.picture import picture
 from services.projection.domain.rules import RULES
+from services.projection.readmodel import OpenFilter
 from services.projection.replay import render_html, render_json, render_markdown
 from services.projection.replay.timeline import render_timeline
 from services.projection.replay.view import LONDON, EventView, build_view
@@ -63,21 +64,16 @@ async def case_list(
     page: int = 1,
 ) -> Response:
     projection = _projection(request, session)
-    now = projection.now()
-    rows = []
-    for case_id in sorted(projection.cases.case_ids()):
-        open_ = [
-            f
-            for f in projection.cases.findings(case_id, now)
-            if f.status == "open"
-            and (not rule or f.rule == rule)
-            and (not severity or f.severity == severity)
-            and (not agency or concerns(f.to_json(), agency))
-        ]
-        if (rule or severity or agency) and not open_:
-            continue
-        rows.append(_row(case_id, projection.cases.state(case_id), open_))
-    shown = paginate(rows, page)
+    wanted = OpenFilter(rule, severity, agency)
+    window = page_window(page, await projection.count_cases(wanted))
+    listed = await projection.cases_page(
+        limit=PAGE_SIZE, after=None, agency=None, wanted=wanted, offset=window.offset
+    )
+    open_: dict[str, list[tuple[str, str]]] = {}
+    ids = [row["case_id"] for row in listed.rows]
+    for case_id, rule_id, level in await projection.open_findings_of(ids, wanted):
+        open_.setdefault(case_id, []).append((rule_id, level))
+    shown = window.of([_row(row, open_.get(row["case_id"], [])) for row in listed.rows])
     await audit_reads(request, session, [r["case_id"] for r in shown.items])
     filters = {"rule": rule, "severity": severity, "agency": agency}
     return render(
@@ -93,20 +89,21 @@ async def case_list(
     )
 
 
-def _row(case_id: str, state: Any, open_: list[Any]) -> dict[str, Any]:
-    """One line of the list; ``state`` is None for a case set aside as degraded,
-    which is listed (so nobody thinks it gone) with nothing read from it."""
-    worst = max((SEVERITY_ORDER[f.severity] for f in open_), default=-1)
-    events = [] if state is None else state.events
+def _row(case: dict[str, Any], open_: list[tuple[str, str]]) -> dict[str, Any]:
+    """One line of the list; a case set aside as degraded is listed (so nobody
+    thinks it gone) with nothing read from it."""
+    worst = max((SEVERITY_ORDER[level] for _, level in open_), default=-1)
+    degraded = case["degraded"] is not None
+    last = case["last_occurred_at"]
     return {
-        "case_id": case_id,
-        "degraded": state is None,
-        "children": [] if state is None else sorted(state.children),
-        "events": None if state is None else len(events),
-        "last": events[-1].occurred_at if events else None,
+        "case_id": case["case_id"],
+        "degraded": degraded,
+        "children": [] if degraded else case["children"],
+        "events": None if degraded else case["events"],
+        "last": None if last is None else datetime.fromisoformat(last),
         "open": len(open_),
         "worst": next((s for s, n in SEVERITY_ORDER.items() if n == worst), ""),
-        "rules": sorted({f.rule for f in open_}),
+        "rules": sorted({rule for rule, _ in open_}),
     }
 
 
@@ -121,14 +118,14 @@ def _as_of(value: str, now: datetime) -> datetime:
     return at.replace(tzinfo=LONDON) if at.tzinfo is None else at
 
 
-def _document(projection: ProjectionService, case_id: str, as_of: str) -> dict[str, Any]:
+async def _document(projection: ProjectionService, case_id: str, as_of: str) -> dict[str, Any]:
     case_id = projection.links.joint_id(case_id)  # a linked case shows its joint case
-    if case_id not in projection.cases:
-        raise Refused("There is no such case.", 404)
     now = projection.now()
     at = _as_of(as_of, now)
     try:  # the picture filters to ``at`` itself: no refold of the events up to then
-        shown = projection.cases.read(case_id, lambda state: picture(state, at))
+        shown = await projection.read(case_id, lambda state: picture(state, at))
+    except KeyError:
+        raise Refused("There is no such case.", 404) from None
     except CaseUnavailable as e:
         raise Refused("This case is set aside for repair; its picture cannot be shown.", 503) from e
     return {
@@ -187,7 +184,7 @@ def chronology_page(
 async def case_page(
     request: Request, session: SessionDep, case_id: str, as_of: str = "", page: int = 1
 ) -> Response:
-    doc = _document(_projection(request, session), case_id, as_of)
+    doc = await _document(_projection(request, session), case_id, as_of)
     await audit_reads(request, session, [case_id])
     view = build_view(doc)
     return render(
@@ -211,7 +208,7 @@ async def review(
     fmt: Literal["html", "md", "json"],
     as_of: str = "",
 ) -> Response:
-    doc = _document(_projection(request, session), case_id, as_of)
+    doc = await _document(_projection(request, session), case_id, as_of)
     await audit_reads(request, session, [case_id])
     renderer, media_type = FORMATS[fmt]
     name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{case_id}-review.{fmt}")

@@ -11,16 +11,16 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 
-from events.findings import concerns
 from services.http.audit import AuditedRead, AuditedRoute
 from services.http.auth import ReaderPrincipal
-from services.http.problems import NotFound, Problem
+from services.http.problems import NotFound, Problem, Unprocessable
 from services.http.runtime import started
-from services.projection.casebook import CaseUnavailable, DegradedCase
+from services.projection.casebook import CaseUnavailable
 from services.projection.domain.evaluate import evaluate
 from services.projection.domain.picture import picture
 from services.projection.domain.state import CaseState
 from services.projection.links_api import linked
+from services.projection.readmodel import PAGE_LIMIT_MAX, OpenFilter, decode_cursor
 from services.projection.service import ProjectionService
 
 T = TypeVar("T")
@@ -59,42 +59,40 @@ def projection_router() -> APIRouter:
     return router
 
 
-async def list_cases(projection: Projection, who: ReaderPrincipal) -> dict[str, Any]:
-    """Every case the projection knows, with its open findings count; a degraded
-    case (one its fold or evaluation could not take) says why in ``degraded``."""
-    now = projection.now()
-    cases = []
-    for case_id in sorted(projection.cases.case_ids()):
-        findings = projection.cases.findings(case_id, now)  # first: it may degrade the case
-        state = projection.cases.state(case_id)
-        if state is None:
-            cases.append(_degraded_entry(projection.cases.degraded()[case_id]))
-            continue
-        cases.append(
-            {
-                "case_id": case_id,
-                "events": len(state.events),
-                "children": sorted(state.children),
-                "last_occurred_at": state.events[-1].occurred_at.isoformat()
-                if state.events
-                else None,
-                "open_findings": sum(1 for f in findings if f.status == "open"),
-                "degraded": None,
-            }
-        )
-    return {"cases": cases}
+Limit = Annotated[int, Query(ge=1, le=PAGE_LIMIT_MAX, description="Rows per page.")]
+After = Annotated[
+    str | None,
+    Query(
+        description="The ``next`` cursor of the previous page; omit for the first.",
+        pattern=r"^[A-Za-z0-9_=-]+$",
+        max_length=2048,
+    ),
+]
 
 
-def _degraded_entry(case: DegradedCase) -> dict[str, Any]:
-    children = {child for event in case.events.values() for child in event.children}
-    return {
-        "case_id": case.case_id,
-        "events": len(case.events),
-        "children": sorted(children),
-        "last_occurred_at": None,
-        "open_findings": None,
-        "degraded": case.to_json(),
-    }
+def _cursor(after: str | None, size: int) -> str | None:
+    """``after`` checked before any query: a bad cursor is a field-level 422."""
+    if after is not None:
+        try:
+            decode_cursor(after, size)
+        except ValueError:
+            raise Unprocessable(
+                "not a cursor this service gave",
+                errors=[{"loc": ["query", "after"], "msg": "not a cursor", "type": "value_error"}],
+            ) from None
+    return after
+
+
+async def list_cases(
+    projection: Projection, who: ReaderPrincipal, limit: Limit = 100, after: After = None
+) -> dict[str, Any]:
+    """Cases by id with their open findings count, a page at a time (``next``
+    is the cursor of the following page, None on the last); a degraded case
+    (one its fold or evaluation could not take) says why in ``degraded``."""
+    page = await projection.cases_page(
+        limit=limit, after=_cursor(after, 1), agency=None, wanted=OpenFilter()
+    )
+    return {"cases": page.rows, "next": page.next}
 
 
 async def case_picture(
@@ -106,7 +104,7 @@ async def case_picture(
 ) -> dict[str, Any]:
     """The joint picture: people, chronology, who knew what since when, legal
     status per agency, agreements, obligations and findings."""
-    _, document = _read(projection, case_id, as_of, recorded_by, linked(picture))
+    _, document = await _read(projection, case_id, as_of, recorded_by, linked(picture))
     document["recorded_by"] = recorded_by.isoformat() if recorded_by else None
     return document
 
@@ -118,7 +116,7 @@ async def case_findings(
     as_of: AsOf = None,
     recorded_by: RecordedBy = None,
 ) -> dict[str, Any]:
-    at, findings = _read(projection, case_id, as_of, recorded_by, evaluate)
+    at, findings = await _read(projection, case_id, as_of, recorded_by, evaluate)
     return {
         "case_id": case_id,
         "as_of": at.isoformat(),
@@ -130,30 +128,25 @@ async def all_findings(
     projection: Projection,
     who: ReaderPrincipal,
     status: Literal["open", "met_late", "resolved"] | None = None,
+    limit: Limit = 100,
+    after: After = None,
 ) -> dict[str, Any]:
-    """Findings across every case, for duty managers; ``status=open`` for the live
-    list. A duty manager sees those that concern their own agency. ``degraded_cases``
-    names the cases whose findings could not be worked out."""
-    now = projection.now()
-    agency = who.scoped_agency
-    found = [
-        f.to_json()
-        for case_id in sorted(projection.cases.case_ids())
-        for f in projection.cases.findings(case_id, now)
-        if status is None or f.status == status
-    ]
-    if agency is not None:
-        found = [f for f in found if concerns(f, agency)]
-    found.sort(key=lambda f: (f["due_at"], f["finding_id"]))
-    degraded = projection.cases.degraded()
+    """Findings across every case, earliest due first, a page at a time, for duty
+    managers; ``status=open`` for the live list. A duty manager sees those that
+    concern their own agency. ``degraded_cases`` names the cases whose findings
+    could not be worked out."""
+    page, degraded = await projection.findings_page(
+        limit=limit, after=_cursor(after, 2), agency=who.scoped_agency, status=status
+    )
     return {
-        "as_of": now.isoformat(),
-        "findings": found,
-        "degraded_cases": [{"case_id": c, **degraded[c].to_json()} for c in sorted(degraded)],
+        "as_of": projection.now().isoformat(),
+        "findings": page.rows,
+        "next": page.next,
+        "degraded_cases": degraded,
     }
 
 
-def _read(
+async def _read(
     projection: ProjectionService,
     case_id: str,
     as_of: datetime | None,
@@ -162,8 +155,6 @@ def _read(
 ) -> tuple[datetime, T]:
     """``view`` of the (joint) case at ``as_of`` (default now); 404 if unknown, 503 if degraded."""
     asked, case_id = case_id, projection.links.joint_id(case_id)
-    if case_id not in projection.cases:
-        raise NotFound(f"no case {case_id!r}")
     at = as_of or projection.now()
 
     def compute(state: CaseState) -> T:
@@ -172,7 +163,9 @@ def _read(
         return view(state, at)
 
     try:
-        return at, projection.cases.read(case_id, compute)
+        return at, await projection.read(case_id, compute)
+    except KeyError:
+        raise NotFound(f"no case {case_id!r}") from None
     except CaseUnavailable as exc:
         raise CaseDegraded(
             f"case {case_id!r} is degraded: {exc.degraded.cause()}; other cases are unaffected"

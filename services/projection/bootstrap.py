@@ -11,11 +11,13 @@ from infra.clock import Clock, SystemClock
 from infra.config import Settings
 from infra.feed import EventFeed, StoreFeed
 from infra.metrics import Metrics
+from infra.sqlite.readmodel import SQLiteReadModel
 from infra.store.port import EventStore
 from services.projection.casebook import CaseBook
+from services.projection.domain.policy import RulePolicy
 from services.projection.domain.rules import policy_from_settings
 from services.projection.gauges import ProjectionGauges
-from services.projection.repository import ProjectionRepository
+from services.projection.readmodel import fingerprint
 from services.projection.service import FindingSink, ProjectionService
 
 
@@ -37,33 +39,32 @@ async def running_projection(
 ) -> AsyncIterator[ProjectionService]:
     """Start the projection (load, catch up, follow live) and stop it on exit.
 
-    Fed from the store, it folds its history from the store; fed from anything
-    else (Kafka), it keeps its own copy of the events it has seen.
+    It resumes from its read model (snapshots and checkpoint); fed from anything
+    but the store (Kafka), it also keeps its own copy of the events it has seen.
     """
     if feed is None:
         if store is None:
             raise ValueError("the projection needs a store or a feed")
         feed = StoreFeed(store)
     store_fed = isinstance(feed, StoreFeed) and store is not None
-    repository = ProjectionRepository(
-        read_model or read_model_path(settings), keep_events=not store_fed
+    policy = policy_from_settings(settings.rules)
+    model = open_read_model(
+        read_model or read_model_path(settings), policy, keep_events=not store_fed
     )
 
-    async def history(checkpoint: int) -> list[RecordedEvent]:
-        if store_fed:
-            assert store is not None
-            return await read_up_to(store, checkpoint)
-        return await asyncio.to_thread(lambda: list(repository.load_all()))
+    async def refetch(case_id: str) -> list[RecordedEvent]:
+        assert store is not None
+        return await store.read_case(case_id)
 
     service = ProjectionService(
         feed=feed,
-        history=history,
-        repository=repository,
-        casebook=CaseBook(policy_from_settings(settings.rules)),
+        model=model,
+        casebook=CaseBook(policy, capacity=settings.projection.cache_cases),
         clock=clock or SystemClock(),
         sinks=sinks,
         source=source,
         gauges=None if metrics is None else ProjectionGauges(metrics, store if store_fed else None),
+        refetch=refetch if store_fed else None,
     )
     try:
         await service.start()
@@ -74,17 +75,14 @@ async def running_projection(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            await service.stop()
     finally:
         await feed.close()
-        repository.close()
+        model.close()
 
 
-async def read_up_to(store: EventStore, last: int, page: int = 10_000) -> list[RecordedEvent]:
-    """Every event from position 1 to ``last``."""
-    events: list[RecordedEvent] = []
-    while len(events) < last:
-        batch = await store.read_all(len(events) + 1, min(page, last - len(events)))
-        if not batch:
-            break
-        events.extend(batch)
-    return events
+def open_read_model(path: Path, policy: RulePolicy, *, keep_events: bool) -> SQLiteReadModel:
+    """The read model file; one of an older format or fingerprint is reset, and
+    then refolded once: from the store by the feed (its checkpoint is 0), or from
+    the kept events at start (every case is then behind its snapshot)."""
+    return SQLiteReadModel(path, policy, keep_events=keep_events, fingerprint=fingerprint(policy))

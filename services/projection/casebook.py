@@ -10,6 +10,7 @@ redeliveries) but shows no picture and raises no findings until the projection
 is restarted with a fold that can take them.
 """
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +30,7 @@ from services.projection.domain.fold import (
 from services.projection.domain.identity import Linker
 from services.projection.domain.policy import RulePolicy
 from services.projection.domain.state import CaseState
+from services.projection.readmodel import LoadedCase
 
 T = TypeVar("T")
 Stage = Literal["fold", "evaluate"]
@@ -95,25 +97,65 @@ class CaseUnavailable(Exception):
         self.degraded = degraded
 
 
+@dataclass(slots=True)
+class CachedCase:
+    """A case in the cache: its state, the status last announced for each of its
+    findings, whether it changed since its snapshot was written, and the next
+    deadline the read model holds for it."""
+
+    state: CaseState
+    announced: dict[str, str] = field(default_factory=dict)
+    dirty: bool = False
+    due: datetime | None = None
+    written: dict[str, Finding] | None = None
+    """The findings as last written to the model; None: not known (rewrite all)."""
+
+
 class CaseBook:
-    def __init__(self, policy: RulePolicy) -> None:
+    """The hot cases, least recently used first out once ``capacity`` is passed
+    (None: no bound, for a rebuild or a replay). A case evicted while dirty is
+    handed to whoever drains ``take_evicted`` (the service writes its snapshot)."""
+
+    def __init__(self, policy: RulePolicy, capacity: int | None = None) -> None:
         self.policy = policy
-        self._states: dict[str, CaseState] = {}
+        self.capacity = capacity
+        self._cases: OrderedDict[str, CachedCase] = OrderedDict()
         self._degraded: dict[str, DegradedCase] = {}
         self._watchers: list[Callable[[DegradedCase], None]] = []
+        self._evicted: list[tuple[str, CachedCase]] = []
 
     def __contains__(self, case_id: str) -> bool:
-        return case_id in self._states or case_id in self._degraded
+        return case_id in self._cases or case_id in self._degraded
 
     def __len__(self) -> int:
-        return len(self._states) + len(self._degraded)
+        return len(self._cases) + len(self._degraded)
 
     def case_ids(self) -> Iterator[str]:
-        """A snapshot: reading a case may set it aside while the caller iterates."""
-        return iter([*self._states, *self._degraded])
+        """The cached cases, a snapshot: reading a case may set it aside meanwhile."""
+        return iter([*self._cases, *self._degraded])
 
     def state(self, case_id: str) -> CaseState | None:
-        return self._states.get(case_id)
+        cached = self._cases.get(case_id)
+        return None if cached is None else cached.state
+
+    def cached(self, case_id: str) -> CachedCase | None:
+        """The case if cached, marked as just used."""
+        cached = self._cases.get(case_id)
+        if cached is not None:
+            self._cases.move_to_end(case_id)
+        return cached
+
+    def dirty(self) -> list[tuple[str, CachedCase]]:
+        """Cached cases changed since their snapshot, marked clean."""
+        found = [(case_id, cached) for case_id, cached in self._cases.items() if cached.dirty]
+        for _, cached in found:
+            cached.dirty = False
+        return found
+
+    def take_evicted(self) -> list[tuple[str, CachedCase]]:
+        """Cases evicted while dirty since the last call: their snapshots are due."""
+        evicted, self._evicted = self._evicted, []
+        return evicted
 
     def degraded(self) -> Mapping[str, DegradedCase]:
         return self._degraded
@@ -121,6 +163,19 @@ class CaseBook:
     def watch(self, watcher: Callable[[DegradedCase], None]) -> None:
         """Call ``watcher`` each time a case becomes degraded (to log it, count it)."""
         self._watchers.append(watcher)
+
+    def admit(self, loaded: LoadedCase, members: frozenset[str] = frozenset()) -> None:
+        """A (joint) case read back from the read model: its snapshot plus later
+        events, or (``members``: the cases joined in it) every event of its members."""
+        if loaded.case_id in self:
+            return
+        if loaded.state is None and not loaded.later:
+            return  # unknown, or degraded with nothing to refold: listed from the model only
+        self._load_case(loaded.case_id, loaded.later, loaded.state, members)
+        cached = self._cases.get(loaded.case_id)
+        if cached is not None:
+            cached.announced = loaded.announced
+            cached.dirty = bool(loaded.later)
 
     def apply(
         self,
@@ -130,38 +185,66 @@ class CaseBook:
     ) -> bool:
         """Fold one event into its joint case (``joint_id``, default its own case;
         the fold refolds if it was recorded late); False if the case already had it
-        (a redelivery). ``members`` are the joint case's, should it be new."""
+        (a redelivery). ``members`` are the joint case's, should it be new. A case
+        not cached starts empty: the service loads it from the read model first."""
         key = joint_id or event.case_id
         held = self._degraded.get(key)
         if held is not None:
             return held.hold(event)
-        state = self._states.get(key) or initial_state(key, self.policy, members)
+        cached = self.cached(key)
+        state = initial_state(key, self.policy, members) if cached is None else cached.state
         if event.event_id in state.by_id:
             return False
         try:
-            self._states[key] = evolve(state, event)
+            self._put(key, evolve(state, event), cached)
         except Exception as exc:  # set aside, logged and counted by the watchers
             self._degrade(key, "fold", exc, [*state.events, event], _folded)
         return True
 
-    def release(self, joint_id: str) -> list[RecordedEvent]:
-        """Take a joint case out of the book, with its events: a link joined it to
-        another or split it (``regroup`` then folds the new joint cases)."""
+    def release(self, joint_id: str) -> tuple[list[RecordedEvent], dict[str, str]]:
+        """Take a joint case out of the book, with its events and announced
+        statuses: a link joined it to another or split it (``regroup`` then folds
+        the new joint cases). Nothing if it was not cached."""
         held = self._degraded.pop(joint_id, None)
         if held is not None:
-            return list(held.events.values())
-        state = self._states.pop(joint_id, None)
-        return [] if state is None else state.events
+            return list(held.events.values()), {}
+        cached = self._cases.pop(joint_id, None)
+        return ([], {}) if cached is None else (cached.state.events, cached.announced)
 
-    def regroup(self, joint_id: str, members: frozenset[str], events: list[RecordedEvent]) -> None:
-        """Fold a joint case afresh from every event of its ``members``."""
+    def regroup(
+        self,
+        joint_id: str,
+        members: frozenset[str],
+        events: list[RecordedEvent],
+        announced: Mapping[str, str],
+    ) -> None:
+        """Fold a joint case afresh from every event of its ``members``; it keeps
+        the statuses announced for findings of the cases it joins (finding ids
+        do not change with the joint case)."""
+        self.release(joint_id)
         if not events:
             return
         with collector_paused():
-            self._load_case(joint_id, events, members)
+            self._load_case(joint_id, events, None, members)
+        cached = self._cases.get(joint_id)
+        if cached is not None:
+            cached.announced = dict(announced)
+
+    def _put(self, case_id: str, state: CaseState, cached: CachedCase | None) -> None:
+        if cached is None:
+            cached = self._cases[case_id] = CachedCase(state)
+            self._shrink()
+        cached.state = state
+        cached.dirty = True
+
+    def _shrink(self) -> None:
+        while self.capacity is not None and len(self._cases) > self.capacity:
+            case_id, cached = self._cases.popitem(last=False)
+            if cached.dirty:
+                self._evicted.append((case_id, cached))
 
     def load(self, events: Iterable[RecordedEvent], linker: Linker | None = None) -> None:
-        """Start-up and rebuild: group by joint case (by case if no ``linker``), then
+        """Rebuild and replay: group by joint case (by case if no ``linker``), then
         fold each once, in order.
 
         A rebuild loads page after page: a case already in the book takes the new
@@ -179,19 +262,22 @@ class CaseBook:
             for case_id in list(by_case):
                 case_events = by_case.pop(case_id)  # freed as folded: the next case reuses it
                 members = frozenset() if linker is None else linker.members(case_id)
-                self._load_case(case_id, case_events, members)
+                self._load_case(case_id, case_events, self.state(case_id), members)
 
     def _load_case(
-        self, case_id: str, case_events: list[RecordedEvent], members: frozenset[str] = frozenset()
+        self,
+        case_id: str,
+        case_events: list[RecordedEvent],
+        known: CaseState | None,
+        members: frozenset[str] = frozenset(),
     ) -> None:
         held = self._degraded.get(case_id)
         if held is not None:
             for event in case_events:
                 held.hold(event)
             return
-        known = self._states.get(case_id)
         try:
-            self._states[case_id] = (
+            state = (
                 fold(case_events, self.policy, case_id=case_id, members=members)
                 if known is None
                 else fold_into(known, case_events)
@@ -199,6 +285,8 @@ class CaseBook:
         except Exception as exc:  # set aside, logged and counted by the watchers
             before = [] if known is None else known.events
             self._degrade(case_id, "fold", exc, [*before, *case_events], _folded)
+            return
+        self._put(case_id, state, self.cached(case_id))
 
     def read(self, case_id: str, compute: Callable[[CaseState], T]) -> T:
         """``compute`` of the case's state; ``CaseUnavailable`` if the case is
@@ -206,7 +294,7 @@ class CaseBook:
         held = self._degraded.get(case_id)
         if held is not None:
             raise CaseUnavailable(held)
-        state = self._states[case_id]
+        state = self._cases[case_id].state
         try:
             return compute(state)
         except Exception as exc:  # set aside, logged and counted by the watchers
@@ -226,7 +314,7 @@ class CaseBook:
         return self._quietly(case_id, lambda state: next_deadline(state, after), None)
 
     def _quietly(self, case_id: str, compute: Callable[[CaseState], T], default: T) -> T:
-        if case_id not in self._states:
+        if case_id not in self._cases:
             return default
         try:
             return self.read(case_id, compute)
@@ -241,7 +329,7 @@ class CaseBook:
         events: Iterable[RecordedEvent],
         compute: Callable[[CaseState], object],
     ) -> DegradedCase:
-        self._states.pop(case_id, None)
+        self._cases.pop(case_id, None)
         by_id = {event.event_id: event for event in events}
         culprit = first_failing(list(by_id.values()), self.policy, case_id, compute)
         degraded = DegradedCase.found(case_id, stage, error, culprit, by_id)

@@ -1,10 +1,8 @@
 """What operators watch of the projection: how far behind the store it is, and
 how many findings are open, by severity."""
 
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Mapping
 
-from events.findings import Finding
 from infra.metrics import Metrics
 from infra.store.port import EventStore
 
@@ -14,8 +12,6 @@ class ProjectionGauges:
         """``store`` None (fed from Kafka): lag is the consumer group's, watched there."""
         self._metrics = metrics
         self._store = store
-        self._open: dict[str, str] = {}
-        """finding_id -> severity, for findings open now."""
 
     async def caught_up_to(self, position: int) -> None:
         if self._store is not None:
@@ -25,12 +21,7 @@ class ProjectionGauges:
         """Cases set aside because their fold or evaluation raised."""
         self._metrics.cases_degraded(count)
 
-    def changed(self, findings: Iterable[Finding]) -> None:
-        for finding in findings:
-            if finding.status == "open":
-                self._open[finding.finding_id] = finding.severity
-            else:
-                self._open.pop(finding.finding_id, None)
-        counts = Counter(self._open.values())
+    def open_findings(self, counts: Mapping[str, int]) -> None:
+        """Open findings by severity, as the read model counts them."""
         for severity in ("low", "medium", "high", "critical"):
-            self._metrics.findings_open(severity, counts[severity])
+            self._metrics.findings_open(severity, counts.get(severity, 0))

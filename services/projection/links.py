@@ -31,7 +31,7 @@ class LinkedCases:
     def load(self, events: Iterable[RecordedEvent]) -> None:
         """Start-up: link first (cheap), then fold each joint case once."""
         listed = list(events)
-        observe = self._observe
+        observe = self.observe
         for event in listed:
             observe(event)
         self.cases.load(listed, self.linker)
@@ -42,7 +42,7 @@ class LinkedCases:
         fresh: list[RecordedEvent] = []
         touched: set[str] = set()
         for event in events:
-            change = self._observe(event)
+            change = self.observe(event)
             joint_id = self.linker.joint_id(event.case_id)
             if change is not None:
                 touched |= self._regroup(change, event)
@@ -73,15 +73,19 @@ class LinkedCases:
         state = self.cases.state(self.joint_id(case_id))
         return [] if state is None else [e for e in state.events if e.case_id == case_id]
 
-    def _observe(self, event: RecordedEvent) -> Regrouping | None:
+    def observe(self, event: RecordedEvent) -> Regrouping | None:
+        """Take ``event`` into the linker; the joint cases it changed, if any."""
         if about_identity(event):
             self._identity.setdefault(event.event_id, event)
         return self.linker.observe(event)
 
     def _regroup(self, change: Regrouping, event: RecordedEvent) -> set[str]:
-        events = [event]
+        events, announced = [event], dict[str, str]()
         for retired in change.retired:
-            events += [e for e in self.cases.release(retired) if e.event_id != event.event_id]
+            held, said = self.cases.release(retired)
+            events += [e for e in held if e.event_id != event.event_id]
+            announced.update(said)
         for joint_id, members in change.groups.items():
-            self.cases.regroup(joint_id, members, [e for e in events if e.case_id in members])
+            mine = [e for e in events if e.case_id in members]
+            self.cases.regroup(joint_id, members, mine, announced)
         return {*change.retired, *change.groups}

@@ -8,27 +8,39 @@ deadline of any case. Either way the same pure ``evaluate`` decides.
 
 import asyncio
 import contextlib
-import heapq
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from events.findings import Finding
 from events.records import RecordedEvent
 from infra.clock import Clock
 from infra.feed import EventFeed, FeedBatch
-from services.projection.casebook import CaseBook, DegradedCase
+from services.projection.casebook import CachedCase, CaseBook, DegradedCase
+from services.projection.domain.evaluate import evaluate, next_deadline
+from services.projection.domain.identity import Regrouping, about_identity
+from services.projection.domain.state import CaseState
 from services.projection.links import LinkedCases
-from services.projection.repository import ProjectionRepository
+from services.projection.readmodel import (
+    CaseSnapshot,
+    FindingStatusFilter,
+    LoadedCase,
+    ModelChange,
+    OpenFilter,
+    Page,
+    ReadModel,
+)
 
 if TYPE_CHECKING:
     from services.projection.gauges import ProjectionGauges
 
 log = logging.getLogger("safeguard.projection")
+T = TypeVar("T")
 
-#: Longest the deadline timer sleeps at once, so a wall-clock jump is noticed.
-MAX_TIMER_SLEEP = 30.0
 #: Back-off after a failure of the feed or timer loop, doubling up to the max.
 RETRY_FIRST, RETRY_MAX = 0.5, 30.0
 
@@ -39,8 +51,22 @@ class FindingSink(Protocol):
         ...
 
 
-History = Callable[[int], Awaitable[list[RecordedEvent]]]
-"""Events up to a checkpoint, to fold at start-up."""
+FLUSH_EVERY = 1.0
+"""Seconds between snapshot writes (with the checkpoint), as a Kafka Streams
+commit interval: a crash refolds about this much from the feed."""
+FLUSH_SHARE = 0.1
+"""At most this share of the time goes on snapshot writes: a write that took
+``t`` seconds defers the next by ``t / FLUSH_SHARE`` (a catch-up dirties every
+case it touches, and a snapshot is the whole case)."""
+SLICE = 0.01
+"""Seconds of folding between yields to the event loop, so a big batch never
+keeps readers waiting long."""
+DUE_PAGE = 500
+"""Cases whose deadline passed, evaluated per read of the deadlines table."""
+
+Refetch = Callable[[str], Awaitable[list[RecordedEvent]]]
+"""One case's events from the store: to refold a case left degraded by a
+previous run, the only case whose snapshot is not kept."""
 
 
 class ProjectionService:
@@ -48,29 +74,35 @@ class ProjectionService:
         self,
         *,
         feed: EventFeed,
-        history: History,
-        repository: ProjectionRepository,
+        model: ReadModel,
         casebook: CaseBook,
         clock: Clock,
         sinks: Sequence[FindingSink] = (),
         source: str = "store",
         gauges: "ProjectionGauges | None" = None,
+        refetch: Refetch | None = None,
     ) -> None:
         self._feed = feed
-        self._history = history
-        self._repo = repository
+        self._model = model
         self.cases = casebook
         self.links = LinkedCases(casebook)
-        """Each event folds into its joint case (``domain.identity``): case ids read
-        from events go through ``links.joint_id`` before the case book."""
+        """Each event folds into its joint case (``domain.identity``): the case book,
+        the cache and the read model are keyed by joint case id."""
+        self._retired: set[str] = set()
+        """Joint cases a link merged into another: their rows go with the next checkpoint."""
         self._clock = clock
         self._sinks = list(sinks)
         self._source = source
         self._gauges = gauges
-        self._announced: dict[str, str] = {}
-        self._deadlines: list[tuple[datetime, str]] = []
-        self._next_due: dict[str, datetime] = {}
-        """Each case's next deadline; heap entries that disagree are stale."""
+        self._refetch = refetch
+        self._turn = asyncio.Lock()
+        """One writer of the case book and the model at a time: the feed, the
+        timer, a flush, or a read that loads a case."""
+        self._next_flush = time.monotonic() + FLUSH_EVERY
+        self._set_aside: list[DegradedCase] = []
+        self._open: Counter[str] = Counter()
+        """Open findings by severity: the model's at each checkpoint, moved by
+        each announcement in between (for the gauges)."""
         self._timer_wake = asyncio.Event()
         self._progress = asyncio.Condition()
         self.position = 0
@@ -85,21 +117,27 @@ class ProjectionService:
         self._sinks.append(sink)
 
     async def start(self) -> None:
-        """Fold the history and announce whatever changed while we were down."""
-        self.position = self._repo.checkpoint(self._source)
-        events = await self._history(self.position)
-        self.links.load(events)
-        self.seen = len(events)
-        self._announced = self._repo.announced()
-        await self._settle(list(self.cases.case_ids()))
-        if self._gauges is not None:
-            now = self._clock.now()
-            self._gauges.changed(
-                f for case_id in self.cases.case_ids() for f in self.cases.findings(case_id, now)
-            )
+        """Resume from the saved model: the checkpoint, plus (fed from Kafka) the
+        cases whose kept events no snapshot includes yet. No history is refolded:
+        the feed delivers what came after the checkpoint, and the timer finds
+        whatever came due meanwhile in the deadlines table."""
+        self.position = await asyncio.to_thread(self._model.checkpoint, self._source)
+        behind = self._joint(await asyncio.to_thread(self._model.unflushed_cases))
+        for first in range(0, len(behind), DUE_PAGE):
+            page = behind[first : first + DUE_PAGE]
+            async with self._turn:
+                await self._process(page, self._clock.now())
+        async with self._turn:
+            await self._write(ModelChange(), flush=True)
+
+    async def stop(self) -> None:
+        """Write every changed snapshot with the checkpoint."""
+        async with self._turn:
+            await self._write(ModelChange(), flush=True)
 
     def _on_degraded(self, case: DegradedCase) -> None:
         """One case could not be folded or evaluated: say so, and carry on with the rest."""
+        self._set_aside.append(case)
         log.error(
             "case degraded: its picture and findings are not shown",
             extra={"case_id": case.case_id, **case.to_json()},
@@ -116,17 +154,71 @@ class ProjectionService:
     async def handle(self, batch: FeedBatch) -> None:
         """Read model, then announcements, then the ack: a crash before the ack
         redelivers the batch, which the read model and the outbox both drop."""
-        if self._repo.keep_events:
-            saved = await asyncio.to_thread(self._repo.save, batch.events, self._source)
-        else:  # nothing to write but, once a second, the checkpoint: no thread hop
-            saved = self._repo.save(batch.events, self._source)
-        fresh, touched = self.links.apply(saved)
-        self.seen += len(fresh)
-        await self._settle(touched)
+        async with self._turn:
+            fresh = batch.events
+            if self._model.keep_events:  # new to the model: a case loaded may fold them first
+                fresh = await asyncio.to_thread(self._model.save_events, batch.events)
+            applied = await self._fold(fresh, self._clock.now())
+            self.seen += len(fresh) if self._model.keep_events else applied
+            top = max((event.position for event in batch.events), default=0)
+            self.position = max(self.position, top)
         await batch.ack()
-        await self._advance(batch.events)
+        async with self._progress:
+            self._progress.notify_all()
         if self._gauges is not None:
             await self._gauges.caught_up_to(self.position)
+
+    async def _fold(self, events: Sequence[RecordedEvent], now: datetime) -> int:
+        """Fold ``events`` into their joint cases; an event that links or unlinks
+        cases first has the events before it folded, then regroups the joint cases
+        it changed. Returns the events that were new. Caller holds ``_turn``."""
+        applied, by_case = 0, dict[str, list[RecordedEvent]]()
+        for event in events:
+            if about_identity(event) and by_case:  # folded under the links before it
+                applied += await self._process(list(by_case), now, by_case)
+                by_case = {}
+            change = self.links.observe(event)
+            if change is not None:
+                applied += await self._regroup(change, event, now)
+            else:
+                by_case.setdefault(self.links.joint_id(event.case_id), []).append(event)
+        return applied + await self._process(list(by_case), now, by_case)
+
+    async def _regroup(self, change: Regrouping, event: RecordedEvent, now: datetime) -> int:
+        """Drop the joint cases ``change`` retired and fold each new one from every
+        event of its members; findings keep their ids and announced statuses."""
+        loaded = await asyncio.to_thread(self._model.load, sorted(change.retired))
+        announced = {k: v for case in loaded for k, v in case.announced.items()}
+        held: list[RecordedEvent] = [event]
+        for retired in change.retired:
+            events, said = self.cases.release(retired)
+            held += events
+            announced.update(said)
+        members = sorted({case for group in change.groups.values() for case in group})
+        fetched = await self._events_of(members)
+        events = held if fetched is None else [*fetched, event]
+        self._retired |= change.retired - change.groups.keys()
+        self._retired -= change.groups.keys()
+        model_change, changed = ModelChange(), list[Finding]()
+        for joint_id, group in change.groups.items():
+            mine = list({e.event_id: e for e in events if e.case_id in group}.values())
+            self.cases.regroup(joint_id, group, mine, announced)
+            self._collect(joint_id, now, model_change, changed, forced=True)
+        await self._announce(changed, model_change)
+        return int(all(e.event_id != event.event_id for e in held[1:]))
+
+    async def _events_of(self, case_ids: Sequence[str]) -> list[RecordedEvent] | None:
+        """Every event of ``case_ids``: kept from Kafka, or read again from the
+        store; None if this service can do neither (its cached states then serve)."""
+        if self._model.keep_events:
+            return await asyncio.to_thread(self._model.kept_events, case_ids)
+        if self._refetch is None:
+            return None
+        return [event for case_id in case_ids for event in await self._refetch(case_id)]
+
+    def _joint(self, case_ids: Iterable[str]) -> list[str]:
+        """The joint cases of ``case_ids``, each once, in order."""
+        return list(dict.fromkeys(self.links.joint_id(case_id) for case_id in case_ids))
 
     async def wait_for(self, position: int) -> None:
         """Block until events up to ``position`` are in the picture; callers bound
@@ -135,16 +227,72 @@ class ProjectionService:
             await self._progress.wait_for(lambda: self.position >= position)
 
     async def tick(self) -> None:
-        """Evaluate every case whose next deadline has passed."""
-        now = self._clock.now()
-        due: set[str] = set()
-        while self._deadlines and self._deadlines[0][0] <= now:
-            at, case_id = heapq.heappop(self._deadlines)
-            if self._next_due.get(case_id) == at:
-                del self._next_due[case_id]
-                due.add(case_id)
-        if due:
-            await self._settle(due)
+        """Evaluate every case whose next deadline has passed, cached or not, a
+        page of the deadlines table at a time; write snapshots if one is due."""
+        async with self._turn:
+            now = self._clock.now()
+            while due := await asyncio.to_thread(self._model.due, now, DUE_PAGE):
+                await self._process(self._joint(due), now, forced=True)
+                if len(due) < DUE_PAGE:
+                    break
+            await self._write(ModelChange())
+
+    async def sync(self) -> None:
+        """Write what changed, so a query of the model sees every event applied."""
+        async with self._turn:
+            await self._write(ModelChange(), flush=True)
+
+    async def read(self, case_id: str, compute: Callable[[CaseState], T]) -> T:
+        """``compute`` of the case, loaded from the model if not cached;
+        ``KeyError`` if unknown, ``CaseUnavailable`` if degraded."""
+        case_id = self.links.joint_id(case_id)
+        if case_id not in self.cases:
+            async with self._turn:
+                await self._ensure([case_id])
+                await self._write(ModelChange())
+        return self.cases.read(case_id, compute)
+
+    async def cases_page(
+        self,
+        *,
+        limit: int,
+        after: str | None,
+        agency: str | None,
+        wanted: OpenFilter,
+        offset: int = 0,
+    ) -> Page:
+        await self.sync()
+        return await asyncio.to_thread(
+            lambda: self._model.cases_page(
+                limit=limit, after=after, agency=agency, open_filter=wanted, offset=offset
+            )
+        )
+
+    async def open_findings_of(
+        self, case_ids: Sequence[str], wanted: OpenFilter
+    ) -> list[tuple[str, str, str]]:
+        return await asyncio.to_thread(self._model.open_findings_of, case_ids, wanted)
+
+    async def count_cases(self, wanted: OpenFilter) -> int:
+        await self.sync()
+        return await asyncio.to_thread(self._model.count_cases, wanted)
+
+    async def findings_page(
+        self,
+        *,
+        limit: int,
+        after: str | None,
+        agency: str | None,
+        status: FindingStatusFilter | None,
+    ) -> tuple[Page, list[dict[str, Any]]]:
+        """A page of findings and every degraded case."""
+        await self.sync()
+
+        def query() -> tuple[Page, list[dict[str, Any]]]:
+            page = self._model.findings_page(limit=limit, after=after, agency=agency, status=status)
+            return page, self._model.degraded_cases()
+
+        return await asyncio.to_thread(query)
 
     async def _supervised(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
         """Findings must not stop because the store or broker blinked: log, wait,
@@ -162,7 +310,8 @@ class ProjectionService:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX)
                 try:
-                    await self._settle(list(self.cases.case_ids()))
+                    async with self._turn:
+                        await self._settle(list(self.cases.case_ids()), self._clock.now())
                 except Exception:  # logged; the next failure or event tries again
                     log.exception("projection could not re-announce findings")
 
@@ -172,58 +321,220 @@ class ProjectionService:
 
     async def _timer(self) -> None:
         while True:
-            delay = MAX_TIMER_SLEEP
-            if self._deadlines:
-                wait = (self._deadlines[0][0] - self._clock.now()).total_seconds()
-                delay = min(max(wait, 0.0), MAX_TIMER_SLEEP)
+            delay = FLUSH_EVERY
+            soonest = await asyncio.to_thread(self._model.soonest_deadline)
+            if soonest is not None:
+                wait = (soonest - self._clock.now()).total_seconds()
+                delay = min(max(wait, 0.0), FLUSH_EVERY)
             self._timer_wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._timer_wake.wait(), delay)
             await self.tick()
 
-    async def _advance(self, events: Iterable[RecordedEvent]) -> None:
-        top = max((event.position for event in events), default=0)
-        if top > self.position:
-            async with self._progress:
-                self.position = top
-                self._progress.notify_all()
+    async def _ensure(self, case_ids: Sequence[str]) -> None:
+        """Make sure each case is in the book, loaded from the model if not."""
+        await self._process(case_ids, self._clock.now(), settle=False)
 
-    async def _settle(self, case_ids: Iterable[str]) -> None:
-        """Announce findings whose status changed and schedule the next deadlines."""
-        now = self._clock.now()
-        changed: list[Finding] = []
+    async def _process(
+        self,
+        case_ids: Sequence[str],
+        now: datetime,
+        events: Mapping[str, list[RecordedEvent]] | None = None,
+        *,
+        forced: bool = False,
+        settle: bool = True,
+    ) -> int:
+        """Per case: load it from the model if not cached (the loads in one worker
+        thread), fold its ``events`` in, then collect its changed findings and
+        next deadline; then announce and write; returns the events that were
+        new. One case at a time, so a cache smaller than the batch evicts only
+        cases already done. ``forced``: the cases' deadline rows are rewritten
+        whatever they said. Caller holds ``_turn``."""
+        missing = [case_id for case_id in case_ids if case_id not in self.cases]
+        loaded = {case.case_id: case for case in await self._load(missing)} if missing else {}
+        change, changed, applied = ModelChange(), list[Finding](), 0
+        slice_end = time.perf_counter() + SLICE
         for case_id in case_ids:
-            changed += self.cases.changed(case_id, now, self._announced)
-            self._schedule(case_id, now)
-        if not changed:
-            return
-        for sink in self._sinks:
-            await sink.on_findings(changed)
-        statuses: dict[str, str] = {f.finding_id: f.status for f in changed}
-        await asyncio.to_thread(self._repo.mark_announced, statuses)
-        self._announced.update(statuses)
-        if self._gauges is not None:
-            self._gauges.changed(changed)
-        for finding in changed:
-            log.info(
-                "finding %s",
-                finding.status,
-                extra={
-                    "finding_id": finding.finding_id,
-                    "rule": finding.rule,
-                    "case_id": finding.case_id,
-                },
-            )
+            if time.perf_counter() > slice_end:  # let readers in between cases
+                await asyncio.sleep(0)
+                slice_end = time.perf_counter() + SLICE
+            if case_id not in self.cases and case_id not in loaded:  # evicted meanwhile
+                await self._write(ModelChange(), checkpoint=False)  # its snapshot first
+                loaded.update((case.case_id, case) for case in await self._load([case_id]))
+            members, refolded = self.links.linker.members(case_id), set[str]()
+            if case_id in loaded:
+                case = loaded.pop(case_id)
+                refolded = {event.event_id for event in case.later}  # new, though folded
+                self.cases.admit(case, members)
+            for event in (events or {}).get(case_id, ()):
+                applied += self.cases.apply(event, case_id, members) or event.event_id in refolded
+            if settle:
+                self._collect(case_id, now, change, changed, forced)
+        await self._announce(changed, change)
+        return applied
 
-    def _schedule(self, case_id: str, now: datetime) -> None:
-        due = self.cases.next_deadline(case_id, now)
-        if due is None:
-            self._next_due.pop(case_id, None)
+    async def _load(self, case_ids: list[str]) -> list[LoadedCase]:
+        """Each case's snapshot; a joint case of several cases is folded afresh from
+        every event of its members (its snapshot may predate a link)."""
+        found = await asyncio.to_thread(self._model.load, case_ids)
+        for index, case in enumerate(found):
+            members = self.links.linker.members(case.case_id)
+            if len(members) > 1 and (events := await self._events_of(sorted(members))) is not None:
+                found[index] = replace(case, state=None, later=events, degraded=None)
+        if self._refetch is None:
+            return found
+        return [
+            replace(case, later=await self._refetch(case.case_id))
+            if case.state is None and case.degraded
+            else case
+            for case in found
+        ]
+
+    def _collect(
+        self, case_id: str, now: datetime, change: ModelChange, changed: list[Finding], forced: bool
+    ) -> None:
+        cached = self.cases.cached(case_id)
+        if cached is None:  # unknown or degraded: nothing is due
+            change.deadlines[case_id] = None
             return
-        if self._next_due.get(case_id) == due:
-            return  # already in the heap
-        self._next_due[case_id] = due
-        soonest = self._deadlines[0][0] if self._deadlines else None
-        heapq.heappush(self._deadlines, (due, case_id))
-        if soonest is None or due < soonest:
-            self._timer_wake.set()
+        found = self.cases.changed(case_id, now, cached.announced)
+        if found:
+            changed += found
+            cached.dirty = True
+        due = self.cases.next_deadline(case_id, now)
+        if due != cached.due or forced:
+            change.deadlines[case_id] = cached.due = due
+            if due is not None:
+                self._timer_wake.set()
+
+    async def _settle(self, case_ids: Iterable[str], now: datetime) -> None:
+        """Announce what changed in cached cases (after a failure)."""
+        change, changed = ModelChange(), list[Finding]()
+        for case_id in case_ids:
+            self._collect(case_id, now, change, changed, False)
+        await self._announce(changed, change)
+
+    async def _announce(self, changed: list[Finding], change: ModelChange) -> None:
+        if changed:
+            for sink in self._sinks:
+                await sink.on_findings(changed)
+            for finding in changed:
+                cached = self.cases.cached(finding.case_id)
+                if cached is not None:
+                    was = cached.announced.get(finding.finding_id)
+                    self._open[finding.severity] += (finding.status == "open") - (was == "open")
+                    cached.announced[finding.finding_id] = finding.status
+                    if cached.written is not None:  # the announcement rewrites its row
+                        cached.written[finding.finding_id] = finding
+            change.announced = changed
+            # recorded before any snapshot write, and logged once recorded
+            await self._write(change, checkpoint=False)
+            _log_changes(changed)
+            change = ModelChange()
+        await self._write(change)
+
+    async def _write(
+        self, change: ModelChange, *, flush: bool = False, checkpoint: bool = True
+    ) -> None:
+        """Write ``change`` with the snapshots of cases evicted while dirty and,
+        about once a second (``FLUSH_EVERY``, ``FLUSH_SHARE``) or when ``flush``,
+        of every changed case with the checkpoint; never the checkpoint when
+        told not to (mid-batch, some kept events are not folded yet). Evaluating
+        and pickling happen in the worker thread: the caller holds ``_turn``, so
+        no event changes a state meanwhile."""
+        dirty = self.cases.take_evicted()
+        set_aside, self._set_aside = self._set_aside, []
+        started = time.monotonic()
+        flushing = checkpoint and (flush or started >= self._next_flush)
+        if flushing:
+            dirty += self.cases.dirty()
+            change.checkpoint = (self._source, self.position)
+            change.retired = sorted(self._retired)
+        if not (change or dirty or set_aside):
+            return
+        now = self._clock.now()
+
+        failed: list[str] = []
+
+        def job() -> dict[str, int] | None:
+            for case_id, cached in dirty:
+                snapshot = snapshot_of(case_id, cached.state, now, cached)
+                if snapshot is None:
+                    failed.append(case_id)
+                else:
+                    change.snapshots.append(snapshot)
+            change.snapshots += [degraded_snapshot(case) for case in set_aside]
+            return self._model.write(change)
+
+        counts = await asyncio.to_thread(job)
+        self._retired -= set(change.retired)
+        if counts is not None:  # the model's count, at each checkpoint
+            self._open = Counter(counts)
+        if self._gauges is not None:
+            self._gauges.open_findings(self._open)
+        if flushing:
+            took = time.monotonic() - started
+            self._next_flush = time.monotonic() + max(FLUSH_EVERY, took / FLUSH_SHARE)
+        for case_id in failed:  # degrades it: written with the next change
+            self.cases.findings(case_id, now)
+
+
+def snapshot_of(
+    case_id: str, state: CaseState, now: datetime, cached: CachedCase | None = None
+) -> CaseSnapshot | None:
+    """The case as the model keeps it; run in a worker thread. None if its
+    evaluation raises: the caller sets it aside through the case book. With
+    ``cached``, only findings that changed since it was last written are
+    rewritten (most of a case's findings stay as they were)."""
+    try:
+        findings = evaluate(state, now)
+    except Exception:  # the case book degrades it, on the loop, and says why
+        return None
+    written = None if cached is None else cached.written
+    changed, vanished = findings, None
+    if written is not None:
+        changed = [f for f in findings if written.get(f.finding_id) != f]
+        current = {f.finding_id for f in findings}
+        vanished = [finding_id for finding_id in written if finding_id not in current]
+    if cached is not None:
+        cached.written = {f.finding_id: f for f in findings}
+    last = state.last
+    return CaseSnapshot(
+        case_id=case_id,
+        state=state,
+        events=len(state.events),
+        children=tuple(sorted(state.children)),
+        last_occurred_at=None if last is None else last.occurred_at,
+        open_findings=sum(1 for f in findings if f.status == "open"),
+        degraded=None,
+        next_due=next_deadline(state, now),
+        findings=changed,
+        vanished=vanished,
+    )
+
+
+def degraded_snapshot(case: DegradedCase) -> CaseSnapshot:
+    children = {child for event in case.events.values() for child in event.children}
+    return CaseSnapshot(
+        case_id=case.case_id,
+        state=None,
+        events=len(case.events),
+        children=tuple(sorted(children)),
+        last_occurred_at=None,
+        open_findings=None,
+        degraded=case.to_json(),
+        next_due=None,
+    )
+
+
+def _log_changes(changed: Sequence[Finding]) -> None:
+    for finding in changed:
+        log.info(
+            "finding %s",
+            finding.status,
+            extra={
+                "finding_id": finding.finding_id,
+                "rule": finding.rule,
+                "case_id": finding.case_id,
+            },
+        )

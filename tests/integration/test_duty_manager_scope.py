@@ -109,3 +109,36 @@ async def test_another_agencys_duty_manager_may_not_ack_or_resolve_but_its_own_m
     assert (
         await stack.get(f"/alerts/{alert['alert_id']}", headers=auth("admin"))
     ).status_code == 200
+
+
+async def test_pages_of_findings_walk_every_finding_once_within_a_duty_managers_scope(
+    stack: httpx.AsyncClient,
+) -> None:
+    everything = await _findings(stack, "police_duty_manager")
+    walked: list[str] = []
+    after: str | None = None
+    while True:
+        params = {"limit": "2", **({"after": after} if after else {})}
+        response = await stack.get("/findings", params=params, headers=auth("police_duty_manager"))
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert len(body["findings"]) <= 2
+        walked += [f["finding_id"] for f in body["findings"]]
+        if body["next"] is None:
+            break
+        after = body["next"]
+    assert walked == [f["finding_id"] for f in everything]
+    assert len(set(walked)) == len(walked) > 2
+
+
+async def test_a_cursor_not_given_by_the_service_is_a_field_level_422(
+    stack: httpx.AsyncClient,
+) -> None:
+    for path in ("/findings", "/cases"):
+        response = await stack.get(
+            path, params={"after": "bm90LWEtY3Vyc29y"}, headers=auth("reviewer")
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["loc"] == ["query", "after"]
+    too_many = await stack.get("/findings", params={"limit": "1001"}, headers=auth("reviewer"))
+    assert too_many.status_code == 422

@@ -53,7 +53,7 @@ def projection_process(env: dict[str, str], log: Path) -> Iterator[subprocess.Po
 async def folded(client: httpx.AsyncClient) -> int:
     """Events the projection has folded, as its API reports (0 while starting)."""
     try:
-        response = await client.get("/cases")
+        response = await client.get("/cases", params={"limit": 1000})
     except httpx.HTTPError:
         return 0
     if response.status_code != 200:
@@ -83,7 +83,7 @@ async def embedded_findings(settings: Settings, store: SQLiteEventStore, key: st
         ) as client,
     ):
         await until_folded(client, EVENTS)
-        return findings(await client.get("/findings"))
+        return findings(await client.get("/findings", params={"limit": 1000}))
 
 
 def announcements(log: Path) -> Counter[tuple[str, str]]:
@@ -134,7 +134,7 @@ async def test_killed_kafka_fed_projection_restarts_to_the_embedded_findings(
                 first.send_signal(signal.SIGKILL)
             with projection_process(env, log):
                 await until_folded(client, EVENTS)
-                kafka_fed = findings(await client.get("/findings"))
+                kafka_fed = findings(await client.get("/findings", params={"limit": 1000}))
         expected = await embedded_findings(Settings(data_dir=tmp_path / "store-fed"), store, key)
 
     assert at_kill < EVENTS  # killed mid-stream

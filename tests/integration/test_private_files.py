@@ -21,7 +21,9 @@ from infra.sqlite.audit import SQLiteAccessAudit
 from infra.sqlite.store import SQLiteEventStore
 from services.embedded.dev_config import ensure_dev_config
 from services.notifier.adapters.sqlite_outbox import SQLiteOutbox
-from services.projection.repository import ProjectionRepository
+from services.projection.bootstrap import open_read_model
+from services.projection.domain.rules import default_policy
+from services.projection.readmodel import ModelChange
 from services.relay.checkpoint import SQLiteRelayCheckpoint
 from tests.support.factories import make_submission
 
@@ -78,12 +80,12 @@ async def test_relay_checkpoint_is_owner_only(tmp_path: Path) -> None:
 
 
 def test_projection_read_model_is_owner_only(tmp_path: Path) -> None:
-    repository = ProjectionRepository(tmp_path / "projection.db", keep_events=True)
+    model = open_read_model(tmp_path / "projection.db", default_policy(), keep_events=True)
     try:
-        repository.save_checkpoint()
+        model.write(ModelChange(checkpoint=("kafka", 1)))
         assert_owner_only_database(tmp_path / "projection.db")
     finally:
-        repository.close()
+        model.close()
 
 
 def test_dev_config_with_its_keys_is_owner_only_in_an_owner_only_directory(

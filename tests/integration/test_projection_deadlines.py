@@ -6,7 +6,6 @@ itself is covered through the real server in ``test_projection_live``); the read
 model is the real SQLite file.
 """
 
-import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,9 +15,9 @@ from events.findings import Finding
 from events.records import RecordedEvent
 from infra.clock import FixedClock
 from infra.feed import FeedBatch
+from services.projection.bootstrap import open_read_model
 from services.projection.casebook import CaseBook
 from services.projection.domain.rules import default_policy
-from services.projection.repository import ProjectionRepository
 from services.projection.service import ProjectionService
 from tests.support.factories import make_envelope
 
@@ -47,8 +46,7 @@ async def test_a_nearer_deadline_arriving_later_opens_first_and_the_farther_stil
     clock, sink = FixedClock(T0), Announced()
     service = ProjectionService(
         feed=None,  # type: ignore[arg-type]  # driven through handle()
-        history=lambda _: asyncio.sleep(0, result=[]),
-        repository=ProjectionRepository(tmp_path / "projection.db", keep_events=True),
+        model=open_read_model(tmp_path / "projection.db", default_policy(), keep_events=True),
         casebook=CaseBook(default_policy()),
         clock=clock,
         sinks=[sink],

@@ -20,9 +20,9 @@ from infra.clock import FixedClock
 from infra.feed import FeedBatch
 from infra.store.port import StoreUnavailable
 from services.projection import service as service_module
+from services.projection.bootstrap import open_read_model
 from services.projection.casebook import CaseBook
 from services.projection.domain.rules import default_policy
-from services.projection.repository import ProjectionRepository
 from services.projection.service import ProjectionService
 from tests.support.scenario import recorded_events
 
@@ -92,8 +92,7 @@ async def test_findings_are_all_announced_despite_a_feed_outage_and_a_failing_si
     feed, sink = FlakyFeed(events), FlakySink(sink_failures)
     service = ProjectionService(
         feed=feed,
-        history=lambda _: asyncio.sleep(0, result=[]),
-        repository=ProjectionRepository(tmp_path / "projection.db", keep_events=True),
+        model=open_read_model(tmp_path / "projection.db", policy, keep_events=True),
         casebook=CaseBook(policy),
         clock=FixedClock(at),
         sinks=[sink],

@@ -1,18 +1,25 @@
-"""Whatever valid envelopes are recorded, start-up (the fold of everything),
-``/cases`` and ``/findings`` answer: no case is set aside, none raises."""
+"""Whatever valid envelopes are recorded, the fold of everything, ``/cases`` and
+``/findings`` answer: no case is set aside, none raises. (The read model is a
+SQLite file in a temporary folder: the API reads its tables.)"""
 
 import asyncio
+import tempfile
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events import RecordedEvent, Submission, canonical, parse_envelope
+from infra.clock import FixedClock
+from infra.feed import FeedBatch
 from services.http.auth import Principal
 from services.projection.api import all_findings, list_cases
+from services.projection.bootstrap import open_read_model
 from services.projection.casebook import CaseBook
 from services.projection.domain.rules import default_policy
+from services.projection.service import ProjectionService
 from tests.unit.test_envelope_fuzz import valid_envelopes
 
 POLICY = default_policy()
@@ -29,14 +36,21 @@ any_moment = st.datetimes(
 """The whole range the contract allows, with the widest offsets."""
 
 
-class Projection:
-    """What the API reads of the projection service: its case book and clock."""
-
-    def __init__(self, cases: CaseBook) -> None:
-        self.cases = cases
-
-    def now(self) -> datetime:
-        return NOW
+async def serve(folder: Path, events: list[RecordedEvent]) -> tuple[Any, Any]:
+    """The API's answers after the service has folded ``events`` into its read
+    model (a real SQLite file in a temporary folder)."""
+    projection = ProjectionService(
+        feed=None,  # type: ignore[arg-type]  # driven through handle()
+        model=open_read_model(folder / "projection.db", POLICY, keep_events=False),
+        casebook=CaseBook(POLICY),
+        clock=FixedClock(NOW),
+    )
+    await projection.start()
+    await projection.handle(FeedBatch(events))
+    cases = await list_cases(projection, READER)
+    findings = await all_findings(projection, READER)
+    await projection.stop()
+    return cases, findings
 
 
 def recorded(envelopes: list[dict[str, Any]]) -> list[RecordedEvent]:
@@ -63,12 +77,8 @@ def test_start_up_cases_and_findings_never_fail_on_valid_envelopes(
     drawn: list[tuple[dict[str, Any], datetime, str]],
 ) -> None:
     envelopes = [{**e, "occurred_at": at.isoformat(), "case_id": case} for e, at, case in drawn]
-    book = CaseBook(POLICY)
-
-    book.load(recorded(envelopes))
-    projection: Any = Projection(book)
-    cases = asyncio.run(list_cases(projection, READER))
-    findings = asyncio.run(all_findings(projection, READER))
+    with tempfile.TemporaryDirectory() as folder:
+        cases, findings = asyncio.run(serve(Path(folder), recorded(envelopes)))
 
     assert {c["case_id"] for c in cases["cases"]} == {case for _, _, case in drawn}
     assert findings["degraded_cases"] == []

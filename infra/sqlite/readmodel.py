@@ -1,0 +1,552 @@
+"""``SQLiteReadModel``: the projection's read model in one SQLite file.
+
+Plain SQL a PostgreSQL adapter can share: text timestamps in one UTC format (so
+they sort), keyset pagination, no SQLite functions beyond pragmas. Snapshots are
+pickles of ``CaseState`` written by this process into a 0600 file it alone
+opens; the rule policy is not pickled but bound again on load, so a snapshot
+always uses this process's policy (and the fingerprint says when that changed).
+
+A file of the older format (events, checkpoint and announced statuses only) is
+upgraded once: its events and announced statuses are kept, and ``rebuilt`` says
+the snapshots must be folded again. ``synchronous=NORMAL``: losing the last
+write on power loss only refolds and re-announces (the outbox drops repeats).
+"""
+
+import io
+import pickle
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import orjson
+
+from events.findings import Finding
+from events.records import RecordedEvent
+from infra.files import private_file
+from services.projection.domain.policy import RulePolicy
+from services.projection.domain.state import CaseState
+from services.projection.readmodel import (
+    CaseSnapshot,
+    FindingStatusFilter,
+    LoadedCase,
+    ModelChange,
+    OpenFilter,
+    Page,
+    decode_cursor,
+    encode_cursor,
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cases (
+    case_id TEXT PRIMARY KEY,
+    snapshot BLOB,
+    position INTEGER NOT NULL,
+    events INTEGER NOT NULL,
+    children TEXT NOT NULL,
+    last_occurred_at TEXT,
+    open_findings INTEGER,
+    degraded TEXT
+);
+CREATE TABLE IF NOT EXISTS findings (
+    finding_id TEXT PRIMARY KEY,
+    case_id TEXT,
+    rule TEXT,
+    status TEXT,
+    severity TEXT,
+    due_at TEXT,
+    opened_at TEXT,
+    agencies TEXT,
+    announced TEXT,
+    body BLOB
+);
+CREATE INDEX IF NOT EXISTS findings_by_status ON findings (status, due_at, finding_id);
+CREATE INDEX IF NOT EXISTS findings_by_due ON findings (due_at, finding_id);
+CREATE INDEX IF NOT EXISTS findings_by_case ON findings (case_id);
+CREATE TABLE IF NOT EXISTS deadlines (case_id TEXT PRIMARY KEY, due TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS deadlines_by_due ON deadlines (due, case_id);
+CREATE TABLE IF NOT EXISTS case_events (
+    event_id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_events_case ON case_events (case_id, position);
+"""
+
+_EVENTS_FLUSHED = "events_flushed"
+"""meta key: the last ``case_events`` rowid every snapshot includes."""
+
+
+def stamp(at: datetime) -> str:
+    """One sortable text form for every timestamp column."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def unstamp(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, file: io.BytesIO, policy: RulePolicy) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._policy = policy
+
+    def persistent_id(self, obj: object) -> str | None:
+        return "policy" if obj is self._policy else None
+
+    def reducer_override(self, obj: object) -> Any:
+        """Read-only mappings (events from the store hold them) go as dicts."""
+        if type(obj) is MappingProxyType:
+            return read_only, (dict(obj),)
+        return NotImplemented
+
+
+def read_only(mapping: dict[str, Any]) -> MappingProxyType[str, Any]:
+    return MappingProxyType(mapping)
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, policy: RulePolicy) -> None:
+        super().__init__(file)
+        self._policy = policy
+
+    def persistent_load(self, pid: object) -> RulePolicy:
+        if pid != "policy":
+            raise pickle.UnpicklingError(f"unknown reference {pid!r}")
+        return self._policy
+
+
+class SQLiteReadModel:
+    """Calls are synchronous and short; a lock makes them take turns (a stop may
+    close the file while a cancelled write still runs in its thread)."""
+
+    def __init__(
+        self, path: Path, policy: RulePolicy, *, keep_events: bool, fingerprint: str
+    ) -> None:
+        private_file(path)
+        self.keep_events = keep_events
+        self.rebuilt = False
+        self._policy = policy
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        with self._transaction():
+            legacy = self._upgrade_legacy()
+        self._db.executescript(_SCHEMA)
+        with self._transaction():
+            self.rebuilt = self._check_fingerprint(fingerprint, legacy)
+
+    # -- start-up ---------------------------------------------------------------------
+
+    def _tables(self) -> set[str]:
+        rows = self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {name for (name,) in rows}
+
+    def _upgrade_legacy(self) -> dict[str, str]:
+        """The announced statuses of a file of the older format (then dropped)."""
+        tables = self._tables()
+        if "meta" in tables or "announced" not in tables:
+            return {}
+        announced = dict(self._db.execute("SELECT finding_id, status FROM announced").fetchall())
+        self._db.execute("DROP TABLE announced")
+        self._db.execute("DROP TABLE IF EXISTS checkpoint")
+        return announced
+
+    def _check_fingerprint(self, fingerprint: str, legacy: dict[str, str]) -> bool:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        fresh = row is None and not legacy and not self._has_rows("case_events")
+        if row is not None and row[0] == fingerprint:
+            return False
+        self._db.execute("DELETE FROM cases")
+        self._db.execute("DELETE FROM deadlines")
+        self._db.execute("UPDATE findings SET status = NULL")
+        self._db.execute("DELETE FROM meta")
+        self._db.executemany(
+            "INSERT INTO findings (finding_id, announced) VALUES (?, ?) "
+            "ON CONFLICT (finding_id) DO UPDATE SET announced = excluded.announced",
+            legacy.items(),
+        )
+        self._db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
+        return not fresh
+
+    def _has_rows(self, table: str) -> bool:
+        return self._db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def checkpoint(self, source: str) -> int:
+        return int(self._meta(f"checkpoint:{source}") or 0)
+
+    def _meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    # -- events (Kafka-fed) -------------------------------------------------------------
+
+    def save_events(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        if not self.keep_events:
+            return list(events)
+        fresh: list[RecordedEvent] = []
+        with self._lock, self._transaction():
+            for event in events:
+                cursor = self._db.execute(
+                    "INSERT INTO case_events VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (event.event_id, event.case_id, event.position, orjson.dumps(event.to_json())),
+                )
+                if cursor.rowcount:
+                    fresh.append(event)
+        return fresh
+
+    def kept_events(self, case_ids: Sequence[str]) -> list[RecordedEvent]:
+        with self._lock:
+            return [
+                RecordedEvent.from_json(orjson.loads(body))
+                for case_id in case_ids
+                for (body,) in self._db.execute(
+                    "SELECT body FROM case_events WHERE case_id = ? ORDER BY position", (case_id,)
+                ).fetchall()
+            ]
+
+    def unflushed_cases(self) -> list[str]:
+        if not self.keep_events:
+            return []
+        flushed = int(self._meta(_EVENTS_FLUSHED) or 0)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT case_id FROM case_events WHERE rowid > ? ORDER BY case_id",
+                (flushed,),
+            ).fetchall()
+        return [case_id for (case_id,) in rows]
+
+    # -- cases -----------------------------------------------------------------------------
+
+    def load(self, case_ids: Iterable[str]) -> list[LoadedCase]:
+        with self._lock:
+            return [self._load(case_id) for case_id in case_ids]
+
+    def _load(self, case_id: str) -> LoadedCase:
+        row = self._db.execute(
+            "SELECT snapshot, degraded FROM cases WHERE case_id = ?", (case_id,)
+        ).fetchone()
+        state = None if row is None or row[0] is None else self._unpickle(row[0])
+        announced = dict(
+            self._db.execute(
+                "SELECT finding_id, announced FROM findings "
+                "WHERE case_id = ? AND announced IS NOT NULL",
+                (case_id,),
+            ).fetchall()
+        )
+        later: list[RecordedEvent] = []
+        if self.keep_events:
+            known = {} if state is None else state.by_id
+            for event_id, body in self._db.execute(
+                "SELECT event_id, body FROM case_events WHERE case_id = ? ORDER BY position",
+                (case_id,),
+            ):
+                if event_id not in known:
+                    later.append(RecordedEvent.from_json(orjson.loads(body)))
+        degraded = None if row is None or row[1] is None else orjson.loads(row[1])
+        return LoadedCase(case_id, state, announced, later, degraded)
+
+    def _pickle(self, state: CaseState) -> bytes:
+        buffer = io.BytesIO()
+        _Pickler(buffer, self._policy).dump(state)
+        return buffer.getvalue()
+
+    def _unpickle(self, blob: bytes) -> CaseState:
+        state = _Unpickler(io.BytesIO(blob), self._policy).load()
+        if not isinstance(state, CaseState):
+            raise TypeError("a snapshot that is not a case state")
+        return state
+
+    def write(self, change: ModelChange) -> dict[str, int] | None:
+        blobs = [
+            (snap, None if snap.state is None else self._pickle(snap.state))
+            for snap in change.snapshots
+        ]
+        with self._lock:
+            with self._transaction():
+                for case_id in change.retired:
+                    self._retire(case_id)
+                for snap, blob in blobs:
+                    self._write_case(snap, blob)
+                for finding in change.announced:
+                    self._write_finding(finding, announced=True)
+                for case_id, due in change.deadlines.items():
+                    self._write_deadline(case_id, due)
+                if change.checkpoint is not None:
+                    self._write_checkpoint(*change.checkpoint)
+            return None if change.checkpoint is None else self.open_counts()
+
+    def _retire(self, case_id: str) -> None:
+        """A joint case merged into another: its row, deadline and findings go (a
+        finding's announced status stays, for the joint case that now has it)."""
+        self._db.execute("DELETE FROM cases WHERE case_id = ?", (case_id,))
+        self._db.execute("DELETE FROM deadlines WHERE case_id = ?", (case_id,))
+        self._db.execute("UPDATE findings SET status = NULL WHERE case_id = ?", (case_id,))
+
+    def _write_case(self, snap: CaseSnapshot, blob: bytes | None) -> None:
+        last = None if snap.last_occurred_at is None else snap.last_occurred_at.isoformat()
+        self._db.execute(
+            "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE "
+            "SET snapshot = excluded.snapshot, position = excluded.position, "
+            "events = excluded.events, children = excluded.children, "
+            "last_occurred_at = excluded.last_occurred_at, "
+            "open_findings = excluded.open_findings, degraded = excluded.degraded",
+            (
+                snap.case_id,
+                blob,
+                0 if snap.state is None or snap.state.last is None else snap.state.last.position,
+                snap.events,
+                orjson.dumps(list(snap.children)).decode(),
+                last,
+                snap.open_findings,
+                None if snap.degraded is None else orjson.dumps(snap.degraded).decode(),
+            ),
+        )
+        if snap.vanished is None:
+            self._db.execute("UPDATE findings SET status = NULL WHERE case_id = ?", (snap.case_id,))
+        else:
+            self._db.executemany(
+                "UPDATE findings SET status = NULL WHERE finding_id = ?",
+                [(finding_id,) for finding_id in snap.vanished],
+            )
+        for finding in snap.findings:
+            self._write_finding(finding, announced=False)
+        if snap.owns_deadline or snap.state is None:
+            self._write_deadline(snap.case_id, snap.next_due)
+
+    def _write_finding(self, finding: Finding, *, announced: bool) -> None:
+        agencies = {*finding.concerns_agencies, *([finding.to_agency] if finding.to_agency else [])}
+        self._db.execute(
+            "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (finding_id) DO UPDATE SET case_id = excluded.case_id, "
+            "rule = excluded.rule, status = excluded.status, severity = excluded.severity, "
+            "due_at = excluded.due_at, opened_at = excluded.opened_at, "
+            "agencies = excluded.agencies, body = excluded.body"
+            + (", announced = excluded.announced" if announced else ""),
+            (
+                finding.finding_id,
+                finding.case_id,
+                finding.rule,
+                finding.status,
+                finding.severity,
+                stamp(finding.due_at),
+                None,
+                "," + ",".join(sorted(agencies)) + ",",
+                finding.status if announced else None,
+                orjson.dumps(finding.to_json()),
+            ),
+        )
+
+    def _write_deadline(self, case_id: str, due: datetime | None) -> None:
+        if due is None:
+            self._db.execute("DELETE FROM deadlines WHERE case_id = ?", (case_id,))
+            return
+        self._db.execute(
+            "INSERT INTO deadlines VALUES (?, ?) "
+            "ON CONFLICT (case_id) DO UPDATE SET due = excluded.due",
+            (case_id, stamp(due)),
+        )
+
+    def _write_checkpoint(self, source: str, position: int) -> None:
+        self._set_meta(f"checkpoint:{source}", str(position))
+        if self.keep_events:
+            (rowid,) = self._db.execute("SELECT max(rowid) FROM case_events").fetchone()
+            self._set_meta(_EVENTS_FLUSHED, str(rowid or 0))
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # -- queries ------------------------------------------------------------------------
+
+    def open_counts(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT severity, count(*) FROM findings WHERE status = 'open' GROUP BY severity"
+            ).fetchall()
+        return {str(severity): int(count) for severity, count in rows}
+
+    def soonest_deadline(self) -> datetime | None:
+        with self._lock:
+            row = self._db.execute("SELECT min(due) FROM deadlines").fetchone()
+        return None if row is None or row[0] is None else unstamp(row[0])
+
+    def due(self, now: datetime, limit: int) -> list[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT case_id FROM deadlines WHERE due <= ? ORDER BY due, case_id LIMIT ?",
+                (stamp(now), limit),
+            ).fetchall()
+        return [case_id for (case_id,) in rows]
+
+    def cases_page(
+        self,
+        *,
+        limit: int,
+        after: str | None,
+        agency: str | None,
+        open_filter: OpenFilter,
+        offset: int = 0,
+    ) -> Page:
+        where, args = self._case_filter(agency, open_filter)
+        if after is not None:
+            where.append("c.case_id > ?")
+            args.append(decode_cursor(after, 1)[0])
+        sql = (
+            "SELECT case_id, events, children, last_occurred_at, open_findings, degraded "
+            "FROM cases c" + _where(where) + " ORDER BY case_id LIMIT ? OFFSET ?"
+        )
+        with self._lock:
+            rows = self._db.execute(sql, (*args, limit + 1, offset)).fetchall()
+        listed = [_case_row(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        return Page(listed, encode_cursor(listed[-1]["case_id"]) if more else None)
+
+    def open_findings_of(
+        self, case_ids: Sequence[str], wanted: OpenFilter
+    ) -> list[tuple[str, str, str]]:
+        """(case, rule, severity) of the open findings of ``case_ids`` that match."""
+        where = ["status = 'open'", f"case_id IN ({', '.join('?' * len(case_ids))})"]
+        args: list[Any] = list(case_ids)
+        for column, value in (("rule", wanted.rule), ("severity", wanted.severity)):
+            if value:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if wanted.agency:
+            where.append("agencies LIKE ? ESCAPE '\\'")
+            args.append(_agency_pattern(wanted.agency))
+        if not case_ids:
+            return []
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT case_id, rule, severity FROM findings" + _where(where), args
+            ).fetchall()
+        return [(str(c), str(r), str(s)) for c, r, s in rows]
+
+    def count_cases(self, open_filter: OpenFilter) -> int:
+        where, args = self._case_filter(None, open_filter)
+        with self._lock:
+            (count,) = self._db.execute(
+                "SELECT count(*) FROM cases c" + _where(where), args
+            ).fetchone()
+        return int(count)
+
+    def _case_filter(self, agency: str | None, wanted: OpenFilter) -> tuple[list[str], list[Any]]:
+        where: list[str] = []
+        args: list[Any] = []
+        if agency is not None:
+            where.append(
+                "EXISTS (SELECT 1 FROM findings f WHERE f.case_id = c.case_id "
+                "AND f.status IS NOT NULL AND f.agencies LIKE ? ESCAPE '\\')"
+            )
+            args.append(_agency_pattern(agency))
+        if wanted:
+            clauses = ["f.case_id = c.case_id", "f.status = 'open'"]
+            for column, value in (("rule", wanted.rule), ("severity", wanted.severity)):
+                if value:
+                    clauses.append(f"f.{column} = ?")
+                    args.append(value)
+            if wanted.agency:
+                clauses.append("f.agencies LIKE ? ESCAPE '\\'")
+                args.append(_agency_pattern(wanted.agency))
+            where.append(f"EXISTS (SELECT 1 FROM findings f WHERE {' AND '.join(clauses)})")
+        return where, args
+
+    def findings_page(
+        self,
+        *,
+        limit: int,
+        after: str | None,
+        agency: str | None,
+        status: FindingStatusFilter | None,
+    ) -> Page:
+        where = ["status = ?" if status else "status IS NOT NULL"]
+        args: list[Any] = [status] if status else []
+        if agency is not None:
+            where.append("agencies LIKE ? ESCAPE '\\'")
+            args.append(_agency_pattern(agency))
+        if after is not None:
+            due, finding_id = decode_cursor(after, 2)
+            where.append("(due_at > ? OR (due_at = ? AND finding_id > ?))")
+            args += [due, due, finding_id]
+        sql = (
+            "SELECT due_at, finding_id, body FROM findings"
+            + _where(where)
+            + " ORDER BY due_at, finding_id LIMIT ?"
+        )
+        with self._lock:
+            rows = self._db.execute(sql, (*args, limit + 1)).fetchall()
+        listed = [orjson.loads(body) for _, _, body in rows[:limit]]
+        more = len(rows) > limit
+        last = rows[limit - 1] if more else None
+        return Page(listed, None if last is None else encode_cursor(last[0], last[1]))
+
+    def degraded_cases(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT case_id, degraded FROM cases WHERE degraded IS NOT NULL ORDER BY case_id"
+            ).fetchall()
+        return [{"case_id": case_id, **orjson.loads(degraded)} for case_id, degraded in rows]
+
+    def case_ids(self, after: str, limit: int) -> list[str]:
+        """Every case id the model holds, a page at a time (for a rebuild's audit)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT case_id FROM cases WHERE case_id > ? ORDER BY case_id LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        return [case_id for (case_id,) in rows]
+
+    def reset(self) -> None:
+        """Forget snapshots, deadlines, kept events and checkpoints (a rebuild);
+        keep the announced statuses, so a rebuild announces nothing new."""
+        with self._lock, self._transaction():
+            for table in ("cases", "deadlines", "case_events"):
+                self._db.execute(f"DELETE FROM {table}")
+            self._db.execute("UPDATE findings SET status = NULL")
+            self._db.execute("DELETE FROM meta WHERE key <> 'fingerprint'")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+
+def _where(clauses: list[str]) -> str:
+    return " WHERE " + " AND ".join(clauses) if clauses else ""
+
+
+def _agency_pattern(agency: str) -> str:
+    escaped = agency.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%,{escaped},%"
+
+
+def _case_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    case_id, events, children, last, open_findings, degraded = row
+    return {
+        "case_id": case_id,
+        "events": events,
+        "children": orjson.loads(children),
+        "last_occurred_at": last,
+        "open_findings": open_findings,
+        "degraded": None if degraded is None else orjson.loads(degraded),
+    }
