@@ -33,10 +33,12 @@ from services.projection.domain.state import CaseState
 from services.projection.readmodel import (
     CaseSnapshot,
     FindingStatusFilter,
+    LinkInputs,
     LoadedCase,
     ModelChange,
     OpenFilter,
     Page,
+    SubjectSeen,
     decode_cursor,
     encode_cursor,
 )
@@ -77,10 +79,25 @@ CREATE TABLE IF NOT EXISTS case_events (
     body BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS case_events_case ON case_events (case_id, position);
+CREATE TABLE IF NOT EXISTS link_cases (case_id TEXT PRIMARY KEY, seen INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS link_subjects (
+    case_id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (case_id, subject)
+);
+CREATE TABLE IF NOT EXISTS link_events (
+    event_id TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
 """
 
 _EVENTS_FLUSHED = "events_flushed"
 """meta key: the last ``case_events`` rowid every snapshot includes."""
+_LINK_TABLES = ("link_cases", "link_subjects", "link_events")
 
 
 def stamp(at: datetime) -> str:
@@ -164,8 +181,8 @@ class SQLiteReadModel:
         fresh = row is None and not legacy and not self._has_rows("case_events")
         if row is not None and row[0] == fingerprint:
             return False
-        self._db.execute("DELETE FROM cases")
-        self._db.execute("DELETE FROM deadlines")
+        for table in ("cases", "deadlines", *_LINK_TABLES):
+            self._db.execute(f"DELETE FROM {table}")
         self._db.execute("UPDATE findings SET status = NULL")
         self._db.execute("DELETE FROM meta")
         self._db.executemany(
@@ -284,9 +301,46 @@ class SQLiteReadModel:
                     self._write_finding(finding, announced=True)
                 for case_id, due in change.deadlines.items():
                     self._write_deadline(case_id, due)
+                self._write_links(change.links)
                 if change.checkpoint is not None:
                     self._write_checkpoint(*change.checkpoint)
             return None if change.checkpoint is None else self.open_counts()
+
+    def _write_links(self, links: LinkInputs) -> None:
+        self._db.executemany("INSERT OR IGNORE INTO link_cases VALUES (?, ?)", links.cases)
+        self._db.executemany(
+            "INSERT OR IGNORE INTO link_subjects VALUES (?, ?, ?, ?, ?)",
+            [
+                (
+                    seen.case_id,
+                    orjson.dumps(seen.subject, option=orjson.OPT_SORT_KEYS).decode(),
+                    stamp(seen.occurred_at),
+                    stamp(seen.recorded_at),
+                    seen.position,
+                )
+                for seen in links.subjects
+            ],
+        )
+        self._db.executemany(
+            "INSERT OR IGNORE INTO link_events VALUES (?, ?, ?)",
+            [(e.event_id, e.position, orjson.dumps(e.to_json())) for e in links.decisions],
+        )
+
+    def link_inputs(self) -> LinkInputs:
+        with self._lock:
+            cases = self._db.execute("SELECT case_id, seen FROM link_cases ORDER BY seen")
+            subjects = self._db.execute("SELECT * FROM link_subjects ORDER BY position")
+            decisions = self._db.execute("SELECT body FROM link_events ORDER BY position")
+            return LinkInputs(
+                cases=[(case_id, seen) for case_id, seen in cases.fetchall()],
+                subjects=[
+                    SubjectSeen(case_id, orjson.loads(subject), unstamp(at), unstamp(rec), pos)
+                    for case_id, subject, at, rec, pos in subjects.fetchall()
+                ],
+                decisions=[
+                    RecordedEvent.from_json(orjson.loads(body)) for (body,) in decisions.fetchall()
+                ],
+            )
 
     def _retire(self, case_id: str) -> None:
         """A joint case merged into another: its row, deadline and findings go (a
@@ -515,7 +569,7 @@ class SQLiteReadModel:
         """Forget snapshots, deadlines, kept events and checkpoints (a rebuild);
         keep the announced statuses, so a rebuild announces nothing new."""
         with self._lock, self._transaction():
-            for table in ("cases", "deadlines", "case_events"):
+            for table in ("cases", "deadlines", "case_events", *_LINK_TABLES):
                 self._db.execute(f"DELETE FROM {table}")
             self._db.execute("UPDATE findings SET status = NULL")
             self._db.execute("DELETE FROM meta WHERE key <> 'fingerprint'")

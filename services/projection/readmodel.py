@@ -66,6 +66,37 @@ class LoadedCase:
     degraded: Mapping[str, Any] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SubjectSeen:
+    """One distinct subject of a case, as far as linking reads it, and the first
+    event that named it (its times bound a replay as of a moment)."""
+
+    case_id: str
+    subject: Mapping[str, str]
+    occurred_at: datetime
+    recorded_at: datetime
+    position: int
+
+
+@dataclass(slots=True)
+class LinkInputs:
+    """What the linker was fed, without the events: cases in the order first seen,
+    each case's distinct subjects, and the linking events (``case.linked``,
+    ``link.confirmed`` ...). Its size grows with cases and identifiers, not events."""
+
+    cases: list[tuple[str, int]] = field(default_factory=list)
+    subjects: list[SubjectSeen] = field(default_factory=list)
+    decisions: list[RecordedEvent] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.cases or self.subjects or self.decisions)
+
+    def add(self, other: "LinkInputs") -> None:
+        self.cases += other.cases
+        self.subjects += other.subjects
+        self.decisions += other.decisions
+
+
 @dataclass(slots=True)
 class ModelChange:
     """One transaction's worth: snapshots of cases changed since the last write,
@@ -77,12 +108,20 @@ class ModelChange:
     deadlines: dict[str, datetime | None] = field(default_factory=dict)
     checkpoint: tuple[str, int] | None = None
     retired: list[str] = field(default_factory=list)
+    links: LinkInputs = field(default_factory=LinkInputs)
+    """The linker's new inputs: written only with a checkpoint, so a restarted
+    linker is never ahead of the events the feed delivers again."""
     """Joint cases a link merged into another: their rows go (first, in the same
     transaction); their findings' announced statuses stay, for the joint case."""
 
     def __bool__(self) -> bool:
         return bool(
-            self.snapshots or self.announced or self.deadlines or self.checkpoint or self.retired
+            self.snapshots
+            or self.announced
+            or self.deadlines
+            or self.checkpoint
+            or self.retired
+            or self.links
         )
 
 
@@ -118,6 +157,10 @@ class ReadModel(Protocol):
     def kept_events(self, case_ids: Sequence[str]) -> list[RecordedEvent]:
         """Every kept event of ``case_ids`` (``keep_events`` only): to fold a joint
         case afresh when a link changes it or it is loaded."""
+        ...
+
+    def link_inputs(self) -> LinkInputs:
+        """Everything the linker was fed up to the checkpoint, to restore it at start."""
         ...
 
     def unflushed_cases(self) -> list[str]:
@@ -184,7 +227,7 @@ class OpenFilter:
         return bool(self.rule or self.severity or self.agency)
 
 
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 """Bump when the tables change meaning."""
 
 

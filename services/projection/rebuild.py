@@ -15,9 +15,9 @@ from events.records import RecordedEvent
 from infra.sqlite.readmodel import SQLiteReadModel
 from infra.store.port import EventStore
 from services.projection.casebook import CachedCase, CaseBook, DegradedCase
-from services.projection.domain.identity import Linker
 from services.projection.domain.policy import RulePolicy
-from services.projection.readmodel import ModelChange
+from services.projection.links import LinkedCases
+from services.projection.readmodel import LinkInputs, ModelChange
 from services.projection.service import degraded_snapshot, snapshot_of
 
 PAGE = 10_000
@@ -52,7 +52,8 @@ async def rebuild(
     await asyncio.to_thread(model.reset)
     casebook = CaseBook(policy, capacity)
     source = "kafka" if model.keep_events else "store"
-    linker = await _linked(store)
+    links = await _linked(store, casebook)
+    linker = links.linker
     position, count = 1, 0
     while events := await store.read_all(position, PAGE):
         by_case: dict[str, list[RecordedEvent]] = {}
@@ -75,21 +76,23 @@ async def rebuild(
     for case_id in written.get("failed", []):  # set aside, as the live service does
         casebook.findings(case_id, now)
     degraded = tuple(casebook.degraded().values())
-    counts = await _write(model, [], list(degraded), now, (source, position - 1))
+    counts = await _write(
+        model, [], list(degraded), now, (source, position - 1), links.take_pending()
+    )
     case_ids = await asyncio.to_thread(_all_case_ids, model)
     seconds = timer() - started
     return RebuildReport(count, len(case_ids), counts.get("open", 0), seconds, case_ids, degraded)
 
 
-async def _linked(store: EventStore) -> Linker:
+async def _linked(store: EventStore, casebook: CaseBook) -> LinkedCases:
     """Who is linked to whom at the end of the log: a first, cheap pass, so each
     joint case is folded with every member's events from the start."""
-    linker, position = Linker(), 1
+    links, position = LinkedCases(casebook), 1
     while events := await store.read_all(position, PAGE):
         for event in events:
-            linker.observe(event)
+            links.observe(event)
         position = events[-1].position + 1
-    return linker
+    return links
 
 
 async def _write(
@@ -98,12 +101,13 @@ async def _write(
     degraded: list[DegradedCase],
     now: datetime,
     checkpoint: tuple[str, int] | None,
+    links: LinkInputs | None = None,
 ) -> dict[str, Any]:
     """Snapshots of ``cases`` (those whose evaluation raised come back as
     ``failed``, unwritten), markers of ``degraded`` ones, and the checkpoint."""
 
     def job() -> dict[str, Any]:
-        change = ModelChange(checkpoint=checkpoint)
+        change = ModelChange(checkpoint=checkpoint, links=links or LinkInputs())
         failed = []
         for case_id, cached in cases:
             snapshot = snapshot_of(case_id, cached.state, now)

@@ -117,11 +117,13 @@ class ProjectionService:
         self._sinks.append(sink)
 
     async def start(self) -> None:
-        """Resume from the saved model: the checkpoint, plus (fed from Kafka) the
-        cases whose kept events no snapshot includes yet. No history is refolded:
+        """Resume from the saved model: the checkpoint, the linker's inputs, plus
+        (fed from Kafka) the cases whose kept events no snapshot includes yet. No
+        history is refolded:
         the feed delivers what came after the checkpoint, and the timer finds
         whatever came due meanwhile in the deadlines table."""
         self.position = await asyncio.to_thread(self._model.checkpoint, self._source)
+        self.links.restore(await asyncio.to_thread(self._model.link_inputs))
         behind = self._joint(await asyncio.to_thread(self._model.unflushed_cases))
         for first in range(0, len(behind), DUE_PAGE):
             page = behind[first : first + DUE_PAGE]
@@ -450,6 +452,7 @@ class ProjectionService:
             dirty += self.cases.dirty()
             change.checkpoint = (self._source, self.position)
             change.retired = sorted(self._retired)
+            change.links = self.links.take_pending()
         if not (change or dirty or set_aside):
             return
         now = self._clock.now()
@@ -466,7 +469,11 @@ class ProjectionService:
             change.snapshots += [degraded_snapshot(case) for case in set_aside]
             return self._model.write(change)
 
-        counts = await asyncio.to_thread(job)
+        try:
+            counts = await asyncio.to_thread(job)
+        except BaseException:
+            self.links.give_back(change.links)
+            raise
         self._retired -= set(change.retired)
         if counts is not None:  # the model's count, at each checkpoint
             self._open = Counter(counts)

@@ -8,7 +8,9 @@ is a function over the recorded events, standing in for ``store.read_case`` (the
 SQLite store is not what is under test). Kafka-fed, it reads the kept events from
 the real read model file."""
 
+import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -96,3 +98,41 @@ async def test_linked_cases_evicted_from_a_cache_of_one_still_give_the_joint_fin
         assert members == set(OWN_CASE.values())
     await unbounded.stop()
     await bounded.stop()
+
+
+async def test_a_restart_restores_the_links_from_the_model_without_reading_the_history(
+    tmp_path: Path,
+) -> None:
+    events = child_k_by_agency()
+    path = tmp_path / "projection.db"
+    first = service_on(path, events, kafka=False, capacity=1, sink=Announced())
+    await feed(first, events, 5)
+    await first.stop()
+
+    read_again: list[str] = []
+    restarted = service_on(path, [], kafka=False, capacity=1, sink=Announced())
+
+    async def counted(case_id: str) -> list[RecordedEvent]:
+        read_again.append(case_id)
+        return [event for event in events if event.case_id == case_id]
+
+    restarted._refetch = counted
+    await restarted.start()
+    assert read_again == [] and restarted.seen == 0  # no event read or folded again
+    assert restarted.links.joint_id("HB-ED-0931") == JOINT
+    assert restarted.links.linker.members(JOINT) == set(OWN_CASE.values())
+
+    # when health posts again under its own case id, it lands in the joint case
+    last = next(event for event in reversed(events) if event.case_id == "HB-ED-0931")
+    later = replace(last, event_id="after-restart", position=events[-1].position + 1)
+    events.append(later)
+    await restarted.handle(FeedBatch([later]))
+    cases = await restarted.cases_page(limit=10, after=None, agency=None, wanted=OpenFilter())
+    assert [row["case_id"] for row in cases.rows] == [JOINT]
+    page, _ = await restarted.findings_page(limit=1000, after=None, agency=None, status=None)
+    assert by_trigger(page.rows) == EXPECTED
+    await restarted.stop()
+
+    with sqlite3.connect(path) as db:  # the linker's inputs: per case and identifier
+        (subjects,) = db.execute("SELECT count(*) FROM link_subjects").fetchone()
+    assert 0 < subjects < sum(1 for event in events if event.subjects)

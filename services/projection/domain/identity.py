@@ -42,6 +42,15 @@ def about_identity(event: RecordedEvent) -> bool:
     return bool(event.subjects) or event.type in LINKING_TYPES
 
 
+LINKING_FIELDS = (*STRONG, "name", "date_of_birth", "postcode")
+"""What of a subject the linker reads: all a saved linker keeps (minimisation)."""
+
+
+def linking_subject(subject: Mapping[str, Any]) -> dict[str, str]:
+    """The part of ``subject`` that can link or propose, as text."""
+    return {key: str(subject[key]) for key in LINKING_FIELDS if subject.get(key) is not None}
+
+
 def name_key(name: str) -> str:
     """One spelling of a name for matching: case and spacing do not count."""
     return " ".join(name.casefold().split())
@@ -156,7 +165,34 @@ class Linker:
             and self.joint_id(one) != self.joint_id(other)
         )
 
+    def order(self, case_id: str) -> int | None:
+        """When ``case_id`` was first seen (0 the first), None if never."""
+        return self._seen.get(case_id)
+
     # --- observing -----------------------------------------------------------
+
+    def restore(
+        self,
+        cases: Iterable[str],
+        subjects: Iterable[tuple[str, Mapping[str, Any]]],
+        decisions: Iterable[RecordedEvent],
+    ) -> None:
+        """Take in what a saved linker kept: its cases in the order first seen (the
+        earliest names a joint case), each case's distinct subjects, and the linking
+        events in recording order. Joint cases are the components of the links
+        these state, whatever order the subjects come in."""
+        for case_id in cases:
+            self._see(case_id)
+        for case_id, subject in subjects:
+            self._see(case_id)
+            self._identify(case_id, subject)
+        for event in decisions:
+            self.observe(event)
+
+    def identify(self, case_id: str, subject: Mapping[str, Any]) -> None:
+        """One subject of ``case_id``, as an event would bring it (replay as of a moment)."""
+        self._see(case_id)
+        self._identify(case_id, subject)
 
     def observe(self, event: RecordedEvent) -> Regrouping | None:
         """Take ``event`` in; the joint cases it changed, or None (the usual case)."""
