@@ -22,7 +22,7 @@ from infra.clock import Clock
 from infra.feed import EventFeed, FeedBatch
 from services.projection.casebook import CachedCase, CaseBook, DegradedCase
 from services.projection.domain.evaluate import evaluate, next_deadline
-from services.projection.domain.identity import Regrouping, about_identity
+from services.projection.domain.identity import Regrouping
 from services.projection.domain.state import CaseState
 from services.projection.links import LinkedCases
 from services.projection.readmodel import (
@@ -171,24 +171,30 @@ class ProjectionService:
             await self._gauges.caught_up_to(self.position)
 
     async def _fold(self, events: Sequence[RecordedEvent], now: datetime) -> int:
-        """Fold ``events`` into their joint cases; an event that links or unlinks
-        cases first has the events before it folded, then regroups the joint cases
-        it changed. Returns the events that were new. Caller holds ``_turn``."""
-        applied, by_case = 0, dict[str, list[RecordedEvent]]()
+        """Fold ``events`` into their joint cases, then evaluate each case touched
+        once. An event that links or unlinks cases regroups the joint cases it
+        changed at once, from every event of their members; each event of the batch
+        then goes to its joint case as linked at the end (one it already holds is
+        dropped). Returns the events that were new. Caller holds ``_turn``."""
+        regrouped: dict[str, None] = {}
+        refolded: set[str] = set()
         for event in events:
-            if about_identity(event) and by_case:  # folded under the links before it
-                applied += await self._process(list(by_case), now, by_case)
-                by_case = {}
             change = self.links.observe(event)
             if change is not None:
-                applied += await self._regroup(change, event, now)
-            else:
-                by_case.setdefault(self.links.joint_id(event.case_id), []).append(event)
-        return applied + await self._process(list(by_case), now, by_case)
+                refolded |= await self._regroup(change, event)
+                regrouped.update(dict.fromkeys(change.groups))
+        if regrouped:  # snapshots of cases a regroup evicted, before any is loaded again
+            await self._write(ModelChange(), checkpoint=False)
+        by_case: dict[str, list[RecordedEvent]] = {}
+        for event in events:
+            by_case.setdefault(self.links.joint_id(event.case_id), []).append(event)
+        touched = self._joint([*by_case, *regrouped])
+        return await self._process(touched, now, by_case, forced=bool(regrouped), refolded=refolded)
 
-    async def _regroup(self, change: Regrouping, event: RecordedEvent, now: datetime) -> int:
+    async def _regroup(self, change: Regrouping, event: RecordedEvent) -> set[str]:
         """Drop the joint cases ``change`` retired and fold each new one from every
-        event of its members; findings keep their ids and announced statuses."""
+        event of its members; findings keep their ids and announced statuses.
+        Returns the ids of events new to the cases, folded here."""
         loaded = await asyncio.to_thread(self._model.load, sorted(change.retired))
         announced = {k: v for case in loaded for k, v in case.announced.items()}
         held: list[RecordedEvent] = [event]
@@ -201,13 +207,10 @@ class ProjectionService:
         events = held if fetched is None else [*fetched, event]
         self._retired |= change.retired - change.groups.keys()
         self._retired -= change.groups.keys()
-        model_change, changed = ModelChange(), list[Finding]()
         for joint_id, group in change.groups.items():
             mine = list({e.event_id: e for e in events if e.case_id in group}.values())
             self.cases.regroup(joint_id, group, mine, announced)
-            self._collect(joint_id, now, model_change, changed, forced=True)
-        await self._announce(changed, model_change)
-        return int(all(e.event_id != event.event_id for e in held[1:]))
+        return {e.event_id for e in events} - {e.event_id for e in held[1:]}
 
     async def _events_of(self, case_ids: Sequence[str]) -> list[RecordedEvent] | None:
         """Every event of ``case_ids``: kept from Kafka, or read again from the
@@ -345,6 +348,7 @@ class ProjectionService:
         *,
         forced: bool = False,
         settle: bool = True,
+        refolded: set[str] | None = None,
     ) -> int:
         """Per case: load it from the model if not cached (the loads in one worker
         thread), fold its ``events`` in, then collect its changed findings and
@@ -363,13 +367,13 @@ class ProjectionService:
             if case_id not in self.cases and case_id not in loaded:  # evicted meanwhile
                 await self._write(ModelChange(), checkpoint=False)  # its snapshot first
                 loaded.update((case.case_id, case) for case in await self._load([case_id]))
-            members, refolded = self.links.linker.members(case_id), set[str]()
+            members, folded = self.links.linker.members(case_id), refolded or set()
             if case_id in loaded:
                 case = loaded.pop(case_id)
-                refolded = {event.event_id for event in case.later}  # new, though folded
+                folded = folded | {event.event_id for event in case.later}  # new, though folded
                 self.cases.admit(case, members)
             for event in (events or {}).get(case_id, ()):
-                applied += self.cases.apply(event, case_id, members) or event.event_id in refolded
+                applied += self.cases.apply(event, case_id, members) or event.event_id in folded
             if settle:
                 self._collect(case_id, now, change, changed, forced)
         await self._announce(changed, change)
