@@ -13,8 +13,8 @@ fresh processes, so one's memory does not colour the other's:
     python -m bench.scale generate /data/store-1m.db --cases 10000 --events-per-case 100
     python -m bench.scale run /data/store-1m.db /data/store-10m.db
 
-``restart`` appends its live events to the store it is given (about 1,2 × the
-cache size in events, negligible beside millions; rerunning it on the same file
+``restart`` appends its live events to the store it is given (about 1.2 times
+the cache size in events, negligible beside millions; rerunning it on the same file
 is harmless).
 """
 
@@ -105,7 +105,10 @@ def _event(case_id: str, agency: str, type_: str, at: datetime, data: dict[str, 
 
 def _touch(case_id: str) -> Submission:
     """A harmless event: the household recorded again, as it stands."""
-    data = {"children": ["child-a", "baby-b"], "adults": [{"person": "mother", "relationship": "mother"}]}
+    data = {
+        "children": ["child-a", "baby-b"],
+        "adults": [{"person": "mother", "relationship": "mother"}],
+    }
     return _event(case_id, "edt", "household.recorded", datetime.now(UTC), data)
 
 
@@ -197,14 +200,14 @@ async def measure_restart(store_path: Path, model_path: Path, touch: int) -> dic
             result["live_stall_ms"] = stalls.take()
 
             # /findings?status=open, page after page and first pages, as the endpoint runs it.
-            timings, after, pages = [], None, 0
+            timings: list[float] = []
+            after = None
             for call in range(300):
                 started = time.perf_counter()
                 page, _ = await projection.findings_page(
                     limit=100, after=after, agency=None, status="open"
                 )
                 timings.append((time.perf_counter() - started) * 1000)
-                pages += 1
                 after = page.next if call % 3 else None  # two of three go deeper
             timings.sort()
             result["findings_open_p50_ms"] = statistics.median(timings)

@@ -1,10 +1,13 @@
 """The projection's persistent read model, as a port.
 
-What survives a restart: each case's folded state (a snapshot), its findings
-with the status last announced, each case's next deadline, and the checkpoint
+What survives a restart: each case's snapshot (the summary ``/cases`` lists, its
+findings with the status last announced, its next deadline) and the checkpoint
 the snapshots were taken at, all written in one transaction
-(``ReadModel.write``). A restart reads the checkpoint and folds only the events
-after it into snapshots loaded on demand; it never refolds the history.
+(``ReadModel.write``). A restart reads the checkpoint and the soonest deadline;
+a case is folded again from its own events only when it is next touched (an
+event, a deadline, a read), so a restart never refolds the history. The folded
+state itself is not kept: measured, writing it cost more than refolding saves
+(see ``infra/sqlite/readmodel``).
 
 A Kafka-fed projection also keeps each case's events (``keep_events``): it
 cannot re-read the store, and a snapshot is written only about once a second.
@@ -64,6 +67,9 @@ class LoadedCase:
     later: list[RecordedEvent] = field(default_factory=list)
     """Kept events the snapshot does not include yet, to fold in."""
     degraded: Mapping[str, Any] | None = None
+    stored: bool = False
+    """The model has a row with events for it: a store-fed projection refolds
+    them from the store (``state`` is then None: see ``infra/sqlite/readmodel``)."""
 
 
 @dataclass(slots=True)

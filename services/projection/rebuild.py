@@ -6,13 +6,15 @@ notifier's outbox would drop a repeat anyway: a rebuild never pages anyone.
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from events.records import RecordedEvent
 from infra.sqlite.readmodel import SQLiteReadModel
+from infra.sqlite.schema import decode
+from infra.sqlite.store import SQLiteEventStore
 from infra.store.port import EventStore
 from services.projection.casebook import CachedCase, CaseBook, DegradedCase
 from services.projection.domain.policy import RulePolicy
@@ -44,35 +46,35 @@ async def rebuild(
     progress: Callable[[int], None] = lambda _: None,
     capacity: int = 10_000,
 ) -> RebuildReport:
-    """Stream the store a page at a time into the model: memory is bounded by the
-    page and the cache of ``capacity`` cases, whose snapshots are written as they
-    are evicted and at the end."""
+    """Fold the store into the model with memory bounded by the cache of
+    ``capacity`` cases, whose snapshots are written as they are evicted and at
+    the end. The SQLite store hands over its events case by case, so each case
+    is folded once, whole; another store is read in position order, and a case
+    evicted before its last event is refolded from the store when it comes back."""
     started = timer()
     await asyncio.to_thread(model.reset)
     casebook = CaseBook(policy, capacity)
     source = "kafka" if model.keep_events else "store"
-    position, count = 1, 0
-    while events := await store.read_all(position, PAGE):
-        by_case: dict[str, list[RecordedEvent]] = {}
-        for event in await asyncio.to_thread(model.save_events, events):
-            by_case.setdefault(event.case_id, []).append(event)
-        missing = [case_id for case_id in by_case if case_id not in casebook]
-        loaded = {case.case_id: case for case in await asyncio.to_thread(model.load, missing)}
-        for case_id, case_events in by_case.items():
-            if case_id in loaded:
-                casebook.admit(loaded.pop(case_id))
-            casebook.load(case_events)
+    head, count = await store.head_position(), 0
+    folded: set[str] = set()
+    async for events in _batches(store, head):
+        fresh = await asyncio.to_thread(model.save_events, events)
+        for case_id in {event.case_id for event in fresh} & folded:
+            if case_id not in casebook:  # evicted earlier: what came before, first
+                first = fresh[0].position
+                casebook.load(e for e in await store.read_case(case_id) if e.position < first)
+        casebook.load(fresh)
+        folded.update(event.case_id for event in fresh)
         count += len(events)
-        position = events[-1].position + 1
         evicted = await _write(model, casebook.take_evicted(), [], now, None)
         for case_id in evicted.get("failed", []):  # its state was evicted: refolded at the end
-            casebook.load(await store.read_case(case_id))
+            casebook.load(e for e in await store.read_case(case_id) if e.position <= head)
         progress(len(events))
     written = await _write(model, casebook.dirty(), [], now, None)
     for case_id in written.get("failed", []):  # set aside, as the live service does
         casebook.findings(case_id, now)
     degraded = tuple(casebook.degraded().values())
-    counts = await _write(model, [], list(degraded), now, (source, position - 1))
+    counts = await _write(model, [], list(degraded), now, (source, head))
     case_ids = await asyncio.to_thread(_all_case_ids, model)
     seconds = timer() - started
     return RebuildReport(count, len(case_ids), counts.get("open", 0), seconds, case_ids, degraded)
@@ -105,6 +107,30 @@ async def _write(
     if not (cases or degraded or checkpoint):
         return {}
     return await asyncio.to_thread(job)
+
+
+async def _batches(store: EventStore, head: int) -> AsyncIterator[list[RecordedEvent]]:
+    """The store's events up to ``head``, about a page at a time: whole cases
+    from the SQLite store, position order from any other."""
+    if isinstance(store, SQLiteEventStore):
+        cases = store.iter_cases_sync(head)
+        while batch := await asyncio.to_thread(_whole_cases, cases):
+            yield batch
+        return
+    position = 1
+    while position <= head and (page := await store.read_all(position, PAGE)):
+        yield [event for event in page if event.position <= head]
+        position = page[-1].position + 1
+
+
+def _whole_cases(cases: Iterator[tuple[str, list[bytes]]]) -> list[RecordedEvent]:
+    """The next cases of ``cases``, decoded, until a page's worth of events."""
+    batch: list[RecordedEvent] = []
+    for _case_id, bodies in cases:
+        batch += map(decode, bodies)
+        if len(batch) >= PAGE:
+            break
+    return batch
 
 
 def _all_case_ids(model: SQLiteReadModel) -> tuple[str, ...]:

@@ -318,11 +318,17 @@ class ProjectionService:
         if self._refetch is None:
             return found
         return [
-            replace(case, later=await self._refetch(case.case_id))
-            if case.state is None and case.degraded
+            replace(case, later=await self._folded_so_far(case.case_id))
+            if case.state is None and (case.stored or case.degraded)
             else case
             for case in found
         ]
+
+    async def _folded_so_far(self, case_id: str) -> list[RecordedEvent]:
+        """The case's events from the store, up to the position this projection
+        has handled: later ones arrive through the feed, in their turn."""
+        assert self._refetch is not None
+        return [event for event in await self._refetch(case_id) if event.position <= self.position]
 
     def _collect(
         self, case_id: str, now: datetime, change: ModelChange, changed: list[Finding], forced: bool
