@@ -58,13 +58,16 @@ async def rebuild(
     head, count = await store.head_position(), 0
     folded: set[str] = set()
     async for events in _batches(store, head):
-        fresh = await asyncio.to_thread(model.save_events, events)
-        for case_id in {event.case_id for event in fresh} & folded:
-            if case_id not in casebook:  # evicted earlier: what came before, first
-                first = fresh[0].position
-                casebook.load(e for e in await store.read_case(case_id) if e.position < first)
-        casebook.load(fresh)
-        folded.update(event.case_id for event in fresh)
+        by_case: dict[str, list[RecordedEvent]] = {}
+        for event in await asyncio.to_thread(model.save_events, events):
+            by_case.setdefault(event.case_id, []).append(event)
+        for case_id, case_events in by_case.items():  # one case at a time: the cache may be tiny
+            if case_id in folded and case_id not in casebook:  # evicted: what came before, too
+                first = case_events[0].position
+                earlier = [e for e in await store.read_case(case_id) if e.position < first]
+                case_events = earlier + case_events
+            casebook.load(case_events)
+            folded.add(case_id)
         count += len(events)
         evicted = await _write(model, casebook.take_evicted(), [], now, None)
         for case_id in evicted.get("failed", []):  # its state was evicted: refolded at the end

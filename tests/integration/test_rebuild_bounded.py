@@ -9,9 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bench.workload import workload
 from infra.sqlite.store import SQLiteEventStore
 from infra.store.port import EventStore
+from services.projection import rebuild as rebuilding
 from services.projection.bootstrap import open_read_model
 from services.projection.domain.rules import default_policy
 from services.projection.rebuild import rebuild
@@ -48,7 +51,10 @@ async def rebuilt(store: Any, path: Path, capacity: int) -> list[dict[str, Any]]
         model.close()
 
 
-async def test_a_small_cache_rebuilds_what_an_unbounded_one_does(tmp_path: Path) -> None:
+async def test_a_small_cache_rebuilds_what_an_unbounded_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rebuilding, "PAGE", 7)  # many pages, so cases leave and come back
     async with SQLiteEventStore(tmp_path / "events.db") as store:
         for batch in workload(12, 25):  # twelve cases, interleaved event by event
             await store.append(batch)
