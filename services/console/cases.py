@@ -64,11 +64,12 @@ async def case_list(
 ) -> Response:
     projection = _projection(request, session)
     now = projection.now()
+    book = await projection.readable()
     rows = []
-    for case_id in sorted(projection.cases.case_ids()):
+    for case_id in sorted(book.case_ids()):
         open_ = [
             f
-            for f in projection.cases.findings(case_id, now)
+            for f in book.findings(case_id, now)
             if f.status == "open"
             and (not rule or f.rule == rule)
             and (not severity or f.severity == severity)
@@ -76,7 +77,7 @@ async def case_list(
         ]
         if (rule or severity or agency) and not open_:
             continue
-        rows.append(_row(case_id, projection.cases.state(case_id), open_))
+        rows.append(_row(case_id, book.state(case_id), open_))
     shown = paginate(rows, page)
     await audit_reads(request, session, [r["case_id"] for r in shown.items])
     filters = {"rule": rule, "severity": severity, "agency": agency}
@@ -121,13 +122,14 @@ def _as_of(value: str, now: datetime) -> datetime:
     return at.replace(tzinfo=LONDON) if at.tzinfo is None else at
 
 
-def _document(projection: ProjectionService, case_id: str, as_of: str) -> dict[str, Any]:
-    if case_id not in projection.cases:
+async def _document(projection: ProjectionService, case_id: str, as_of: str) -> dict[str, Any]:
+    book = await projection.readable(case_id)
+    if case_id not in book:
         raise Refused("There is no such case.", 404)
     now = projection.now()
     at = _as_of(as_of, now)
     try:  # the picture filters to ``at`` itself: no refold of the events up to then
-        shown = projection.cases.read(case_id, lambda state: picture(state, at))
+        shown = book.read(case_id, lambda state: picture(state, at))
     except CaseUnavailable as e:
         raise Refused("This case is set aside for repair; its picture cannot be shown.", 503) from e
     return {
@@ -186,7 +188,7 @@ def chronology_page(
 async def case_page(
     request: Request, session: SessionDep, case_id: str, as_of: str = "", page: int = 1
 ) -> Response:
-    doc = _document(_projection(request, session), case_id, as_of)
+    doc = await _document(_projection(request, session), case_id, as_of)
     await audit_reads(request, session, [case_id])
     view = build_view(doc)
     return render(
@@ -210,7 +212,7 @@ async def review(
     fmt: Literal["html", "md", "json"],
     as_of: str = "",
 ) -> Response:
-    doc = _document(_projection(request, session), case_id, as_of)
+    doc = await _document(_projection(request, session), case_id, as_of)
     await audit_reads(request, session, [case_id])
     renderer, media_type = FORMATS[fmt]
     name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{case_id}-review.{fmt}")

@@ -64,12 +64,13 @@ async def list_cases(projection: Projection, who: ReaderPrincipal) -> dict[str, 
     """Every case the projection knows, with its open findings count; a degraded
     case (one its fold or evaluation could not take) says why in ``degraded``."""
     now = projection.now()
+    book = await projection.readable()
     cases = []
-    for case_id in sorted(projection.cases.case_ids()):
-        findings = projection.cases.findings(case_id, now)  # first: it may degrade the case
-        state = projection.cases.state(case_id)
+    for case_id in sorted(book.case_ids()):
+        findings = book.findings(case_id, now)  # first: it may degrade the case
+        state = book.state(case_id)
         if state is None:
-            cases.append(_degraded_entry(projection.cases.degraded()[case_id]))
+            cases.append(_degraded_entry(book.degraded()[case_id]))
             continue
         cases.append(
             {
@@ -107,7 +108,7 @@ async def case_picture(
 ) -> dict[str, Any]:
     """The joint picture: people, chronology, who knew what since when, legal
     status per agency, agreements, obligations and findings."""
-    _, document = _read(projection, case_id, as_of, recorded_by, picture)
+    _, document = await _read(projection, case_id, as_of, recorded_by, picture)
     document["recorded_by"] = recorded_by.isoformat() if recorded_by else None
     return document
 
@@ -119,7 +120,7 @@ async def case_findings(
     as_of: AsOf = None,
     recorded_by: RecordedBy = None,
 ) -> dict[str, Any]:
-    at, findings = _read(projection, case_id, as_of, recorded_by, evaluate)
+    at, findings = await _read(projection, case_id, as_of, recorded_by, evaluate)
     return {
         "case_id": case_id,
         "as_of": at.isoformat(),
@@ -137,16 +138,17 @@ async def all_findings(
     names the cases whose findings could not be worked out."""
     now = projection.now()
     agency = who.scoped_agency
+    book = await projection.readable()
     found = [
         f.to_json()
-        for case_id in sorted(projection.cases.case_ids())
-        for f in projection.cases.findings(case_id, now)
+        for case_id in sorted(book.case_ids())
+        for f in book.findings(case_id, now)
         if status is None or f.status == status
     ]
     if agency is not None:
         found = [f for f in found if concerns(f, agency)]
     found.sort(key=lambda f: (f["due_at"], f["finding_id"]))
-    degraded = projection.cases.degraded()
+    degraded = book.degraded()
     return {
         "as_of": now.isoformat(),
         "findings": found,
@@ -154,7 +156,7 @@ async def all_findings(
     }
 
 
-def _read(
+async def _read(
     projection: ProjectionService,
     case_id: str,
     as_of: datetime | None,
@@ -162,10 +164,11 @@ def _read(
     view: Callable[[CaseState, datetime], T],
 ) -> tuple[datetime, T]:
     """``view`` of the case at ``as_of`` (default now); 404 if unknown, 503 if degraded."""
-    if case_id not in projection.cases:
+    book = await projection.readable(case_id)
+    if case_id not in book:
         raise NotFound(f"no case {case_id!r}")
     at = as_of or projection.now()
-    policy = projection.cases.policy
+    policy = book.policy
 
     def compute(state: CaseState) -> T:
         if as_of is not None or recorded_by is not None:
@@ -173,7 +176,7 @@ def _read(
         return view(state, at)
 
     try:
-        return at, projection.cases.read(case_id, compute)
+        return at, book.read(case_id, compute)
     except CaseUnavailable as exc:
         raise CaseDegraded(
             f"case {case_id!r} is degraded: {exc.degraded.cause()}; other cases are unaffected"

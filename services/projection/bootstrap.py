@@ -15,6 +15,7 @@ from infra.store.port import EventStore
 from services.projection.casebook import CaseBook
 from services.projection.domain.rules import policy_from_settings
 from services.projection.gauges import ProjectionGauges
+from services.projection.ownership import PartitionOwnership, SharedReads
 from services.projection.repository import ProjectionRepository
 from services.projection.service import FindingSink, ProjectionService
 
@@ -38,7 +39,8 @@ async def running_projection(
     """Start the projection (load, catch up, follow live) and stop it on exit.
 
     Fed from the store, it folds its history from the store; fed from anything
-    else (Kafka), it keeps its own copy of the events it has seen.
+    else (Kafka), it keeps its own copy of the events it has seen, in a read
+    model its group's members may share (``ownership.py``).
     """
     if feed is None:
         if store is None:
@@ -53,7 +55,7 @@ async def running_projection(
         if store_fed:
             assert store is not None
             return await read_up_to(store, checkpoint)
-        return await asyncio.to_thread(lambda: list(repository.load_all()))
+        return []  # partitioned: cases come with their partitions (ownership.py)
 
     service = ProjectionService(
         feed=feed,
@@ -65,6 +67,9 @@ async def running_projection(
         source=source,
         gauges=None if metrics is None else ProjectionGauges(metrics, store if store_fed else None),
     )
+    if not store_fed:
+        feed.watch(PartitionOwnership(service, repository))
+        service.reads = SharedReads(repository, service.cases)
     try:
         await service.start()
         task = asyncio.create_task(service.run(), name="projection")

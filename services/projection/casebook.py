@@ -136,6 +136,12 @@ class CaseBook:
             self._degrade(event.case_id, "fold", exc, [*state.events, event], _folded)
         return True
 
+    def evict(self, case_ids: Iterable[str]) -> None:
+        """Forget cases (another projection member owns them now)."""
+        for case_id in case_ids:
+            self._states.pop(case_id, None)
+            self._degraded.pop(case_id, None)
+
     def load(self, events: Iterable[RecordedEvent]) -> None:
         """Start-up and rebuild: group by case, then fold each case once, in order.
 

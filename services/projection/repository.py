@@ -8,6 +8,12 @@ on ``event_id``) and a crash before the offset commit redelivers rather than
 loses. A store-fed projection keeps no copy: the store is the record, and the
 case picture is folded again from it at start-up.
 
+Several members of a partitioned (Kafka) projection may share one file: each
+writes the events of the partitions it owns, and records which partition each
+case is on, so the member that takes a partition over loads the whole history
+of its cases from here. WAL lets them read while one writes; a busy timeout
+makes writers queue rather than fail.
+
 ``synchronous=NORMAL``: losing the last announcement on power loss only makes the
 projection announce it again, and the notifier's outbox drops the repeat.
 """
@@ -15,7 +21,7 @@ projection announce it again, and the notifier's outbox drops the repeat.
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import orjson
@@ -23,6 +29,8 @@ import orjson
 from events.records import RecordedEvent
 from infra.files import private_file
 
+BUSY_TIMEOUT = 30.0
+"""Seconds a write waits for another member sharing the file to finish its own."""
 CHECKPOINT_EVERY = 1.0
 """Seconds between checkpoint writes when the store, not this file, keeps the events."""
 
@@ -38,6 +46,11 @@ CREATE TABLE IF NOT EXISTS checkpoint (
     source TEXT PRIMARY KEY,
     position INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS case_partitions (
+    case_id TEXT PRIMARY KEY,
+    partition INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_partitions_partition ON case_partitions (partition);
 CREATE TABLE IF NOT EXISTS announced (
     finding_id TEXT PRIMARY KEY,
     status TEXT NOT NULL
@@ -58,7 +71,9 @@ class ProjectionRepository:
         self._pending = 0
         self._flushed_at = 0.0
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
@@ -76,7 +91,12 @@ class ProjectionRepository:
             ).fetchone()
         return int(row[0]) if row else 0
 
-    def save(self, events: Iterable[RecordedEvent], source: str = "store") -> list[RecordedEvent]:
+    def save(
+        self,
+        events: Iterable[RecordedEvent],
+        source: str = "store",
+        partitions: Mapping[str, int] | None = None,
+    ) -> list[RecordedEvent]:
         """Keep the events (if this model keeps them) and advance the checkpoint in
         one transaction; returns the events not seen before, as far as it can tell.
 
@@ -85,9 +105,11 @@ class ProjectionRepository:
         rather than once per batch: see ``save_checkpoint``.
         """
         with self._lock:
-            return self._save(list(events), source)
+            return self._save(list(events), source, partitions or {})
 
-    def _save(self, batch: list[RecordedEvent], source: str) -> list[RecordedEvent]:
+    def _save(
+        self, batch: list[RecordedEvent], source: str, partitions: Mapping[str, int]
+    ) -> list[RecordedEvent]:
         top = max((event.position for event in batch), default=0)
         if not self.keep_events:
             self._pending = max(self._pending, top)
@@ -103,6 +125,11 @@ class ProjectionRepository:
                 )
                 if cursor.rowcount:
                     fresh.append(event)
+            self._db.executemany(
+                "INSERT INTO case_partitions VALUES (?, ?) "
+                "ON CONFLICT(case_id) DO UPDATE SET partition = excluded.partition",
+                partitions.items(),
+            )
             self._write_checkpoint(source, top)
         return fresh
 
@@ -135,6 +162,41 @@ class ProjectionRepository:
             ).fetchall()
         for (body,) in rows:
             yield RecordedEvent.from_json(orjson.loads(body))
+
+    def load_partitions(self, partitions: Iterable[int]) -> list[RecordedEvent]:
+        """Every stored event of the cases on ``partitions``, case by case: what a
+        member takes over when the group assigns it those partitions."""
+        wanted = sorted(partitions)
+        marks = ",".join("?" * len(wanted))
+        return self._events(
+            "SELECT e.body FROM case_events e JOIN case_partitions p USING (case_id) "
+            f"WHERE p.partition IN ({marks}) ORDER BY e.case_id, e.position",
+            wanted,
+        )
+
+    def cases_on(self, partitions: Iterable[int]) -> list[str]:
+        """The cases recorded on ``partitions``: what a member drops when they go."""
+        wanted = sorted(partitions)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT case_id FROM case_partitions WHERE partition IN "
+                f"({','.join('?' * len(wanted))})",
+                wanted,
+            ).fetchall()
+        return [case_id for (case_id,) in rows]
+
+    def load_cases(self, case_id: str | None = None) -> list[RecordedEvent]:
+        """Every stored event of one case, or of all, whoever owns them."""
+        if case_id is None:
+            return self._events("SELECT body FROM case_events ORDER BY case_id, position", [])
+        return self._events(
+            "SELECT body FROM case_events WHERE case_id = ? ORDER BY position", [case_id]
+        )
+
+    def _events(self, sql: str, args: Sequence[object]) -> list[RecordedEvent]:
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [RecordedEvent.from_json(orjson.loads(body)) for (body,) in rows]
 
     def announced(self) -> dict[str, str]:
         with self._lock:

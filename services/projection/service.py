@@ -23,6 +23,7 @@ from services.projection.repository import ProjectionRepository
 
 if TYPE_CHECKING:
     from services.projection.gauges import ProjectionGauges
+    from services.projection.ownership import SharedReads
 
 log = logging.getLogger("safeguard.projection")
 
@@ -69,6 +70,10 @@ class ProjectionService:
         """Each case's next deadline; heap entries that disagree are stale."""
         self._timer_wake = asyncio.Event()
         self._progress = asyncio.Condition()
+        self.turn = asyncio.Lock()
+        """Taken by each batch, deadline tick and rebalance, so they never interleave."""
+        self.reads: SharedReads | None = None
+        """Set when partitioned: reads of any case, owned here or not."""
         self.position = 0
         self.seen = 0
         self.failures = 0
@@ -111,9 +116,17 @@ class ProjectionService:
 
     async def handle(self, batch: FeedBatch) -> None:
         """Read model, then announcements, then the ack: a crash before the ack
-        redelivers the batch, which the read model and the outbox both drop."""
+        redelivers the batch, which the read model and the outbox both drop.
+        A batch fetched before a rebalance is dropped unacked: its partitions'
+        owner now is redelivered it."""
+        async with self.turn:
+            if batch.current():
+                await self._handle(batch)
+
+    async def _handle(self, batch: FeedBatch) -> None:
         if self._repo.keep_events:
-            saved = await asyncio.to_thread(self._repo.save, batch.events, self._source)
+            partitions = batch.case_partitions()
+            saved = await asyncio.to_thread(self._repo.save, batch.events, self._source, partitions)
         else:  # nothing to write but, once a second, the checkpoint: no thread hop
             saved = self._repo.save(batch.events, self._source)
         fresh = [event for event in saved if self.cases.apply(event)]
@@ -132,6 +145,30 @@ class ProjectionService:
 
     async def tick(self) -> None:
         """Evaluate every case whose next deadline has passed."""
+        async with self.turn:
+            await self._tick()
+
+    async def readable(self, case_id: str | None = None) -> CaseBook:
+        """The cases a read answers from: this projection's own or, when the
+        feed is partitioned, one case (or all) from the shared read model."""
+        return self.cases if self.reads is None else await self.reads.book(case_id)
+
+    def forget(self, case_ids: Iterable[str]) -> int:
+        """Drop cases another member now owns, and their timers; how many were held."""
+        held = [case_id for case_id in case_ids if case_id in self.cases]
+        self.cases.evict(held)
+        for case_id in held:
+            self._next_due.pop(case_id, None)  # its heap entries are stale now
+        return len(held)
+
+    async def adopt(self, events: list[RecordedEvent]) -> None:
+        """Take over cases with their whole history; announce what changed while
+        nobody owned them and arm their timers."""
+        await asyncio.to_thread(self.cases.load, events)  # under the turn: nothing else reads
+        self._announced = await asyncio.to_thread(self._repo.announced)
+        await self._settle({event.case_id for event in events})
+
+    async def _tick(self) -> None:
         now = self._clock.now()
         due: set[str] = set()
         while self._deadlines and self._deadlines[0][0] <= now:
@@ -158,7 +195,8 @@ class ProjectionService:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX)
                 try:
-                    await self._settle(list(self.cases.case_ids()))
+                    async with self.turn:
+                        await self._settle(list(self.cases.case_ids()))
                 except Exception:  # logged; the next failure or event tries again
                     log.exception("projection could not re-announce findings")
 
