@@ -42,6 +42,13 @@ class KafkaEventFeed:
     def generation(self) -> int:
         return self._rebalances.generation
 
+    @property
+    def assigned(self) -> frozenset[int]:
+        """The partitions this member holds now (none before it has joined)."""
+        if self._consumer is None:
+            return frozenset()
+        return frozenset(tp.partition for tp in self._consumer.assignment())
+
     def watch(self, ownership: Ownership) -> None:
         """Await ``ownership`` on each rebalance; call before the first batch."""
         self._rebalances.watchers.append(ownership)
