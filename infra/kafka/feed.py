@@ -58,14 +58,15 @@ class KafkaEventFeed:
         offsets say where to resume; a new group starts at the earliest offset."""
         consumer = await self._start()
         while True:
-            generation = self.generation
             try:
                 records = await consumer.getmany(timeout_ms=POLL_MS, max_records=self._max_batch)
             except KafkaError as e:
                 raise KafkaUnavailable(f"cannot read {self._settings.topic}: {e}") from e
-            if not records or generation != self.generation:
-                continue  # fetched across a rebalance: the partitions' owner refetches it
-            yield self._batch(consumer, records, generation)
+            if records:
+                # aiokafka returns only records of the assignment current on return
+                # (a new assignment refetches from the committed offsets), so the
+                # batch belongs to the generation of now, not of the call.
+                yield self._batch(consumer, records, self.generation)
 
     def _batch(
         self,

@@ -41,7 +41,11 @@ class PartitionOwnership:
             self.partitions -= partitions
             cases = await asyncio.to_thread(self._repo.cases_on, partitions)
             dropped = self._service.forget(cases)
-        log.info("partitions %s revoked: %d cases dropped", sorted(partitions), dropped)
+        log.info(
+            "partitions revoked: %d cases dropped",
+            dropped,
+            extra={"revoked": sorted(partitions), "owned": sorted(self.partitions)},
+        )
 
     async def assigned(self, partitions: frozenset[int]) -> None:
         async with self._service.turn:
@@ -49,7 +53,11 @@ class PartitionOwnership:
             self.partitions |= partitions
             await self._service.adopt(events)
         cases = len({event.case_id for event in events})
-        log.info("partitions %s assigned: %d cases loaded", sorted(partitions), cases)
+        log.info(
+            "partitions assigned: %d cases loaded",
+            cases,
+            extra={"assigned": sorted(partitions), "owned": sorted(self.partitions)},
+        )
 
 
 class SharedReads:
