@@ -19,6 +19,7 @@ import os
 import random
 import sqlite3
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,17 @@ async def unsettled(
     return waiting
 
 
+async def until_settled(check: Callable[[], Awaitable[dict[str, object]]]) -> None:
+    """Poll other processes' state under a deadline; say what never settled."""
+    waiting: dict[str, object] = {}
+    try:
+        async with asyncio.timeout(60):
+            while waiting := await check():  # noqa: ASYNC110 - state of other processes
+                await asyncio.sleep(0.2)
+    except TimeoutError:
+        raise AssertionError(f"the group did not settle: {waiting}") from None
+
+
 async def until_working(member: Member) -> None:
     """Up to a few seconds for the member to own partitions: a kill then hits work
     in progress rather than a process still importing."""
@@ -212,15 +224,9 @@ async def test_killed_and_restarted_members_end_with_the_reference_findings_and_
                 await store.append(batch)
             await reference.wait_for(total)
             expected = reference_findings(reference)
-            waiting: dict[str, object] = {}
-            try:
-                async with asyncio.timeout(60):
-                    while waiting := await unsettled(
-                        projections, notifiers, ports, key, outbox, expected
-                    ):  # noqa: ASYNC110 - other processes' state, polled under a deadline
-                        await asyncio.sleep(0.2)
-            except TimeoutError:
-                raise AssertionError(f"the group did not settle: {waiting}") from None
+            await until_settled(
+                lambda: unsettled(projections, notifiers, ports, key, outbox, expected)
+            )
             reads = [await served(port, key) for port in ports]
             history: list[RecordedEvent] = await store.read_all(1, total)
     finally:
