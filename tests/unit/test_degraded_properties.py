@@ -38,6 +38,9 @@ class Projection:
     def now(self) -> datetime:
         return NOW
 
+    async def readable(self, case_id: str | None = None) -> CaseBook:
+        return self.cases  # one projection, not partitioned: its own book
+
 
 def recorded(envelopes: list[dict[str, Any]]) -> list[RecordedEvent]:
     return [
