@@ -80,17 +80,26 @@ def member_env(config: Path, data: Path, tansu: str, **extra: str) -> dict[str, 
 
 
 async def served(port: int, key: str) -> set[Announcement] | None:
-    """A projection's ``/findings`` as (finding, status); None while it starts."""
-    try:
-        async with httpx.AsyncClient(timeout=5) as client:
-            response = await client.get(
-                f"http://127.0.0.1:{port}/findings", headers={"Authorization": f"Bearer {key}"}
-            )
-    except httpx.HTTPError:
-        return None
-    if response.status_code != 200:
-        return None
-    return {(f["finding_id"], f["status"]) for f in response.json()["findings"]}
+    """A projection's ``/findings``, every page, as (finding, status); None while it starts."""
+    found: set[Announcement] = set()
+    params = {"limit": "1000"}
+    async with httpx.AsyncClient(timeout=5) as client:
+        while True:
+            try:
+                response = await client.get(
+                    f"http://127.0.0.1:{port}/findings",
+                    params=params,
+                    headers={"Authorization": f"Bearer {key}"},
+                )
+            except httpx.HTTPError:
+                return None
+            if response.status_code != 200:
+                return None
+            body = response.json()
+            found |= {(f["finding_id"], f["status"]) for f in body["findings"]}
+            if body.get("next") is None:
+                return found
+            params["after"] = body["next"]
 
 
 def alerts(outbox: Path) -> list[dict[str, Any]]:
@@ -155,13 +164,15 @@ async def until_working(member: Member) -> None:
                 await asyncio.sleep(0.05)
 
 
-def reference_findings(reference: ProjectionService) -> set[Announcement]:
-    now = reference.now()
-    return {
-        (f.finding_id, f.status)
-        for case_id in reference.cases.case_ids()
-        for f in reference.cases.findings(case_id, now)
-    }
+async def reference_findings(reference: ProjectionService) -> set[Announcement]:
+    """Every finding of the store-fed reference, a page of its model at a time."""
+    found: set[Announcement] = set()
+    after = None
+    while True:
+        page, _ = await reference.findings_page(limit=1000, after=after, agency=None, status=None)
+        found |= {(f["finding_id"], f["status"]) for f in page.rows}
+        if (after := page.next) is None:
+            return found
 
 
 async def test_killed_and_restarted_members_end_with_the_reference_findings_and_one_alert_each(
@@ -223,7 +234,7 @@ async def test_killed_and_restarted_members_end_with_the_reference_findings_and_
             for batch in slices:
                 await store.append(batch)
             await reference.wait_for(total)
-            expected = reference_findings(reference)
+            expected = await reference_findings(reference)
             await until_settled(
                 lambda: unsettled(projections, notifiers, ports, key, outbox, expected)
             )
