@@ -16,7 +16,7 @@ write on power loss only refolds and re-announces (the outbox drops repeats).
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +35,7 @@ from services.projection.readmodel import (
     ModelChange,
     OpenFilter,
     Page,
+    Partitions,
     decode_cursor,
     encode_cursor,
 )
@@ -65,16 +66,30 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE INDEX IF NOT EXISTS findings_by_status ON findings (status, due_at, finding_id);
 CREATE INDEX IF NOT EXISTS findings_by_due ON findings (due_at, finding_id);
 CREATE INDEX IF NOT EXISTS findings_by_case ON findings (case_id);
-CREATE TABLE IF NOT EXISTS deadlines (case_id TEXT PRIMARY KEY, due TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deadlines (
+    case_id TEXT PRIMARY KEY,
+    due TEXT NOT NULL,
+    partition INTEGER
+);
 CREATE INDEX IF NOT EXISTS deadlines_by_due ON deadlines (due, case_id);
 CREATE TABLE IF NOT EXISTS case_events (
     event_id TEXT PRIMARY KEY,
     case_id TEXT NOT NULL,
     position INTEGER NOT NULL,
-    body BLOB NOT NULL
+    body BLOB NOT NULL,
+    partition INTEGER
 );
 CREATE INDEX IF NOT EXISTS case_events_case ON case_events (case_id, position);
 """
+
+_PARTITION_INDEXES = """
+CREATE INDEX IF NOT EXISTS deadlines_by_partition ON deadlines (partition, due, case_id);
+"""
+"""Created once the ``partition`` columns exist (a file from before them gains them)."""
+
+BUSY_TIMEOUT = 30.0
+"""Seconds a write waits for another member of a partitioned projection sharing
+the file to finish its own, rather than fail."""
 
 _EVENTS_FLUSHED = "events_flushed"
 """meta key: the last ``case_events`` rowid every snapshot includes."""
@@ -117,12 +132,17 @@ class SQLiteReadModel:
         self.rebuilt = False
         self._policy = policy
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         with self._transaction():
             legacy = self._upgrade_legacy()
         self._db.executescript(_SCHEMA)
+        with self._transaction():
+            self._add_partition_columns()
+        self._db.executescript(_PARTITION_INDEXES)
         with self._transaction():
             self.rebuilt = self._check_fingerprint(fingerprint, legacy)
 
@@ -141,6 +161,14 @@ class SQLiteReadModel:
         self._db.execute("DROP TABLE announced")
         self._db.execute("DROP TABLE IF EXISTS checkpoint")
         return announced
+
+    def _add_partition_columns(self) -> None:
+        """Files from before partitioned feeds: their rows say no partition (NULL),
+        which only a member's own partitions' queries leave out."""
+        for table in ("case_events", "deadlines"):
+            columns = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if "partition" not in columns:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN partition INTEGER")
 
     def _check_fingerprint(self, fingerprint: str, legacy: dict[str, str]) -> bool:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
@@ -176,30 +204,57 @@ class SQLiteReadModel:
 
     # -- events (Kafka-fed) -------------------------------------------------------------
 
-    def save_events(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+    def save_events(
+        self, events: Sequence[RecordedEvent], partitions: Mapping[str, int] | None = None
+    ) -> list[RecordedEvent]:
         if not self.keep_events:
             return list(events)
+        partitions = partitions or {}
         fresh: list[RecordedEvent] = []
         with self._lock, self._transaction():
             for event in events:
                 cursor = self._db.execute(
-                    "INSERT INTO case_events VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (event.event_id, event.case_id, event.position, orjson.dumps(event.to_json())),
+                    "INSERT INTO case_events (event_id, case_id, position, body, partition) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (
+                        event.event_id,
+                        event.case_id,
+                        event.position,
+                        orjson.dumps(event.to_json()),
+                        partitions.get(event.event_id),
+                    ),
                 )
                 if cursor.rowcount:
                     fresh.append(event)
         return fresh
 
-    def unflushed_cases(self) -> list[str]:
+    def unflushed_cases(self, partitions: Partitions = None) -> list[str]:
         if not self.keep_events:
             return []
         flushed = int(self._meta(_EVENTS_FLUSHED) or 0)
+        on, args = _on_partitions("partition", partitions)
         with self._lock:
             rows = self._db.execute(
-                "SELECT DISTINCT case_id FROM case_events WHERE rowid > ? ORDER BY case_id",
-                (flushed,),
+                "SELECT DISTINCT case_id FROM case_events WHERE rowid > ?"
+                + on
+                + " ORDER BY case_id",
+                (flushed, *args),
             ).fetchall()
         return [case_id for (case_id,) in rows]
+
+    def partitions_of(self, case_ids: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        with self._lock:
+            for first in range(0, len(case_ids), 500):
+                chunk = case_ids[first : first + 500]
+                found.update(
+                    self._db.execute(
+                        "SELECT case_id, partition FROM case_events WHERE partition IS NOT NULL "
+                        f"AND case_id IN ({', '.join('?' * len(chunk))}) GROUP BY case_id",
+                        chunk,
+                    ).fetchall()
+                )
+        return found
 
     # -- cases -----------------------------------------------------------------------------
 
@@ -284,10 +339,12 @@ class SQLiteReadModel:
         if due is None:
             self._db.execute("DELETE FROM deadlines WHERE case_id = ?", (case_id,))
             return
-        self._db.execute(
-            "INSERT INTO deadlines VALUES (?, ?) "
-            "ON CONFLICT (case_id) DO UPDATE SET due = excluded.due",
-            (case_id, stamp(due)),
+        self._db.execute(  # the case's partition, so only its owner's timer fires it
+            "INSERT INTO deadlines (case_id, due, partition) VALUES (?, ?, "
+            "(SELECT partition FROM case_events WHERE case_id = ? ORDER BY position DESC LIMIT 1)) "
+            "ON CONFLICT (case_id) DO UPDATE "
+            "SET due = excluded.due, partition = excluded.partition",
+            (case_id, stamp(due), case_id),
         )
 
     def _write_checkpoint(self, source: str, position: int) -> None:
@@ -311,16 +368,22 @@ class SQLiteReadModel:
             ).fetchall()
         return {str(severity): int(count) for severity, count in rows}
 
-    def soonest_deadline(self) -> datetime | None:
+    def soonest_deadline(self, partitions: Partitions = None) -> datetime | None:
+        on, args = _on_partitions("partition", partitions)
         with self._lock:
-            row = self._db.execute("SELECT min(due) FROM deadlines").fetchone()
+            row = self._db.execute(
+                "SELECT min(due) FROM deadlines WHERE 1 = 1" + on, args
+            ).fetchone()
         return None if row is None or row[0] is None else unstamp(row[0])
 
-    def due(self, now: datetime, limit: int) -> list[str]:
+    def due(self, now: datetime, limit: int, partitions: Partitions = None) -> list[str]:
+        on, args = _on_partitions("partition", partitions)
         with self._lock:
             rows = self._db.execute(
-                "SELECT case_id FROM deadlines WHERE due <= ? ORDER BY due, case_id LIMIT ?",
-                (stamp(now), limit),
+                "SELECT case_id FROM deadlines WHERE due <= ?"
+                + on
+                + " ORDER BY due, case_id LIMIT ?",
+                (stamp(now), *args, limit),
             ).fetchall()
         return [case_id for (case_id,) in rows]
 
@@ -460,6 +523,14 @@ class SQLiteReadModel:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+
+def _on_partitions(column: str, partitions: Partitions) -> tuple[str, list[int]]:
+    """An ``AND`` clause keeping rows of ``partitions`` (None: every row)."""
+    if partitions is None:
+        return "", []
+    wanted = sorted(partitions)
+    return f" AND {column} IN ({', '.join('?' * len(wanted))})", wanted
 
 
 def _where(clauses: list[str]) -> str:

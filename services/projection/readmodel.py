@@ -32,6 +32,9 @@ PAGE_LIMIT_MAX = 1000
 
 FindingStatusFilter = Literal["open", "met_late", "resolved"]
 
+Partitions = frozenset[int] | None
+"""The feed partitions whose cases a query covers; None: every case (one consumer)."""
+
 
 @dataclass(frozen=True, slots=True)
 class CaseSnapshot:
@@ -108,16 +111,23 @@ class ReadModel(Protocol):
         """The position every snapshot includes; 0 for a new or reset model."""
         ...
 
-    def save_events(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
-        """Keep the events (``keep_events`` only); the ones not kept before."""
+    def save_events(
+        self, events: Sequence[RecordedEvent], partitions: Mapping[str, int] | None = None
+    ) -> list[RecordedEvent]:
+        """Keep the events (``keep_events`` only), each with its feed partition
+        (by event id) when the feed is partitioned; the ones not kept before."""
         ...
 
     def load(self, case_ids: Iterable[str]) -> list[LoadedCase]:
         """Each case's snapshot plus any kept event it does not include yet."""
         ...
 
-    def unflushed_cases(self) -> list[str]:
+    def unflushed_cases(self, partitions: Partitions = None) -> list[str]:
         """Cases with kept events that no snapshot includes (a crash between writes)."""
+        ...
+
+    def partitions_of(self, case_ids: Sequence[str]) -> dict[str, int]:
+        """The feed partition each case's kept events came from (unpartitioned: none)."""
         ...
 
     def write(self, change: ModelChange) -> dict[str, int] | None:
@@ -125,10 +135,11 @@ class ReadModel(Protocol):
         by severity after it (counting them is not free: once per checkpoint)."""
         ...
 
-    def soonest_deadline(self) -> datetime | None: ...
+    def soonest_deadline(self, partitions: Partitions = None) -> datetime | None: ...
 
-    def due(self, now: datetime, limit: int) -> list[str]:
-        """Cases whose next deadline is at or before ``now``, soonest first."""
+    def due(self, now: datetime, limit: int, partitions: Partitions = None) -> list[str]:
+        """Cases whose next deadline is at or before ``now``, soonest first;
+        only of cases on ``partitions`` when given (a member's own)."""
         ...
 
     def cases_page(

@@ -23,6 +23,7 @@ from infra.feed import EventFeed, FeedBatch
 from services.projection.casebook import CachedCase, CaseBook, DegradedCase
 from services.projection.domain.evaluate import evaluate, next_deadline
 from services.projection.domain.state import CaseState
+from services.projection.ownership import fold_unowned
 from services.projection.readmodel import (
     CaseSnapshot,
     FindingStatusFilter,
@@ -30,6 +31,7 @@ from services.projection.readmodel import (
     ModelChange,
     OpenFilter,
     Page,
+    Partitions,
     ReadModel,
 )
 
@@ -98,6 +100,9 @@ class ProjectionService:
         each announcement in between (for the gauges)."""
         self._timer_wake = asyncio.Event()
         self._progress = asyncio.Condition()
+        self.owned: Partitions = None
+        """The feed partitions whose cases this member folds, times and announces
+        (``ownership.py``); None: every case (the only consumer)."""
         self.position = 0
         self.seen = 0
         self.failures = 0
@@ -115,7 +120,7 @@ class ProjectionService:
         the feed delivers what came after the checkpoint, and the timer finds
         whatever came due meanwhile in the deadlines table."""
         self.position = await asyncio.to_thread(self._model.checkpoint, self._source)
-        behind = await asyncio.to_thread(self._model.unflushed_cases)
+        behind = await asyncio.to_thread(self._model.unflushed_cases, self.owned)
         for first in range(0, len(behind), DUE_PAGE):
             page = behind[first : first + DUE_PAGE]
             async with self._turn:
@@ -146,19 +151,27 @@ class ProjectionService:
 
     async def handle(self, batch: FeedBatch) -> None:
         """Read model, then announcements, then the ack: a crash before the ack
-        redelivers the batch, which the read model and the outbox both drop."""
+        redelivers the batch, which the read model and the outbox both drop.
+        A batch fetched before a rebalance is dropped unacked: its partitions'
+        owner now is redelivered it."""
         async with self._turn:
+            if not batch.current():
+                return
             fresh = batch.events
             if self._model.keep_events:  # new to the model: a case loaded may fold them first
-                fresh = await asyncio.to_thread(self._model.save_events, batch.events)
-            by_case: dict[str, list[RecordedEvent]] = {}
+                fresh = await asyncio.to_thread(
+                    self._model.save_events, batch.events, batch.partitions
+                )
+            # every case of the batch, even with nothing fresh: a redelivered batch's
+            # previous owner may have kept its events but died before announcing
+            by_case: dict[str, list[RecordedEvent]] = {e.case_id: [] for e in batch.events}
             for event in fresh:
-                by_case.setdefault(event.case_id, []).append(event)
+                by_case[event.case_id].append(event)
             applied = await self._process(list(by_case), self._clock.now(), by_case)
             self.seen += len(fresh) if self._model.keep_events else applied
             top = max((event.position for event in batch.events), default=0)
             self.position = max(self.position, top)
-        await batch.ack()
+            await batch.ack()  # before a revoke waiting on the turn hands the partitions on
         async with self._progress:
             self._progress.notify_all()
         if self._gauges is not None:
@@ -175,11 +188,15 @@ class ProjectionService:
         page of the deadlines table at a time; write snapshots if one is due."""
         async with self._turn:
             now = self._clock.now()
-            while due := await asyncio.to_thread(self._model.due, now, DUE_PAGE):
-                await self._process(due, now, forced=True)
-                if len(due) < DUE_PAGE:
-                    break
+            await self._fire_due(now, self.owned)
             await self._write(ModelChange())
+
+    async def _fire_due(self, now: datetime, partitions: Partitions) -> None:
+        """Evaluate the cases (of ``partitions``) whose deadline passed, a page at a time."""
+        while due := await asyncio.to_thread(self._model.due, now, DUE_PAGE, partitions):
+            await self._process(due, now, forced=True)
+            if len(due) < DUE_PAGE:
+                break
 
     async def sync(self) -> None:
         """Write what changed, so a query of the model sees every event applied."""
@@ -189,11 +206,47 @@ class ProjectionService:
     async def read(self, case_id: str, compute: Callable[[CaseState], T]) -> T:
         """``compute`` of the case, loaded from the model if not cached;
         ``KeyError`` if unknown, ``CaseUnavailable`` if degraded."""
+        if case_id not in self.cases and not await self._owns(case_id):
+            return await fold_unowned(self._load, self.cases.policy, case_id, compute)
         if case_id not in self.cases:
             async with self._turn:
                 await self._ensure([case_id])
                 await self._write(ModelChange())
         return self.cases.read(case_id, compute)
+
+    async def _owns(self, case_id: str) -> bool:
+        if self.owned is None:
+            return True
+        found = await asyncio.to_thread(self._model.partitions_of, [case_id])
+        return case_id in found and found[case_id] in self.owned
+
+    async def release(self, partitions: frozenset[int]) -> int:
+        """Revoke hook (``ownership.py``), once the batch in hand is done: write
+        every changed case, then forget the cases on ``partitions`` (their next
+        owner loads them from the model); how many were cached."""
+        async with self._turn:
+            self.owned = (self.owned or frozenset()) - partitions
+            await self._write(ModelChange(), flush=True)
+            cached = list(self.cases.case_ids())
+            on = await asyncio.to_thread(self._model.partitions_of, cached)
+            gone = [case_id for case_id in cached if on.get(case_id) in partitions]
+            self.cases.evict(gone)
+        return len(gone)
+
+    async def take(self, partitions: frozenset[int]) -> None:
+        """Assign hook (``ownership.py``), before the partitions' first event:
+        announce what changed in their cases while nobody owned them (deadlines
+        that passed; events kept but never folded, after a reset), loading only
+        those cases; the rest load when first touched."""
+        async with self._turn:
+            self.owned = (self.owned or frozenset()) | partitions
+            now = self._clock.now()
+            behind = await asyncio.to_thread(self._model.unflushed_cases, partitions)
+            for first in range(0, len(behind), DUE_PAGE):
+                await self._process(behind[first : first + DUE_PAGE], now)
+            await self._fire_due(now, partitions)
+            await self._write(ModelChange())
+        self._timer_wake.set()  # their deadlines are this member's to time now
 
     async def cases_page(
         self,
@@ -265,7 +318,7 @@ class ProjectionService:
     async def _timer(self) -> None:
         while True:
             delay = FLUSH_EVERY
-            soonest = await asyncio.to_thread(self._model.soonest_deadline)
+            soonest = await asyncio.to_thread(self._model.soonest_deadline, self.owned)
             if soonest is not None:
                 wait = (soonest - self._clock.now()).total_seconds()
                 delay = min(max(wait, 0.0), FLUSH_EVERY)
