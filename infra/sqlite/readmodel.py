@@ -266,13 +266,7 @@ class SQLiteReadModel:
         row = self._db.execute(
             "SELECT events, degraded FROM cases WHERE case_id = ?", (case_id,)
         ).fetchone()
-        announced = dict(
-            self._db.execute(
-                "SELECT finding_id, announced FROM findings "
-                "WHERE case_id = ? AND announced IS NOT NULL",
-                (case_id,),
-            ).fetchall()
-        )
+        announced = self.announced(case_id)
         later: list[RecordedEvent] = []
         if self.keep_events:
             for (body,) in self._db.execute(
@@ -282,6 +276,16 @@ class SQLiteReadModel:
         degraded = None if row is None or row[1] is None else orjson.loads(row[1])
         stored = row is not None and row[0] > 0
         return LoadedCase(case_id, None, announced, later, degraded, stored=stored)
+
+    def announced(self, case_id: str) -> dict[str, str]:
+        """The status last announced of each of the case's findings."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT finding_id, announced FROM findings "
+                "WHERE case_id = ? AND announced IS NOT NULL",
+                (case_id,),
+            ).fetchall()
+        return dict(rows)
 
     def write(self, change: ModelChange) -> dict[str, int] | None:
         with self._lock:
@@ -475,8 +479,8 @@ class SQLiteReadModel:
             args.append(_agency_pattern(agency))
         if after is not None:
             due, finding_id = decode_cursor(after, 2)
-            where.append("(due_at > ? OR (due_at = ? AND finding_id > ?))")
-            args += [due, due, finding_id]
+            where.append("(due_at, finding_id) > (?, ?)")  # a row value: the index seeks
+            args += [due, finding_id]
         sql = (
             "SELECT due_at, finding_id, body FROM findings"
             + _where(where)

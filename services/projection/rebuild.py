@@ -100,8 +100,10 @@ async def _write(
             snapshot = snapshot_of(case_id, cached.state, now)
             if snapshot is None:
                 failed.append(case_id)
-            else:  # a case with findings is due now: the service then announces what changed
-                due = now if snapshot.findings else snapshot.next_due
+            else:  # due now if a status is not the one announced: the service announces it
+                announced = model.announced(case_id)
+                news = any(announced.get(f.finding_id) != f.status for f in snapshot.findings)
+                due = now if news else snapshot.next_due
                 change.snapshots.append(replace(snapshot, next_due=due, owns_deadline=True))
         change.snapshots += [degraded_snapshot(case) for case in degraded]
         counts = model.write(change) or {}
