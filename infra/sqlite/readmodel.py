@@ -297,7 +297,7 @@ class SQLiteReadModel:
                     self._write_deadline(case_id, due)
                 if change.checkpoint is not None:
                     self._write_checkpoint(*change.checkpoint)
-            return None if change.checkpoint is None else self.open_counts()
+            return self.open_counts() if change.count_open else None
 
     def _write_case(self, snap: CaseSnapshot) -> None:
         last = None if snap.last_occurred_at is None else snap.last_occurred_at.isoformat()

@@ -94,7 +94,7 @@ async def _write(
     ``failed``, unwritten), markers of ``degraded`` ones, and the checkpoint."""
 
     def job() -> dict[str, Any]:
-        change = ModelChange(checkpoint=checkpoint)
+        change = ModelChange(checkpoint=checkpoint, count_open=checkpoint is not None)
         failed = []
         for case_id, cached in cases:
             snapshot = snapshot_of(case_id, cached.state, now)
