@@ -191,6 +191,46 @@ class SQLiteEventStore:
         finally:
             conn.close()
 
+    def iter_cases_sync(self, up_to: int) -> Iterator[tuple[str, list[bytes]]]:
+        """Every case's stored bodies up to position ``up_to``, one case at a time in
+        stream order, on a private connection in one read snapshot. SQLite-specific:
+        a rebuild folds each case once, whole, however many cases there are, where
+        position order would interleave them all. Walks the case index in its own
+        order (no sort); the unmerged tail, kept short by the writer, is read first."""
+        try:
+            conn = connect_reader(self.path)
+        except sqlite3.Error as e:
+            raise StoreUnavailable(f"cannot read {self.path}: {e}") from e
+        try:
+            conn.execute("BEGIN")
+            tail: dict[str, list[bytes]] = {}
+            for case_id, body in conn.execute(
+                "SELECT case_id, body FROM events WHERE position > (SELECT upto FROM merged)"
+                " AND position <= ? ORDER BY position",
+                (up_to,),
+            ):
+                tail.setdefault(case_id, []).append(body)
+            current: str | None = None
+            bodies: list[bytes] = []
+            for case_id, body in conn.execute(
+                "SELECT c.case_id, e.body FROM case_streams AS c"
+                " JOIN events AS e ON e.position = c.position"
+                " WHERE c.position <= ? ORDER BY c.case_id, c.stream_version",
+                (up_to,),
+            ):
+                if case_id != current:
+                    if current is not None:
+                        yield current, bodies + tail.pop(current, [])
+                    current, bodies = case_id, []
+                bodies.append(body)
+            if current is not None:
+                yield current, bodies + tail.pop(current, [])
+            yield from tail.items()
+        except sqlite3.Error as e:
+            raise StoreUnavailable(f"cannot read {self.path}: {e}") from e
+        finally:
+            conn.close()
+
     # --- internals ----------------------------------------------------------
 
     async def _query(self, sql: str, *params: Any) -> list[Any]:

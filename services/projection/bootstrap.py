@@ -17,6 +17,7 @@ from services.projection.casebook import CaseBook
 from services.projection.domain.policy import RulePolicy
 from services.projection.domain.rules import policy_from_settings
 from services.projection.gauges import ProjectionGauges
+from services.projection.ownership import PartitionOwnership
 from services.projection.readmodel import fingerprint
 from services.projection.service import FindingSink, ProjectionService
 
@@ -40,7 +41,8 @@ async def running_projection(
     """Start the projection (load, catch up, follow live) and stop it on exit.
 
     It resumes from its read model (snapshots and checkpoint); fed from anything
-    but the store (Kafka), it also keeps its own copy of the events it has seen.
+    but the store (Kafka), it also keeps its own copy of the events it has seen,
+    in a read model its group's members may share (``ownership.py``).
     """
     if feed is None:
         if store is None:
@@ -66,6 +68,8 @@ async def running_projection(
         gauges=None if metrics is None else ProjectionGauges(metrics, store if store_fed else None),
         refetch=refetch if store_fed else None,
     )
+    if not store_fed:  # a consumer group's member: its partitions' cases only
+        feed.watch(PartitionOwnership(service))
     try:
         await service.start()
         task = asyncio.create_task(service.run(), name="projection")

@@ -152,6 +152,13 @@ class CaseBook:
             cached.dirty = False
         return found
 
+    def evict(self, case_ids: Iterable[str]) -> None:
+        """Forget cases another projection member owns now; the caller has written
+        their snapshots first."""
+        for case_id in case_ids:
+            self._cases.pop(case_id, None)
+            self._degraded.pop(case_id, None)
+
     def take_evicted(self) -> list[tuple[str, CachedCase]]:
         """Cases evicted while dirty since the last call: their snapshots are due."""
         evicted, self._evicted = self._evicted, []

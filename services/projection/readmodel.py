@@ -1,10 +1,13 @@
 """The projection's persistent read model, as a port.
 
-What survives a restart: each case's folded state (a snapshot), its findings
-with the status last announced, each case's next deadline, and the checkpoint
+What survives a restart: each case's snapshot (the summary ``/cases`` lists, its
+findings with the status last announced, its next deadline) and the checkpoint
 the snapshots were taken at, all written in one transaction
-(``ReadModel.write``). A restart reads the checkpoint and folds only the events
-after it into snapshots loaded on demand; it never refolds the history.
+(``ReadModel.write``). A restart reads the checkpoint and the soonest deadline;
+a case is folded again from its own events only when it is next touched (an
+event, a deadline, a read), so a restart never refolds the history. The folded
+state itself is not kept: measured, writing it cost more than refolding saves
+(see ``infra/sqlite/readmodel``).
 
 A Kafka-fed projection also keeps each case's events (``keep_events``): it
 cannot re-read the store, and a snapshot is written only about once a second.
@@ -28,6 +31,9 @@ from services.projection.domain.state import CaseState
 PAGE_LIMIT_MAX = 1000
 
 FindingStatusFilter = Literal["open", "met_late", "resolved"]
+
+Partitions = frozenset[int] | None
+"""The feed partitions whose cases a query covers; None: every case (one consumer)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,9 @@ class LoadedCase:
     later: list[RecordedEvent] = field(default_factory=list)
     """Kept events the snapshot does not include yet, to fold in."""
     degraded: Mapping[str, Any] | None = None
+    stored: bool = False
+    """The model has a row with events for it: a store-fed projection refolds
+    them from the store (``state`` is then None: see ``infra/sqlite/readmodel``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +117,14 @@ class ModelChange:
     deadlines: dict[str, datetime | None] = field(default_factory=dict)
     checkpoint: tuple[str, int] | None = None
     retired: list[str] = field(default_factory=list)
+    """Joint cases a link merged into another: their rows go (first, in the same
+    transaction); their findings' announced statuses stay, for the joint case."""
     links: LinkInputs = field(default_factory=LinkInputs)
     """The linker's new inputs: written only with a checkpoint, so a restarted
     linker is never ahead of the events the feed delivers again."""
-    """Joint cases a link merged into another: their rows go (first, in the same
-    transaction); their findings' announced statuses stay, for the joint case."""
+    count_open: bool = False
+    """Count the open findings after the write: a scan of every open finding
+    (730 ms at 320,000), so asked for rarely; announcements move the count between."""
 
     def __bool__(self) -> bool:
         return bool(
@@ -146,8 +158,11 @@ class ReadModel(Protocol):
         """The position every snapshot includes; 0 for a new or reset model."""
         ...
 
-    def save_events(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
-        """Keep the events (``keep_events`` only); the ones not kept before."""
+    def save_events(
+        self, events: Sequence[RecordedEvent], partitions: Mapping[str, int] | None = None
+    ) -> list[RecordedEvent]:
+        """Keep the events (``keep_events`` only), each with its feed partition
+        (by event id) when the feed is partitioned; the ones not kept before."""
         ...
 
     def load(self, case_ids: Iterable[str]) -> list[LoadedCase]:
@@ -163,19 +178,24 @@ class ReadModel(Protocol):
         """Everything the linker was fed up to the checkpoint, to restore it at start."""
         ...
 
-    def unflushed_cases(self) -> list[str]:
+    def unflushed_cases(self, partitions: Partitions = None) -> list[str]:
         """Cases with kept events that no snapshot includes (a crash between writes)."""
         ...
 
-    def write(self, change: ModelChange) -> dict[str, int] | None:
-        """Apply ``change`` in one transaction; with a checkpoint, the open findings
-        by severity after it (counting them is not free: once per checkpoint)."""
+    def partitions_of(self, case_ids: Sequence[str]) -> dict[str, int]:
+        """The feed partition each case's kept events came from (unpartitioned: none)."""
         ...
 
-    def soonest_deadline(self) -> datetime | None: ...
+    def write(self, change: ModelChange) -> dict[str, int] | None:
+        """Apply ``change`` in one transaction; with ``count_open``, the open
+        findings by severity after it."""
+        ...
 
-    def due(self, now: datetime, limit: int) -> list[str]:
-        """Cases whose next deadline is at or before ``now``, soonest first."""
+    def soonest_deadline(self, partitions: Partitions = None) -> datetime | None: ...
+
+    def due(self, now: datetime, limit: int, partitions: Partitions = None) -> list[str]:
+        """Cases whose next deadline is at or before ``now``, soonest first;
+        only of cases on ``partitions`` when given (a member's own)."""
         ...
 
     def cases_page(

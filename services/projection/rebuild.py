@@ -6,13 +6,15 @@ notifier's outbox would drop a repeat anyway: a rebuild never pages anyone.
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from events.records import RecordedEvent
 from infra.sqlite.readmodel import SQLiteReadModel
+from infra.sqlite.schema import decode
+from infra.sqlite.store import SQLiteEventStore
 from infra.store.port import EventStore
 from services.projection.casebook import CachedCase, CaseBook, DegradedCase
 from services.projection.domain.policy import RulePolicy
@@ -45,40 +47,52 @@ async def rebuild(
     progress: Callable[[int], None] = lambda _: None,
     capacity: int = 10_000,
 ) -> RebuildReport:
-    """Stream the store a page at a time into the model: memory is bounded by the
-    page and the cache of ``capacity`` cases, whose snapshots are written as they
-    are evicted and at the end."""
+    """Fold the store into the model with memory bounded by the cache of
+    ``capacity`` cases, whose snapshots are written as they are evicted and at
+    the end. The SQLite store hands over its events case by case, so each case
+    is folded once, whole; another store is read in position order, and a case
+    evicted before its last event is refolded from the store when it comes back."""
     started = timer()
     await asyncio.to_thread(model.reset)
     casebook = CaseBook(policy, capacity)
     source = "kafka" if model.keep_events else "store"
     links = await _linked(store, casebook)
     linker = links.linker
-    position, count = 1, 0
-    while events := await store.read_all(position, PAGE):
+    head, count = await store.head_position(), 0
+    folded: set[str] = set()
+    joint_later: set[str] = set()
+    async for events in _batches(store, head):
         by_case: dict[str, list[RecordedEvent]] = {}
         for event in await asyncio.to_thread(model.save_events, events):
             by_case.setdefault(linker.joint_id(event.case_id), []).append(event)
-        missing = [case_id for case_id in by_case if case_id not in casebook]
-        loaded = {case.case_id: case for case in await asyncio.to_thread(model.load, missing)}
-        for case_id, case_events in by_case.items():
-            if case_id in loaded:
-                casebook.admit(loaded.pop(case_id), linker.members(case_id))
+        for joint_id, case_events in by_case.items():  # one at a time: the cache may be tiny
+            members = linker.members(joint_id)
+            if len(members) > 1 and isinstance(store, SQLiteEventStore):
+                joint_later.add(joint_id)  # its members come case by case: folded at the end
+                continue
+            if joint_id in folded and joint_id not in casebook:  # evicted: what came before too
+                first = case_events[0].position
+                earlier = [e for e in await _events_of(store, members) if e.position < first]
+                case_events = earlier + case_events
             casebook.load(case_events, linker)
+            folded.add(joint_id)
         count += len(events)
-        position = events[-1].position + 1
         evicted = await _write(model, casebook.take_evicted(), [], now, None)
         for case_id in evicted.get("failed", []):  # its state was evicted: refolded at the end
-            for member in sorted(linker.members(case_id)):
-                casebook.load(await store.read_case(member), linker)
+            events_then = await _events_of(store, linker.members(case_id))
+            casebook.load((e for e in events_then if e.position <= head), linker)
         progress(len(events))
+    for joint_id in sorted(joint_later):  # every member's events, whole
+        casebook.load(
+            [e for e in await _events_of(store, linker.members(joint_id)) if e.position <= head],
+            linker,
+        )
+        await _write(model, casebook.take_evicted(), [], now, None)
     written = await _write(model, casebook.dirty(), [], now, None)
     for case_id in written.get("failed", []):  # set aside, as the live service does
         casebook.findings(case_id, now)
     degraded = tuple(casebook.degraded().values())
-    counts = await _write(
-        model, [], list(degraded), now, (source, position - 1), links.take_pending()
-    )
+    counts = await _write(model, [], list(degraded), now, (source, head), links.take_pending())
     case_ids = await asyncio.to_thread(_all_case_ids, model)
     seconds = timer() - started
     return RebuildReport(count, len(case_ids), counts.get("open", 0), seconds, case_ids, degraded)
@@ -107,14 +121,18 @@ async def _write(
     ``failed``, unwritten), markers of ``degraded`` ones, and the checkpoint."""
 
     def job() -> dict[str, Any]:
-        change = ModelChange(checkpoint=checkpoint, links=links or LinkInputs())
+        change = ModelChange(
+            checkpoint=checkpoint, links=links or LinkInputs(), count_open=checkpoint is not None
+        )
         failed = []
         for case_id, cached in cases:
             snapshot = snapshot_of(case_id, cached.state, now)
             if snapshot is None:
                 failed.append(case_id)
-            else:  # a case with findings is due now: the service then announces what changed
-                due = now if snapshot.findings else snapshot.next_due
+            else:  # due now if a status is not the one announced: the service announces it
+                announced = model.announced(case_id)
+                news = any(announced.get(f.finding_id) != f.status for f in snapshot.findings)
+                due = now if news else snapshot.next_due
                 change.snapshots.append(replace(snapshot, next_due=due, owns_deadline=True))
         change.snapshots += [degraded_snapshot(case) for case in degraded]
         counts = model.write(change) or {}
@@ -123,6 +141,36 @@ async def _write(
     if not (cases or degraded or checkpoint):
         return {}
     return await asyncio.to_thread(job)
+
+
+async def _batches(store: EventStore, head: int) -> AsyncIterator[list[RecordedEvent]]:
+    """The store's events up to ``head``, about a page at a time: whole cases
+    from the SQLite store, position order from any other."""
+    if isinstance(store, SQLiteEventStore):
+        cases = store.iter_cases_sync(head)
+        while batch := await asyncio.to_thread(_whole_cases, cases):
+            yield batch
+        return
+    position = 1
+    while position <= head and (page := await store.read_all(position, PAGE)):
+        yield [event for event in page if event.position <= head]
+        position = page[-1].position + 1
+
+
+def _whole_cases(cases: Iterator[tuple[str, list[bytes]]]) -> list[RecordedEvent]:
+    """The next cases of ``cases``, decoded, until a page's worth of events."""
+    batch: list[RecordedEvent] = []
+    for _case_id, bodies in cases:
+        batch += map(decode, bodies)
+        if len(batch) >= PAGE:
+            break
+    return batch
+
+
+async def _events_of(store: EventStore, members: frozenset[str]) -> list[RecordedEvent]:
+    """Every event of a joint case's members, in position order."""
+    found = [event for member in sorted(members) for event in await store.read_case(member)]
+    return sorted(found, key=lambda event: event.position)
 
 
 def _all_case_ids(model: SQLiteReadModel) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ deadline of any case. Either way the same pure ``evaluate`` decides.
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections import Counter
@@ -25,6 +26,7 @@ from services.projection.domain.evaluate import evaluate, next_deadline
 from services.projection.domain.identity import Regrouping
 from services.projection.domain.state import CaseState
 from services.projection.links import LinkedCases
+from services.projection.ownership import fold_unowned
 from services.projection.readmodel import (
     CaseSnapshot,
     FindingStatusFilter,
@@ -32,6 +34,7 @@ from services.projection.readmodel import (
     ModelChange,
     OpenFilter,
     Page,
+    Partitions,
     ReadModel,
 )
 
@@ -54,6 +57,9 @@ class FindingSink(Protocol):
 FLUSH_EVERY = 1.0
 """Seconds between snapshot writes (with the checkpoint), as a Kafka Streams
 commit interval: a crash refolds about this much from the feed."""
+RECOUNT_EVERY = 60.0
+"""Seconds between counts of the open findings in the model (for the gauge);
+each announcement moves the gauge in between."""
 FLUSH_SHARE = 0.1
 """At most this share of the time goes on snapshot writes: a write that took
 ``t`` seconds defers the next by ``t / FLUSH_SHARE`` (a catch-up dirties every
@@ -99,12 +105,16 @@ class ProjectionService:
         """One writer of the case book and the model at a time: the feed, the
         timer, a flush, or a read that loads a case."""
         self._next_flush = time.monotonic() + FLUSH_EVERY
+        self._next_count = 0.0
         self._set_aside: list[DegradedCase] = []
         self._open: Counter[str] = Counter()
         """Open findings by severity: the model's at each checkpoint, moved by
         each announcement in between (for the gauges)."""
         self._timer_wake = asyncio.Event()
         self._progress = asyncio.Condition()
+        self.owned: Partitions = None
+        """The feed partitions whose cases this member folds, times and announces
+        (``ownership.py``); None: every case (the only consumer)."""
         self.position = 0
         self.seen = 0
         self.failures = 0
@@ -124,7 +134,7 @@ class ProjectionService:
         whatever came due meanwhile in the deadlines table."""
         self.position = await asyncio.to_thread(self._model.checkpoint, self._source)
         self.links.restore(await asyncio.to_thread(self._model.link_inputs))
-        behind = self._joint(await asyncio.to_thread(self._model.unflushed_cases))
+        behind = self._joint(await asyncio.to_thread(self._model.unflushed_cases, self.owned))
         for first in range(0, len(behind), DUE_PAGE):
             page = behind[first : first + DUE_PAGE]
             async with self._turn:
@@ -155,27 +165,39 @@ class ProjectionService:
 
     async def handle(self, batch: FeedBatch) -> None:
         """Read model, then announcements, then the ack: a crash before the ack
-        redelivers the batch, which the read model and the outbox both drop."""
+        redelivers the batch, which the read model and the outbox both drop.
+        A batch fetched before a rebalance is dropped unacked: its partitions'
+        owner now is redelivered it."""
         async with self._turn:
+            if not batch.current():
+                return
             fresh = batch.events
             if self._model.keep_events:  # new to the model: a case loaded may fold them first
-                fresh = await asyncio.to_thread(self._model.save_events, batch.events)
-            applied = await self._fold(fresh, self._clock.now())
+                fresh = await asyncio.to_thread(
+                    self._model.save_events, batch.events, batch.partitions
+                )
+            # every case of the batch, even with nothing fresh: a redelivered batch's
+            # previous owner may have kept its events but died before announcing
+            every = [event.case_id for event in batch.events]
+            applied = await self._fold(fresh, self._clock.now(), every)
             self.seen += len(fresh) if self._model.keep_events else applied
             top = max((event.position for event in batch.events), default=0)
             self.position = max(self.position, top)
-        await batch.ack()
+            await batch.ack()  # before a revoke waiting on the turn hands the partitions on
         async with self._progress:
             self._progress.notify_all()
         if self._gauges is not None:
             await self._gauges.caught_up_to(self.position)
 
-    async def _fold(self, events: Sequence[RecordedEvent], now: datetime) -> int:
+    async def _fold(
+        self, events: Sequence[RecordedEvent], now: datetime, every: Sequence[str] = ()
+    ) -> int:
         """Fold ``events`` into their joint cases, then evaluate each case touched
         once. An event that links or unlinks cases regroups the joint cases it
         changed at once, from every event of their members; each event of the batch
         then goes to its joint case as linked at the end (one it already holds is
-        dropped). Returns the events that were new. Caller holds ``_turn``."""
+        dropped); the cases of ``every`` are evaluated too. Returns the events that
+        were new. Caller holds ``_turn``."""
         regrouped: dict[str, None] = {}
         refolded: set[str] = set()
         for event in events:
@@ -188,7 +210,7 @@ class ProjectionService:
         by_case: dict[str, list[RecordedEvent]] = {}
         for event in events:
             by_case.setdefault(self.links.joint_id(event.case_id), []).append(event)
-        touched = self._joint([*by_case, *regrouped])
+        touched = self._joint([*by_case, *regrouped, *every])
         return await self._process(touched, now, by_case, forced=bool(regrouped), refolded=refolded)
 
     async def _regroup(self, change: Regrouping, event: RecordedEvent) -> set[str]:
@@ -219,7 +241,7 @@ class ProjectionService:
             return await asyncio.to_thread(self._model.kept_events, case_ids)
         if self._refetch is None:
             return None
-        return [event for case_id in case_ids for event in await self._refetch(case_id)]
+        return [event for case_id in case_ids for event in await self._folded_so_far(case_id)]
 
     def _joint(self, case_ids: Iterable[str]) -> list[str]:
         """The joint cases of ``case_ids``, each once, in order."""
@@ -236,11 +258,15 @@ class ProjectionService:
         page of the deadlines table at a time; write snapshots if one is due."""
         async with self._turn:
             now = self._clock.now()
-            while due := await asyncio.to_thread(self._model.due, now, DUE_PAGE):
-                await self._process(self._joint(due), now, forced=True)
-                if len(due) < DUE_PAGE:
-                    break
+            await self._fire_due(now, self.owned)
             await self._write(ModelChange())
+
+    async def _fire_due(self, now: datetime, partitions: Partitions) -> None:
+        """Evaluate the cases (of ``partitions``) whose deadline passed, a page at a time."""
+        while due := await asyncio.to_thread(self._model.due, now, DUE_PAGE, partitions):
+            await self._process(self._joint(due), now, forced=True)
+            if len(due) < DUE_PAGE:
+                break
 
     async def sync(self) -> None:
         """Write what changed, so a query of the model sees every event applied."""
@@ -251,11 +277,47 @@ class ProjectionService:
         """``compute`` of the case, loaded from the model if not cached;
         ``KeyError`` if unknown, ``CaseUnavailable`` if degraded."""
         case_id = self.links.joint_id(case_id)
+        if case_id not in self.cases and not await self._owns(case_id):
+            return await fold_unowned(self._load, self.cases.policy, case_id, compute)
         if case_id not in self.cases:
             async with self._turn:
                 await self._ensure([case_id])
                 await self._write(ModelChange())
         return self.cases.read(case_id, compute)
+
+    async def _owns(self, case_id: str) -> bool:
+        if self.owned is None:
+            return True
+        found = await asyncio.to_thread(self._model.partitions_of, [case_id])
+        return case_id in found and found[case_id] in self.owned
+
+    async def release(self, partitions: frozenset[int]) -> int:
+        """Revoke hook (``ownership.py``), once the batch in hand is done: write
+        every changed case, then forget the cases on ``partitions`` (their next
+        owner loads them from the model); how many were cached."""
+        async with self._turn:
+            self.owned = (self.owned or frozenset()) - partitions
+            await self._write(ModelChange(), flush=True)
+            cached = list(self.cases.case_ids())
+            on = await asyncio.to_thread(self._model.partitions_of, cached)
+            gone = [case_id for case_id in cached if on.get(case_id) in partitions]
+            self.cases.evict(gone)
+        return len(gone)
+
+    async def take(self, partitions: frozenset[int]) -> None:
+        """Assign hook (``ownership.py``), before the partitions' first event:
+        announce what changed in their cases while nobody owned them (deadlines
+        that passed; events kept but never folded, after a reset), loading only
+        those cases; the rest load when first touched."""
+        async with self._turn:
+            self.owned = (self.owned or frozenset()) | partitions
+            now = self._clock.now()
+            behind = await asyncio.to_thread(self._model.unflushed_cases, partitions)
+            for first in range(0, len(behind), DUE_PAGE):
+                await self._process(behind[first : first + DUE_PAGE], now)
+            await self._fire_due(now, partitions)
+            await self._write(ModelChange())
+        self._timer_wake.set()  # their deadlines are this member's to time now
 
     async def cases_page(
         self,
@@ -327,7 +389,7 @@ class ProjectionService:
     async def _timer(self) -> None:
         while True:
             delay = FLUSH_EVERY
-            soonest = await asyncio.to_thread(self._model.soonest_deadline)
+            soonest = await asyncio.to_thread(self._model.soonest_deadline, self.owned)
             if soonest is not None:
                 wait = (soonest - self._clock.now()).total_seconds()
                 delay = min(max(wait, 0.0), FLUSH_EVERY)
@@ -377,6 +439,7 @@ class ProjectionService:
             if settle:
                 self._collect(case_id, now, change, changed, forced)
         await self._announce(changed, change)
+        settle_heap()
         return applied
 
     async def _load(self, case_ids: list[str]) -> list[LoadedCase]:
@@ -385,16 +448,18 @@ class ProjectionService:
         found = await asyncio.to_thread(self._model.load, case_ids)
         for index, case in enumerate(found):
             members = self.links.linker.members(case.case_id)
-            if len(members) > 1 and (events := await self._events_of(sorted(members))) is not None:
-                found[index] = replace(case, state=None, later=events, degraded=None)
-        if self._refetch is None:
-            return found
-        return [
-            replace(case, later=await self._refetch(case.case_id))
-            if case.state is None and case.degraded
-            else case
-            for case in found
-        ]
+            if len(members) > 1:
+                if (events := await self._events_of(sorted(members))) is not None:
+                    found[index] = replace(case, state=None, later=events, degraded=None)
+            elif self._refetch is not None and (case.stored or case.degraded):
+                found[index] = replace(case, later=await self._folded_so_far(case.case_id))
+        return found
+
+    async def _folded_so_far(self, case_id: str) -> list[RecordedEvent]:
+        """The case's events from the store, up to the position this projection
+        has handled: later ones arrive through the feed, in their turn."""
+        assert self._refetch is not None
+        return [event for event in await self._refetch(case_id) if event.position <= self.position]
 
     def _collect(
         self, case_id: str, now: datetime, change: ModelChange, changed: list[Finding], forced: bool
@@ -457,6 +522,9 @@ class ProjectionService:
             change.checkpoint = (self._source, self.position)
             change.retired = sorted(self._retired)
             change.links = self.links.take_pending()
+            change.count_open = started >= self._next_count
+            if change.count_open:
+                self._next_count = started + RECOUNT_EVERY
         if not (change or dirty or set_aside):
             return
         now = self._clock.now()
@@ -488,6 +556,18 @@ class ProjectionService:
             self._next_flush = time.monotonic() + max(FLUSH_EVERY, took / FLUSH_SHARE)
         for case_id in failed:  # degrades it: written with the next change
             self.cases.findings(case_id, now)
+
+
+def settle_heap() -> None:
+    """After each batch: collect the young generations, then move every object
+    left to the collector's permanent generation, so no full collection walks
+    the cache (at 10,000 cached cases, one stopped the loop for seconds). Both
+    are cheap: the first scans only what the batch made, the second is a splice.
+    Frozen objects are still freed by reference counting when evicted; what it
+    costs is cyclic garbage frozen before it was found, and the fold, evaluation
+    and picture of a case make none (tests/unit/test_heap.py)."""
+    gc.collect(1)
+    gc.freeze()
 
 
 def snapshot_of(

@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 from events.findings import Finding
 from events.records import RecordedEvent
 from infra.clock import FixedClock
-from infra.feed import FeedBatch
 from services.projection.bootstrap import open_read_model
 from services.projection.casebook import CaseBook
 from services.projection.domain.picture import picture
 from services.projection.service import ProjectionService
 from tests.support.picture import Story
+from tests.support.store_stand_in import StoreStandIn
 from tests.unit.test_picture_properties import POLICY, PROPERTY, START, moments, stories
 
 CASES = ("case-a", "case-b", "case-c", "case-d")
@@ -50,20 +50,21 @@ async def run(
     path: Path, events: list[RecordedEvent], sizes: list[int], capacity: int | None
 ) -> tuple[dict[str, str], list[dict[str, Any]], dict[str, Any]]:
     times = moments(events)
-    clock, sink = FixedClock(times[0]), Statuses()
+    clock, sink, store = FixedClock(times[0]), Statuses(), StoreStandIn()
     service = ProjectionService(
         feed=None,  # type: ignore[arg-type]  # driven through handle()
         model=open_read_model(path, POLICY, keep_events=False),
         casebook=CaseBook(POLICY, capacity=capacity),
         clock=clock,
         sinks=[sink],
+        refetch=store.read_case,
     )
     await service.start()
     start, turn = 0, 0
     while start < len(events):
         size = sizes[turn % len(sizes)]
         clock.set(max(clock.now(), events[min(start + size, len(events)) - 1].recorded_at))
-        await service.handle(FeedBatch(events[start : start + size]))
+        await service.handle(store.batch(events[start : start + size]))
         await service.tick()
         start, turn = start + size, turn + 1
     clock.set(times[-1])

@@ -15,7 +15,6 @@ from events import Submission, canonical, parse_envelope
 from events.findings import Finding
 from events.records import RecordedEvent
 from infra.clock import FixedClock
-from infra.feed import FeedBatch
 from infra.sqlite.readmodel import SQLiteReadModel
 from services.projection.bootstrap import open_read_model
 from services.projection.casebook import CaseBook
@@ -23,6 +22,7 @@ from services.projection.domain.rules import default_policy
 from services.projection.readmodel import ModelChange, OpenFilter
 from services.projection.service import ProjectionService
 from tests.support.factories import make_envelope
+from tests.support.store_stand_in import StoreStandIn
 
 T0 = datetime(2025, 1, 3, 18, 0, tzinfo=UTC)
 POLICY = default_policy()
@@ -42,25 +42,28 @@ def concern(position: int, case_id: str) -> RecordedEvent:
     return RecordedEvent.from_submission(sub, position=position, stream_version=1, recorded_at=T0)
 
 
-def service_on(path: Path, clock: FixedClock, sink: Announced) -> ProjectionService:
+def service_on(
+    path: Path, clock: FixedClock, sink: Announced, store: StoreStandIn
+) -> ProjectionService:
     return ProjectionService(
         feed=None,  # type: ignore[arg-type]  # driven through handle()
         model=open_read_model(path, POLICY, keep_events=False),
         casebook=CaseBook(POLICY, capacity=1),
         clock=clock,
         sinks=[sink],
+        refetch=store.read_case,
     )
 
 
 async def test_a_deadline_in_an_evicted_case_fires_and_a_restart_refolds_nothing(
     tmp_path: Path,
 ) -> None:
-    clock, sink = FixedClock(T0), Announced()
-    service = service_on(tmp_path / "projection.db", clock, sink)
+    clock, sink, store = FixedClock(T0), Announced(), StoreStandIn()
+    service = service_on(tmp_path / "projection.db", clock, sink, store)
     await service.start()
     # given a concern in case-a, then one in case-b that evicts case-a from a cache of one
-    await service.handle(FeedBatch([concern(1, "case-a")]))
-    await service.handle(FeedBatch([concern(2, "case-b")]))
+    await service.handle(store.batch([concern(1, "case-a")]))
+    await service.handle(store.batch([concern(2, "case-b")]))
     assert "case-a" not in service.cases
 
     clock.set(T0 + timedelta(hours=5))
@@ -68,7 +71,7 @@ async def test_a_deadline_in_an_evicted_case_fires_and_a_restart_refolds_nothing
     assert sorted(set(sink.opened)) == ["case-a", "case-b"]
     await service.stop()
 
-    restarted = service_on(tmp_path / "projection.db", clock, Announced())
+    restarted = service_on(tmp_path / "projection.db", clock, Announced(), store)
     await restarted.start()
     assert restarted.position == 2 and restarted.seen == 0  # nothing folded again
     page, _ = await restarted.findings_page(limit=100, after=None, agency=None, status="open")
@@ -78,10 +81,10 @@ async def test_a_deadline_in_an_evicted_case_fires_and_a_restart_refolds_nothing
 
 
 async def test_pages_of_one_walk_every_finding_and_case_exactly_once(tmp_path: Path) -> None:
-    clock, sink = FixedClock(T0), Announced()
-    service = service_on(tmp_path / "projection.db", clock, sink)
+    clock, sink, store = FixedClock(T0), Announced(), StoreStandIn()
+    service = service_on(tmp_path / "projection.db", clock, sink, store)
     await service.start()
-    await service.handle(FeedBatch([concern(i, f"case-{i}") for i in range(1, 6)]))
+    await service.handle(store.batch([concern(i, f"case-{i}") for i in range(1, 6)]))
     clock.set(T0 + timedelta(hours=5))
     await service.tick()
     everything, _ = await service.findings_page(limit=1000, after=None, agency=None, status=None)
