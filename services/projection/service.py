@@ -143,9 +143,11 @@ class ProjectionService:
             await self._write(ModelChange(), flush=True)
 
     async def stop(self) -> None:
-        """Write every changed snapshot with the checkpoint."""
+        """Write every changed snapshot with the checkpoint, and hand the frozen
+        heap back to the collector (it may hold other code's garbage cycles)."""
         async with self._turn:
             await self._write(ModelChange(), flush=True)
+        gc.unfreeze()
 
     def _on_degraded(self, case: DegradedCase) -> None:
         """One case could not be folded or evaluated: say so, and carry on with the rest."""
