@@ -121,6 +121,19 @@ def unstamp(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
+def _wanted(wanted: OpenFilter, prefix: str) -> tuple[list[str], list[Any]]:
+    """The conditions an open finding (columns named with ``prefix``) must meet."""
+    where, args = [f"{prefix}status = 'open'"], []
+    for column, value in (("rule", wanted.rule), ("severity", wanted.severity)):
+        if value:
+            where.append(f"{prefix}{column} = ?")
+            args.append(value)
+    if wanted.agency:
+        where.append(f"{prefix}agencies LIKE ? ESCAPE '\\'")
+        args.append(_agency_pattern(wanted.agency))
+    return where, args
+
+
 def _finding_row(finding: Finding, *, announced: bool) -> tuple[object, ...]:
     agencies = {*finding.concerns_agencies, *([finding.to_agency] if finding.to_agency else [])}
     return (
@@ -491,15 +504,9 @@ class SQLiteReadModel:
         self, case_ids: Sequence[str], wanted: OpenFilter
     ) -> list[tuple[str, str, str]]:
         """(case, rule, severity) of the open findings of ``case_ids`` that match."""
-        where = ["status = 'open'", f"case_id IN ({', '.join('?' * len(case_ids))})"]
-        args: list[Any] = list(case_ids)
-        for column, value in (("rule", wanted.rule), ("severity", wanted.severity)):
-            if value:
-                where.append(f"{column} = ?")
-                args.append(value)
-        if wanted.agency:
-            where.append("agencies LIKE ? ESCAPE '\\'")
-            args.append(_agency_pattern(wanted.agency))
+        where, args = _wanted(wanted, "")
+        where.append(f"case_id IN ({', '.join('?' * len(case_ids))})")
+        args += case_ids
         if not case_ids:
             return []
         with self._lock:
@@ -526,14 +533,9 @@ class SQLiteReadModel:
             )
             args.append(_agency_pattern(agency))
         if wanted:
-            clauses = ["f.case_id = c.case_id", "f.status = 'open'"]
-            for column, value in (("rule", wanted.rule), ("severity", wanted.severity)):
-                if value:
-                    clauses.append(f"f.{column} = ?")
-                    args.append(value)
-            if wanted.agency:
-                clauses.append("f.agencies LIKE ? ESCAPE '\\'")
-                args.append(_agency_pattern(wanted.agency))
+            clauses, more = _wanted(wanted, "f.")
+            args += more
+            clauses.insert(0, "f.case_id = c.case_id")
             where.append(f"EXISTS (SELECT 1 FROM findings f WHERE {' AND '.join(clauses)})")
         return where, args
 

@@ -9,13 +9,9 @@ B, the same as its owner's, without B keeping it.
 """
 
 import sqlite3
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-from events import Submission, canonical, parse_envelope
-from events.findings import Finding
-from events.records import RecordedEvent
 from infra.clock import FixedClock
 from infra.feed import FeedBatch
 from services.projection.bootstrap import open_read_model
@@ -24,24 +20,9 @@ from services.projection.domain.picture import picture
 from services.projection.domain.rules import default_policy
 from services.projection.ownership import PartitionOwnership
 from services.projection.service import ProjectionService
-from tests.support.factories import make_envelope
+from tests.support.announced import T0, Announced, concern
 
-T0 = datetime(2025, 1, 3, 18, 0, tzinfo=UTC)
 POLICY = default_policy()
-
-
-class Announced:
-    def __init__(self) -> None:
-        self.opened: list[str] = []
-
-    async def on_findings(self, findings: Sequence[Finding]) -> None:
-        self.opened += [f.case_id for f in findings if f.status == "open"]
-
-
-def concern(position: int, case_id: str) -> RecordedEvent:
-    envelope = make_envelope("concern.observed", case_id=case_id, occurred_at=T0.isoformat())
-    sub = Submission(canonical(parse_envelope(envelope)), "health")
-    return RecordedEvent.from_submission(sub, position=position, stream_version=1, recorded_at=T0)
 
 
 def member(path: Path, clock: FixedClock, sink: Announced) -> ProjectionService:

@@ -5,15 +5,11 @@ Driven through ``handle`` and ``tick`` with a hand-moved clock, on a real SQLite
 """
 
 import sqlite3
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import orjson
 
-from events import Submission, canonical, parse_envelope
-from events.findings import Finding
-from events.records import RecordedEvent
 from infra.clock import FixedClock
 from infra.sqlite.readmodel import SQLiteReadModel
 from services.projection.bootstrap import open_read_model
@@ -21,25 +17,10 @@ from services.projection.casebook import CaseBook
 from services.projection.domain.rules import default_policy
 from services.projection.readmodel import ModelChange, OpenFilter
 from services.projection.service import ProjectionService
-from tests.support.factories import make_envelope
+from tests.support.announced import T0, Announced, concern
 from tests.support.store_stand_in import StoreStandIn
 
-T0 = datetime(2025, 1, 3, 18, 0, tzinfo=UTC)
 POLICY = default_policy()
-
-
-class Announced:
-    def __init__(self) -> None:
-        self.opened: list[str] = []
-
-    async def on_findings(self, findings: Sequence[Finding]) -> None:
-        self.opened += [f.case_id for f in findings if f.status == "open"]
-
-
-def concern(position: int, case_id: str) -> RecordedEvent:
-    envelope = make_envelope("concern.observed", case_id=case_id, occurred_at=T0.isoformat())
-    sub = Submission(canonical(parse_envelope(envelope)), "health")
-    return RecordedEvent.from_submission(sub, position=position, stream_version=1, recorded_at=T0)
 
 
 def service_on(
