@@ -426,6 +426,7 @@ class ProjectionService:
         slice_end = time.perf_counter() + SLICE
         for case_id in case_ids:
             if time.perf_counter() > slice_end:  # let readers in between cases
+                settle_heap()
                 await asyncio.sleep(0)
                 slice_end = time.perf_counter() + SLICE
             if case_id not in self.cases and case_id not in loaded:  # evicted meanwhile
@@ -455,6 +456,7 @@ class ProjectionService:
                     found[index] = replace(case, state=None, later=events, degraded=None)
             elif self._refetch is not None and (case.stored or case.degraded):
                 found[index] = replace(case, later=await self._folded_so_far(case.case_id))
+            settle_heap()  # a page of loads is many objects: none for a full collection
         return found
 
     async def _folded_so_far(self, case_id: str) -> list[RecordedEvent]:
@@ -561,7 +563,7 @@ class ProjectionService:
 
 
 def settle_heap() -> None:
-    """After each batch: collect the young generations, then move every object
+    """After each batch and slice of one: collect the young generations, then move every object
     left to the collector's permanent generation, so no full collection walks
     the cache (at 10,000 cached cases, one stopped the loop for seconds). Both
     are cheap: the first scans only what the batch made, the second is a splice.
