@@ -27,7 +27,6 @@ import orjson
 from events.findings import Finding
 from events.records import RecordedEvent
 from infra.files import private_file
-from services.projection.domain.policy import RulePolicy
 from services.projection.readmodel import (
     CaseSnapshot,
     FindingStatusFilter,
@@ -154,13 +153,10 @@ class SQLiteReadModel:
     """Calls are synchronous and short; a lock makes them take turns (a stop may
     close the file while a cancelled write still runs in its thread)."""
 
-    def __init__(
-        self, path: Path, policy: RulePolicy, *, keep_events: bool, fingerprint: str
-    ) -> None:
+    def __init__(self, path: Path, *, keep_events: bool, fingerprint: str) -> None:
         private_file(path)
         self.keep_events = keep_events
         self.rebuilt = False
-        self._policy = policy
         self._lock = threading.RLock()
         self._db = sqlite3.connect(
             path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT

@@ -126,8 +126,8 @@ def test_a_file_of_the_older_format_is_upgraded_once_keeping_events_and_announce
 
 def test_a_model_written_under_another_fingerprint_is_rebuilt(tmp_path: Path) -> None:
     path = tmp_path / "projection.db"
-    SQLiteReadModel(path, POLICY, keep_events=False, fingerprint="old").close()
-    model = SQLiteReadModel(path, POLICY, keep_events=False, fingerprint="old")
+    SQLiteReadModel(path, keep_events=False, fingerprint="old").close()
+    model = SQLiteReadModel(path, keep_events=False, fingerprint="old")
     assert not model.rebuilt
     model.write(ModelChange(checkpoint=("store", 7)))
     model.close()
