@@ -311,7 +311,7 @@ class SQLiteReadModel:
                 later.append(RecordedEvent.from_json(orjson.loads(body)))
         degraded = None if row is None or row[1] is None else orjson.loads(row[1])
         stored = row is not None and row[0] > 0
-        return LoadedCase(case_id, None, announced, later, degraded, stored=stored)
+        return LoadedCase(case_id, announced, later, degraded, stored=stored)
 
     def announced(self, case_id: str) -> dict[str, str]:
         """The status last announced of each of the case's findings."""
@@ -391,7 +391,7 @@ class SQLiteReadModel:
             "open_findings = excluded.open_findings, degraded = excluded.degraded",
             (
                 snap.case_id,
-                0 if snap.state is None or snap.state.last is None else snap.state.last.position,
+                snap.position,
                 snap.events,
                 orjson.dumps(list(snap.children)).decode(),
                 last,
@@ -407,7 +407,7 @@ class SQLiteReadModel:
                 [(finding_id,) for finding_id in snap.vanished],
             )
         self._write_findings(snap.findings, announced=False)
-        if snap.owns_deadline or snap.state is None:
+        if snap.owns_deadline or snap.degraded is not None:
             self._write_deadline(snap.case_id, snap.next_due)
 
     def _write_findings(self, findings: Sequence[Finding], *, announced: bool) -> None:

@@ -107,8 +107,11 @@ class CachedCase:
     announced: dict[str, str] = field(default_factory=dict)
     dirty: bool = False
     due: datetime | None = None
-    written: dict[str, Finding] | None = None
-    """The findings as last written to the model; None: not known (rewrite all)."""
+    written: dict[str, int] | None = None
+    """The ``hash`` of each finding as last written to the model; None: not known
+    (rewrite all). A hash, not the finding: a cache of 10,000 cases would hold
+    about 150 MB of findings only to compare them (a collision, one in 2**64,
+    would leave one row a write behind)."""
 
 
 class CaseBook:
@@ -172,13 +175,13 @@ class CaseBook:
         self._watchers.append(watcher)
 
     def admit(self, loaded: LoadedCase, members: frozenset[str] = frozenset()) -> None:
-        """A (joint) case read back from the read model: its snapshot plus later
-        events, or (``members``: the cases joined in it) every event of its members."""
+        """A (joint) case read back from the read model: folded from its events
+        (``members``: the cases joined in it, whose events are all there)."""
         if loaded.case_id in self:
             return
-        if loaded.state is None and not loaded.later:
+        if not loaded.later:
             return  # unknown, or degraded with nothing to refold: listed from the model only
-        self._load_case(loaded.case_id, loaded.later, loaded.state, members)
+        self._load_case(loaded.case_id, loaded.later, None, members)
         cached = self._cases.get(loaded.case_id)
         if cached is not None:
             cached.announced = loaded.announced

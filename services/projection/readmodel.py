@@ -26,7 +26,6 @@ import orjson
 from events.findings import Finding
 from events.records import RecordedEvent
 from services.projection.domain.policy import RulePolicy
-from services.projection.domain.state import CaseState
 
 PAGE_LIMIT_MAX = 1000
 
@@ -38,11 +37,13 @@ Partitions = frozenset[int] | None
 
 @dataclass(frozen=True, slots=True)
 class CaseSnapshot:
-    """One case as the read model keeps it: its state (None when degraded), the
-    summary ``/cases`` lists, and its next deadline."""
+    """One case as the read model keeps it: the summary ``/cases`` lists, its
+    findings and its next deadline. Not its state: a snapshot outlives the write
+    only until the batch ends, and a case evicted meanwhile should go with it."""
 
     case_id: str
-    state: CaseState | None
+    position: int
+    """The position of the last event folded in (0: none, or degraded)."""
     events: int
     children: tuple[str, ...]
     last_occurred_at: datetime | None
@@ -61,18 +62,18 @@ class CaseSnapshot:
 
 @dataclass(frozen=True, slots=True)
 class LoadedCase:
-    """A case read back: its state (None if the model holds none) and the status
-    last announced for each of its findings."""
+    """A case read back: the status last announced for each of its findings and,
+    fed from Kafka, its kept events to refold. No folded state is kept: a case
+    folds from its events faster than a pickle of its state loads."""
 
     case_id: str
-    state: CaseState | None
     announced: dict[str, str]
     later: list[RecordedEvent] = field(default_factory=list)
-    """Kept events the snapshot does not include yet, to fold in."""
+    """Its events to fold: kept from Kafka, or read again from the store."""
     degraded: Mapping[str, Any] | None = None
     stored: bool = False
     """The model has a row with events for it: a store-fed projection refolds
-    them from the store (``state`` is then None: see ``infra/sqlite/readmodel``)."""
+    them from the store."""
 
 
 @dataclass(frozen=True, slots=True)

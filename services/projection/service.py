@@ -67,6 +67,8 @@ case it touches, and a snapshot is the whole case)."""
 SLICE = 0.01
 """Seconds of folding between yields to the event loop, so a big batch never
 keeps readers waiting long."""
+LET_GO = 20
+"""Cases freed between yields to the loop (``let_go``): about 2 ms of freeing."""
 DUE_PAGE = 500
 """Cases whose deadline passed, evaluated per read of the deadlines table."""
 
@@ -303,7 +305,9 @@ class ProjectionService:
             cached = list(self.cases.case_ids())
             on = await asyncio.to_thread(self._model.partitions_of, cached)
             gone = [case_id for case_id in cached if on.get(case_id) in partitions]
-            self.cases.evict(gone)
+            for first in range(0, len(gone), LET_GO):  # each case freed as it goes
+                self.cases.evict(gone[first : first + LET_GO])
+                await asyncio.sleep(0)
         return len(gone)
 
     async def take(self, partitions: frozenset[int]) -> None:
@@ -423,12 +427,9 @@ class ProjectionService:
         missing = [case_id for case_id in case_ids if case_id not in self.cases]
         loaded = {case.case_id: case for case in await self._load(missing)} if missing else {}
         change, changed, applied = ModelChange(), list[Finding](), 0
-        slice_end = time.perf_counter() + SLICE
+        slices = Slices()
         for case_id in case_ids:
-            if time.perf_counter() > slice_end:  # let readers in between cases
-                settle_heap()
-                await asyncio.sleep(0)
-                slice_end = time.perf_counter() + SLICE
+            await slices.between()  # let readers in between cases
             if case_id not in self.cases and case_id not in loaded:  # evicted meanwhile
                 await self._write(ModelChange(), checkpoint=False)  # its snapshot first
                 loaded.update((case.case_id, case) for case in await self._load([case_id]))
@@ -453,7 +454,7 @@ class ProjectionService:
             members = self.links.linker.members(case.case_id)
             if len(members) > 1:
                 if (events := await self._events_of(sorted(members))) is not None:
-                    found[index] = replace(case, state=None, later=events, degraded=None)
+                    found[index] = replace(case, later=events, degraded=None)
             elif self._refetch is not None and (case.stored or case.degraded):
                 found[index] = replace(case, later=await self._folded_so_far(case.case_id))
             settle_heap()  # a page of loads is many objects: none for a full collection
@@ -500,7 +501,7 @@ class ProjectionService:
                     self._open[finding.severity] += (finding.status == "open") - (was == "open")
                     cached.announced[finding.finding_id] = finding.status
                     if cached.written is not None:  # the announcement rewrites its row
-                        cached.written[finding.finding_id] = finding
+                        cached.written[finding.finding_id] = hash(finding)
             change.announced = changed
             # recorded before any snapshot write, and logged once recorded
             await self._write(change, checkpoint=False)
@@ -514,9 +515,10 @@ class ProjectionService:
         """Write ``change`` with the snapshots of cases evicted while dirty and,
         about once a second (``FLUSH_EVERY``, ``FLUSH_SHARE``) or when ``flush``,
         of every changed case with the checkpoint; never the checkpoint when
-        told not to (mid-batch, some kept events are not folded yet). Evaluating
-        and pickling happen in the worker thread: the caller holds ``_turn``, so
-        no event changes a state meanwhile."""
+        told not to (mid-batch, some kept events are not folded yet). Cases are
+        evaluated on the loop, in slices, and only the SQL runs in a worker thread:
+        evaluating there, it fought the loop for the GIL (stalls of 50-100 ms
+        beside the store's writer thread)."""
         dirty = self.cases.take_evicted()
         set_aside, self._set_aside = self._set_aside, []
         started = time.monotonic()
@@ -534,19 +536,17 @@ class ProjectionService:
         now = self._clock.now()
 
         failed: list[str] = []
-
-        def job() -> dict[str, int] | None:
+        try:
+            slices = Slices()
             for case_id, cached in dirty:
+                await slices.between()
                 snapshot = snapshot_of(case_id, cached.state, now, cached)
                 if snapshot is None:
                     failed.append(case_id)
                 else:
                     change.snapshots.append(snapshot)
             change.snapshots += [degraded_snapshot(case) for case in set_aside]
-            return self._model.write(change)
-
-        try:
-            counts = await asyncio.to_thread(job)
+            counts = await asyncio.to_thread(self._model.write, change)
         except BaseException:
             self.links.give_back(change.links)
             raise
@@ -560,6 +560,31 @@ class ProjectionService:
             self._next_flush = time.monotonic() + max(FLUSH_EVERY, took / FLUSH_SHARE)
         for case_id in failed:  # degrades it: written with the next change
             self.cases.findings(case_id, now)
+        await let_go(dirty)  # the cases evicted since the last write die here,
+        await let_go(change.snapshots)  # and their findings
+
+
+class Slices:
+    """Long work on the loop, cut into slices of ``SLICE`` seconds: ``between``
+    steps yields to the loop (settling the heap first) once a slice has run."""
+
+    def __init__(self) -> None:
+        self._end = time.perf_counter() + SLICE
+
+    async def between(self) -> None:
+        if time.perf_counter() > self._end:
+            settle_heap()
+            await asyncio.sleep(0)
+            self._end = time.perf_counter() + SLICE
+
+
+async def let_go(items: list[Any]) -> None:
+    """Drop ``items`` a few at a time, yielding to the loop between: dropped at once,
+    the last references to a thousand evicted cases free millions of objects in one
+    uninterruptible call (over 100 ms; the GIL is not let go meanwhile either)."""
+    while items:
+        del items[-LET_GO:]
+        await asyncio.sleep(0)
 
 
 def settle_heap() -> None:
@@ -577,7 +602,7 @@ def settle_heap() -> None:
 def snapshot_of(
     case_id: str, state: CaseState, now: datetime, cached: CachedCase | None = None
 ) -> CaseSnapshot | None:
-    """The case as the model keeps it; run in a worker thread. None if its
+    """The case as the model keeps it. None if its
     evaluation raises: the caller sets it aside through the case book. With
     ``cached``, only findings that changed since it was last written are
     rewritten (most of a case's findings stay as they were)."""
@@ -586,17 +611,17 @@ def snapshot_of(
     except Exception:  # the case book degrades it, on the loop, and says why
         return None
     written = None if cached is None else cached.written
+    hashes = {f.finding_id: hash(f) for f in findings}
     changed, vanished = findings, None
     if written is not None:
-        changed = [f for f in findings if written.get(f.finding_id) != f]
-        current = {f.finding_id for f in findings}
-        vanished = [finding_id for finding_id in written if finding_id not in current]
+        changed = [f for f in findings if written.get(f.finding_id) != hashes[f.finding_id]]
+        vanished = [finding_id for finding_id in written if finding_id not in hashes]
     if cached is not None:
-        cached.written = {f.finding_id: f for f in findings}
+        cached.written = hashes
     last = state.last
     return CaseSnapshot(
         case_id=case_id,
-        state=state,
+        position=0 if last is None else last.position,
         events=len(state.events),
         children=tuple(sorted(state.children)),
         last_occurred_at=None if last is None else last.occurred_at,
@@ -612,7 +637,7 @@ def degraded_snapshot(case: DegradedCase) -> CaseSnapshot:
     children = {child for event in case.events.values() for child in event.children}
     return CaseSnapshot(
         case_id=case.case_id,
-        state=None,
+        position=0,
         events=len(case.events),
         children=tuple(sorted(children)),
         last_occurred_at=None,

@@ -114,7 +114,7 @@ def test_a_file_of_the_older_format_is_upgraded_once_keeping_events_and_announce
         assert upgraded.rebuilt and upgraded.checkpoint("kafka") == 0
         assert upgraded.unflushed_cases() == ["case-a"]  # folded again from its kept events
         (loaded,) = upgraded.load(["case-a"])
-        assert loaded.state is None and [e.event_id for e in loaded.later] == [event.event_id]
+        assert [e.event_id for e in loaded.later] == [event.event_id]
     finally:
         upgraded.close()
     with sqlite3.connect(path) as db:
