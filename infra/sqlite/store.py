@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -29,6 +29,8 @@ T = TypeVar("T")
 POLL_SECONDS = 0.05
 """How often a live subscription looks for appends made by another process."""
 PAGE = 1_000
+SUBJECTS_KEY = b'"subjects":'
+"""How a stored body that carries identifiers holds them (canonical JSON, a BLOB)."""
 
 
 class SQLiteEventStore:
@@ -226,6 +228,32 @@ class SQLiteEventStore:
             if current is not None:
                 yield current, bodies + tail.pop(current, [])
             yield from tail.items()
+        except sqlite3.Error as e:
+            raise StoreUnavailable(f"cannot read {self.path}: {e}") from e
+        finally:
+            conn.close()
+
+    def iter_linking_sync(
+        self, up_to: int, types: Collection[str]
+    ) -> Iterator[tuple[str, bytes | None]]:
+        """What linking cases needs of the log up to ``up_to``, in position order,
+        without decoding every event: each case's first event as its case id alone
+        (the case seen first names a joint case), and the body of every event of
+        ``types`` or carrying identifiers. The test for identifiers runs in SQLite
+        on the stored bytes (a body with subjects holds the key; a false match only
+        costs a decode). SQLite-specific: a rebuild links before it folds."""
+        kinds = ", ".join("?" * len(types))
+        chosen = f"(type IN ({kinds}) OR instr(body, ?) > 0)"
+        try:
+            conn = connect_reader(self.path)
+        except sqlite3.Error as e:
+            raise StoreUnavailable(f"cannot read {self.path}: {e}") from e
+        try:
+            yield from conn.execute(
+                f"SELECT case_id, CASE WHEN {chosen} THEN body END FROM events"
+                f" WHERE position <= ? AND (stream_version = 1 OR {chosen}) ORDER BY position",
+                (*types, SUBJECTS_KEY, up_to, *types, SUBJECTS_KEY),
+            )
         except sqlite3.Error as e:
             raise StoreUnavailable(f"cannot read {self.path}: {e}") from e
         finally:

@@ -110,6 +110,13 @@ class LinkedCases:
             self.pending.cases.append((case_id, self.linker.order(case_id) or 0))
         return change
 
+    def see(self, case_id: str) -> None:
+        """``observe`` of an event of ``case_id`` that names no one and links nothing:
+        a rebuild's first pass reads only the case id of such events."""
+        if self.linker.order(case_id) is None:
+            self.linker.see(case_id)
+            self.pending.cases.append((case_id, self.linker.order(case_id) or 0))
+
     def restore(self, saved: LinkInputs) -> None:
         """Start-up: the linker as saved with the checkpoint (nothing pending)."""
         self.linker.restore(

@@ -17,6 +17,7 @@ from infra.sqlite.schema import decode
 from infra.sqlite.store import SQLiteEventStore
 from infra.store.port import EventStore
 from services.projection.casebook import CachedCase, CaseBook, DegradedCase
+from services.projection.domain.identity import LINKING_TYPES
 from services.projection.domain.policy import RulePolicy
 from services.projection.links import LinkedCases
 from services.projection.readmodel import LinkInputs, ModelChange
@@ -56,9 +57,9 @@ async def rebuild(
     await asyncio.to_thread(model.reset)
     casebook = CaseBook(policy, capacity)
     source = "kafka" if model.keep_events else "store"
-    links = await _linked(store, casebook)
-    linker = links.linker
     head, count = await store.head_position(), 0
+    links = await _linked(store, casebook, head)
+    linker = links.linker
     folded: set[str] = set()
     joint_later: set[str] = set()
     async for events in _batches(store, head):
@@ -98,13 +99,24 @@ async def rebuild(
     return RebuildReport(count, len(case_ids), counts.get("open", 0), seconds, case_ids, degraded)
 
 
-async def _linked(store: EventStore, casebook: CaseBook) -> LinkedCases:
-    """Who is linked to whom at the end of the log: a first, cheap pass, so each
-    joint case is folded with every member's events from the start."""
+async def _linked(store: EventStore, casebook: CaseBook, head: int) -> LinkedCases:
+    """Who is linked to whom at ``head``: a first, cheap pass, so each joint case
+    is folded with every member's events from the start. The SQLite store hands
+    over only what linking reads (``iter_linking_sync``); another store is read
+    whole."""
     links, position = LinkedCases(casebook), 1
-    while events := await store.read_all(position, PAGE):
+    if isinstance(store, SQLiteEventStore):
+        rows = await asyncio.to_thread(list, store.iter_linking_sync(head, LINKING_TYPES))
+        for case_id, body in rows:
+            if body is None:
+                links.see(case_id)
+            else:
+                links.observe(decode(body))
+        return links
+    while position <= head and (events := await store.read_all(position, PAGE)):
         for event in events:
-            links.observe(event)
+            if event.position <= head:
+                links.observe(event)
         position = events[-1].position + 1
     return links
 

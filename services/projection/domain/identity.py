@@ -189,6 +189,10 @@ class Linker:
         for event in decisions:
             self.observe(event)
 
+    def see(self, case_id: str) -> None:
+        """A case's event that names no one (``observe`` of it, without the event)."""
+        self._see(case_id)
+
     def identify(self, case_id: str, subject: Mapping[str, Any]) -> None:
         """One subject of ``case_id``, as an event would bring it (replay as of a moment)."""
         self._see(case_id)
