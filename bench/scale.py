@@ -134,6 +134,7 @@ async def measure_rebuild(store_path: Path, model_path: Path) -> dict[str, Any]:
             now=datetime.now(UTC),
             timer=time.perf_counter,
             capacity=settings.projection.cache_cases,
+            workers=settings.projection.rebuild_workers,
         )
     settle(model_path)
     model.close()

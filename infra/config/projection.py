@@ -1,5 +1,7 @@
 """The projection's settings."""
 
+import os
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -10,3 +12,7 @@ class ProjectionSettings(BaseModel):
     """Cases kept folded in memory, least recently used out first; the others are
     loaded from the read model's snapshots when an event, a deadline or a reader
     needs them. Memory grows with this, not with the history."""
+    rebuild_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    """Processes a rebuild from the embedded store folds cases in, each its own
+    share of them (default: one per CPU). They write the read model in turns;
+    1 folds in the rebuilding process itself."""

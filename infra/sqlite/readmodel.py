@@ -155,6 +155,7 @@ class SQLiteReadModel:
 
     def __init__(self, path: Path, *, keep_events: bool, fingerprint: str) -> None:
         private_file(path)
+        self.path = path
         self.keep_events = keep_events
         self.rebuilt = False
         self._lock = threading.RLock()

@@ -82,6 +82,7 @@ async def _rebuild(settings: Settings) -> RebuildReport:
                     timer=time.perf_counter,
                     progress=lambda n: progress.advance(task, n),
                     capacity=settings.projection.cache_cases,
+                    workers=settings.projection.rebuild_workers,
                 )
         finally:
             model.close()

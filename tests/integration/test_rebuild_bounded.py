@@ -1,6 +1,7 @@
 """A rebuild through a cache far smaller than the store's cases writes the same
 read model as one that holds every case: whole cases from the SQLite store, and
-position order (an evicted case refolded from the store) from any other store.
+position order (an evicted case refolded from the store) from any other store,
+and cases shared among rebuild processes (real ones, spawned).
 Its first pass links cases the same whether it reads every event or, from the
 SQLite store, only each case's first event and those naming someone or a case.
 
@@ -20,8 +21,8 @@ from infra.store.port import EventStore
 from services.projection import rebuild as rebuilding
 from services.projection.bootstrap import open_read_model
 from services.projection.domain.rules import default_policy
-from services.projection.rebuild import rebuild
 from services.projection.readmodel import LinkInputs
+from services.projection.rebuild import rebuild
 from tests.unit.test_identity_projection import OWN_CASE, child_k_by_agency
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -38,18 +39,24 @@ class PositionOrderOnly:
 
 
 async def rebuilt(
-    store: Any, path: Path, capacity: int, events: int = 12 * 25
+    store: Any, path: Path, capacity: int, events: int = 12 * 25, workers: int = 1
 ) -> list[dict[str, Any]]:
-    return (await rebuilt_with_links(store, path, capacity, events))[0]
+    return (await rebuilt_with_links(store, path, capacity, events, workers))[0]
 
 
 async def rebuilt_with_links(
-    store: Any, path: Path, capacity: int, events: int
+    store: Any, path: Path, capacity: int, events: int, workers: int = 1
 ) -> tuple[list[dict[str, Any]], LinkInputs]:
     model = open_read_model(path, POLICY, keep_events=False)
     try:
         report = await rebuild(
-            store, model, POLICY, now=NOW, timer=time.perf_counter, capacity=capacity
+            store,
+            model,
+            POLICY,
+            now=NOW,
+            timer=time.perf_counter,
+            capacity=capacity,
+            workers=workers,
         )
         assert report.events == events
         rows: list[dict[str, Any]] = []
@@ -76,6 +83,8 @@ async def test_a_small_cache_rebuilds_what_an_unbounded_one_does(
         assert await rebuilt(store, tmp_path / "whole-cases.db", capacity=2) == everything
         by_position: EventStore = PositionOrderOnly(store)  # type: ignore[assignment]
         assert await rebuilt(by_position, tmp_path / "by-position.db", capacity=2) == everything
+        in_processes = await rebuilt(store, tmp_path / "shared.db", capacity=2, workers=3)
+        assert in_processes == everything
 
 
 async def test_the_first_pass_links_from_what_it_reads_as_from_every_event(
@@ -93,12 +102,14 @@ async def test_the_first_pass_links_from_what_it_reads_as_from_every_event(
         scanned = await rebuilt_with_links(store, tmp_path / "scanned.db", 2, total)
         by_position: EventStore = PositionOrderOnly(store)  # type: ignore[assignment]
         read_whole = await rebuilt_with_links(by_position, tmp_path / "whole.db", 2, total)
+        in_processes = await rebuilt_with_links(store, tmp_path / "shared.db", 2, total, 2)
     rows, links = scanned
     assert (rows, links.cases, links.subjects) == (
         read_whole[0],
         read_whole[1].cases,
         read_whole[1].subjects,
     )
+    assert in_processes[0] == rows  # Child K's joint case folded by the rebuild itself
     assert {case for case, _ in links.cases} >= set(OWN_CASE.values())
     joint = {row["case_id"] for row in rows if row["case_id"] in OWN_CASE.values()}
     assert len(joint) == 1  # every Child K finding under one joint case
