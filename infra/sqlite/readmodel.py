@@ -325,13 +325,18 @@ class SQLiteReadModel:
         return dict(rows)
 
     def write(self, change: ModelChange) -> dict[str, int] | None:
+        """The rows are made before the transaction, so it holds the file (which
+        other processes rebuilding write too) only while SQLite works."""
+        findings = [_finding_row(f, announced=False) for s in change.snapshots for f in s.findings]
+        announced = [_finding_row(finding, announced=True) for finding in change.announced]
         with self._lock:
             with self._transaction():
                 for case_id in change.retired:
                     self._retire(case_id)
                 for snap in change.snapshots:
                     self._write_case(snap)
-                self._write_findings(change.announced, announced=True)
+                self._write_findings(findings, announced=False)
+                self._write_findings(announced, announced=True)
                 for case_id, due in change.deadlines.items():
                     self._write_deadline(case_id, due)
                 self._write_links(change.links)
@@ -407,11 +412,12 @@ class SQLiteReadModel:
                 "UPDATE findings SET status = NULL WHERE finding_id = ?",
                 [(finding_id,) for finding_id in snap.vanished],
             )
-        self._write_findings(snap.findings, announced=False)
         if snap.owns_deadline or snap.degraded is not None:
             self._write_deadline(snap.case_id, snap.next_due)
 
-    def _write_findings(self, findings: Sequence[Finding], *, announced: bool) -> None:
+    def _write_findings(self, rows: list[tuple[object, ...]], *, announced: bool) -> None:
+        """``rows`` of findings after their cases' rows: a case's findings no
+        longer found were cleared with its row (``_write_case``)."""
         self._db.executemany(
             "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (finding_id) DO UPDATE SET case_id = excluded.case_id, "
@@ -419,7 +425,7 @@ class SQLiteReadModel:
             "due_at = excluded.due_at, opened_at = excluded.opened_at, "
             "agencies = excluded.agencies, body = excluded.body"
             + (", announced = excluded.announced" if announced else ""),
-            [_finding_row(finding, announced=announced) for finding in findings],
+            rows,
         )
 
     def _write_deadline(self, case_id: str, due: datetime | None) -> None:
