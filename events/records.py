@@ -155,7 +155,7 @@ class RecordedEvent:
             datetime.fromisoformat(obj["occurred_at"]),
             tuple(obj.get("children") or ()),
             _shared_actor(obj["actor"]),
-            share_words(obj["data"]),
+            obj["data"],
             intern(obj["agency"]),
             _recorded_at(obj["recorded_at"]),
             obj["position"],
@@ -206,49 +206,6 @@ def _shared_actor(actor: Mapping[str, Any]) -> Mapping[str, Any]:
     except AttributeError:  # not a mapping, which the contract rules out: kept as it is
         return actor
     return _ACTORS.one(key, actor)
-
-
-WORD_LENGTH = 32
-"""Strings this long or shorter in ``data`` are shared (``share_words``): people's
-ids, roles, relationships, legal bases, agencies. Longer ones, free text, rarely
-repeat."""
-
-_WORDS: dict[str, str] = {}
-WORDS_KEPT = 65_536
-"""At most this many shared strings at once; the table starts afresh when full."""
-
-
-def share_words(data: Any) -> Any:
-    """``data`` with each short string (``WORD_LENGTH``) replaced by the one equal
-    string decoded before, in place. A cached case keeps every event it folded,
-    and most of an event's ``data`` is the same few words again and again ("child-a",
-    "mother", "police_protection"): a string costs 50 bytes or more, a reference 8."""
-    if type(data) is dict:
-        for key, value in data.items():
-            kind = type(value)
-            if kind is str:
-                if len(value) <= WORD_LENGTH:
-                    data[key] = _word(value)
-            elif kind is dict or kind is list:
-                share_words(value)
-    elif type(data) is list:
-        for index, value in enumerate(data):
-            kind = type(value)
-            if kind is str:
-                if len(value) <= WORD_LENGTH:
-                    data[index] = _word(value)
-            elif kind is dict or kind is list:
-                share_words(value)
-    return data
-
-
-def _word(text: str) -> str:
-    found = _WORDS.get(text)
-    if found is None:
-        if len(_WORDS) >= WORDS_KEPT:
-            _WORDS.clear()
-        found = _WORDS[text] = text
-    return found
 
 
 _last_recorded: tuple[str, datetime] = ("", datetime.min)
