@@ -67,10 +67,6 @@ case it touches, and a snapshot is the whole case)."""
 SLICE = 0.01
 """Seconds of folding between yields to the event loop, so a big batch never
 keeps readers waiting long."""
-LOAD_PAGE = 100
-"""Uncached cases loaded at a time while a batch is folded: a batch of a thousand
-new cases would otherwise hold a thousand more cases, and as many evicted ones
-awaiting their write, beside a full cache (a fifth more memory at its peak)."""
 LET_GO = 20
 """Cases freed between yields to the loop (``let_go``): about 2 ms of freeing."""
 DUE_PAGE = 500
@@ -422,26 +418,21 @@ class ProjectionService:
         settle: bool = True,
         refolded: set[str] | None = None,
     ) -> int:
-        """Per case: load it from the model if not cached (``LOAD_PAGE`` cases at
-        a time, in a worker thread), fold its ``events`` in, then collect its
-        changed findings and next deadline; then announce and write; returns the
-        events that were new. One case at a time, so a cache smaller than the
-        batch evicts only cases already done. ``forced``: the cases' deadline rows are rewritten
+        """Per case: load it from the model if not cached (the loads in one worker
+        thread), fold its ``events`` in, then collect its changed findings and
+        next deadline; then announce and write; returns the events that were
+        new. One case at a time, so a cache smaller than the batch evicts only
+        cases already done. ``forced``: the cases' deadline rows are rewritten
         whatever they said. Caller holds ``_turn``."""
-        loaded: dict[str, LoadedCase] = {}
+        missing = [case_id for case_id in case_ids if case_id not in self.cases]
+        loaded = {case.case_id: case for case in await self._load(missing)} if missing else {}
         change, changed, applied = ModelChange(), list[Finding](), 0
         slices = Slices()
-        for index, case_id in enumerate(case_ids):
+        for case_id in case_ids:
             await slices.between()  # let readers in between cases
-            if case_id not in self.cases and case_id not in loaded:
-                # the next page of loads; the cases they evicted go first, written and freed
-                await self._write(ModelChange(), checkpoint=False)
-                page = [
-                    case
-                    for case in case_ids[index : index + LOAD_PAGE]
-                    if case not in self.cases and case not in loaded
-                ]
-                loaded.update((case.case_id, case) for case in await self._load(page))
+            if case_id not in self.cases and case_id not in loaded:  # evicted meanwhile
+                await self._write(ModelChange(), checkpoint=False)  # its snapshot first
+                loaded.update((case.case_id, case) for case in await self._load([case_id]))
             members, folded = self.links.linker.members(case_id), refolded or set()
             if case_id in loaded:
                 case = loaded.pop(case_id)
