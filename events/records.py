@@ -145,7 +145,7 @@ class RecordedEvent:
         agency are interned: millions of records share a few thousand of them, and
         the fold hashes and compares them on every event. For memory (a rebuild
         keeps every record) equal actors share one mapping, records without
-        metadata share one empty mapping, and a run of records written in one
+        metadata share one empty mapping, and records written in one
         transaction (one ``recorded_at``) share one datetime.
         """
         return _assemble(
@@ -208,20 +208,18 @@ def _shared_actor(actor: Mapping[str, Any]) -> Mapping[str, Any]:
     return _ACTORS.one(key, actor)
 
 
-_last_recorded: tuple[str, datetime] = ("", datetime.min)
+_RECORDED_ATS = Sharing()
+"""Equal ``recorded_at`` texts, one datetime: a store writes a whole transaction
+(a batch from an agency) with one ``recorded_at``, so the cases of one batch
+share their events' times."""
 
 
 def _recorded_at(text: str) -> datetime:
-    """``datetime.fromisoformat(text)``, the same object as the previous record's when
-    the text is the same: a store writes a whole transaction with one ``recorded_at``,
-    and reads records back in order."""
-    global _last_recorded
-    last_text, last = _last_recorded
-    if text == last_text:
-        return last
-    value = datetime.fromisoformat(text)
-    _last_recorded = (text, value)
-    return value
+    """``datetime.fromisoformat(text)``, the same object for the same text."""
+    found: datetime | None = _RECORDED_ATS.find(text)
+    if found is None:
+        found = _RECORDED_ATS.one(text, datetime.fromisoformat(text))
+    return found
 
 
 def iso_timestamp(value: datetime) -> str:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from events.findings import Finding
 from events.records import RecordedEvent
+from events.sharing import Words
 from infra.clock import Clock
 from infra.feed import EventFeed, FeedBatch
 from services.projection.casebook import CachedCase, CaseBook, DegradedCase
@@ -103,6 +104,7 @@ class ProjectionService:
         self._source = source
         self._gauges = gauges
         self._refetch = refetch
+        self._words = Words()
         self._turn = asyncio.Lock()
         """One writer of the case book and the model at a time: the feed, the
         timer, a flush, or a read that loads a case."""
@@ -457,6 +459,8 @@ class ProjectionService:
                     found[index] = replace(case, later=events, degraded=None)
             elif self._refetch is not None and (case.stored or case.degraded):
                 found[index] = replace(case, later=await self._folded_so_far(case.case_id))
+            for event in found[index].later:  # the cache keeps them: one copy of each word
+                self._words.share(event.data)
             settle_heap()  # a page of loads is many objects: none for a full collection
         return found
 
