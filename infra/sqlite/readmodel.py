@@ -153,7 +153,12 @@ class SQLiteReadModel:
     """Calls are synchronous and short; a lock makes them take turns (a stop may
     close the file while a cancelled write still runs in its thread)."""
 
-    def __init__(self, path: Path, *, keep_events: bool, fingerprint: str) -> None:
+    def __init__(
+        self, path: Path, *, keep_events: bool, fingerprint: str, cache_mib: int = 0
+    ) -> None:
+        """``cache_mib``: SQLite's page cache for this connection, where the default
+        (2 MiB) is too small: a rebuild's findings index, 320,000 rows in random
+        order at 1M events, wrote 10% faster with 256 MiB."""
         private_file(path)
         self.path = path
         self.keep_events = keep_events
@@ -164,6 +169,8 @@ class SQLiteReadModel:
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        if cache_mib:
+            self._db.execute(f"PRAGMA cache_size = {-1024 * int(cache_mib)}")
         with self._transaction():
             legacy = self._upgrade_legacy()
         self._db.executescript(_SCHEMA)

@@ -95,8 +95,12 @@ async def running_projection(
         sys.setswitchinterval(switch_interval)
 
 
-def open_read_model(path: Path, policy: RulePolicy, *, keep_events: bool) -> SQLiteReadModel:
+def open_read_model(
+    path: Path, policy: RulePolicy, *, keep_events: bool, cache_mib: int = 0
+) -> SQLiteReadModel:
     """The read model file; one of an older format or fingerprint is reset, and
     then refolded once: from the store by the feed (its checkpoint is 0), or from
     the kept events at start (every case is then behind its snapshot)."""
-    return SQLiteReadModel(path, keep_events=keep_events, fingerprint=fingerprint(policy))
+    return SQLiteReadModel(
+        path, keep_events=keep_events, fingerprint=fingerprint(policy), cache_mib=cache_mib
+    )

@@ -30,6 +30,8 @@ from services.projection.readmodel import LinkInputs, ModelChange
 from services.projection.service import degraded_snapshot, snapshot_of
 
 PAGE = 10_000
+CACHE_MIB = 256
+"""SQLite's page cache of each rebuild process's connection to the model."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +197,7 @@ def _fold_share(share: Share, index: int, workers: int) -> tuple[int, list[str]]
     others: events folded, and the cases set aside (to be refolded by the
     rebuild, which reports them). Runs in its own process, on its own
     connections to the store and the model."""
-    model = open_read_model(share.model, share.policy, keep_events=False)
+    model = open_read_model(share.model, share.policy, keep_events=False, cache_mib=CACHE_MIB)
     casebook = CaseBook(share.policy, max(share.capacity, 1))
     store = SQLiteEventStore(share.store)
     count, pending, set_aside = 0, 0, list[str]()
