@@ -3,7 +3,7 @@ keep their own copy of a handful of distinct ones (the actors of a store's
 events, the children of a case's obligations). Bounded: the table empties itself
 when full, so it holds recent values only and never grows with the store."""
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -50,16 +50,14 @@ class Words:
         """Replace each short string in ``data`` (dicts and lists, nested) by the
         equal string shared before: equal values, so nothing a reader sees changes."""
         if type(data) is dict:
-            for key, value in data.items():
-                if type(value) is str:
-                    if len(value) <= self._longest:
-                        data[key] = self._words.one(value, value)
-                elif type(value) is dict or type(value) is list:
-                    self.share(value)
+            slots: Iterable[tuple[Any, Any]] = data.items()
         elif type(data) is list:
-            for index, value in enumerate(data):
-                if type(value) is str:
-                    if len(value) <= self._longest:
-                        data[index] = self._words.one(value, value)
-                elif type(value) is dict or type(value) is list:
-                    self.share(value)
+            slots = enumerate(data)
+        else:
+            return
+        for slot, value in slots:  # a slot's value replaced, none added: iteration holds
+            if type(value) is str:
+                if len(value) <= self._longest:
+                    data[slot] = self._words.one(value, value)
+            elif type(value) is dict or type(value) is list:
+                self.share(value)
