@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE INDEX IF NOT EXISTS findings_by_status ON findings (status, due_at, finding_id);
 CREATE INDEX IF NOT EXISTS findings_by_due ON findings (due_at, finding_id);
 CREATE INDEX IF NOT EXISTS findings_by_case ON findings (case_id);
+CREATE INDEX IF NOT EXISTS findings_by_severity ON findings (status, severity);
 CREATE TABLE IF NOT EXISTS deadlines (
     case_id TEXT PRIMARY KEY,
     due TEXT NOT NULL,
@@ -101,6 +102,9 @@ _PARTITION_INDEXES = """
 CREATE INDEX IF NOT EXISTS deadlines_by_partition ON deadlines (partition, due, case_id);
 """
 """Created once the ``partition`` columns exist (a file from before them gains them)."""
+
+OPEN_COUNTS = "SELECT severity, count(*) FROM findings WHERE status = 'open' GROUP BY severity"
+"""The open findings by severity, for the gauge (``open_counts``)."""
 
 BUSY_TIMEOUT = 30.0
 """Seconds a write waits for another member of a partitioned projection sharing
@@ -463,10 +467,10 @@ class SQLiteReadModel:
     # -- queries ------------------------------------------------------------------------
 
     def open_counts(self) -> dict[str, int]:
+        """From ``findings_by_severity`` alone: counted from the rows, 3.2M open
+        findings took 14 s, holding the model (and a deadline due meanwhile)."""
         with self._lock:
-            rows = self._db.execute(
-                "SELECT severity, count(*) FROM findings WHERE status = 'open' GROUP BY severity"
-            ).fetchall()
+            rows = self._db.execute(OPEN_COUNTS).fetchall()
         return {str(severity): int(count) for severity, count in rows}
 
     def soonest_deadline(self, partitions: Partitions = None) -> datetime | None:
