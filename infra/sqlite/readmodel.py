@@ -161,8 +161,8 @@ class SQLiteReadModel:
         self, path: Path, *, keep_events: bool, fingerprint: str, cache_mib: int = 0
     ) -> None:
         """``cache_mib``: SQLite's page cache for this connection, where the default
-        (2 MiB) is too small: a rebuild's findings index, 320,000 rows in random
-        order at 1M events, wrote 10% faster with 256 MiB."""
+        (2 MiB) is too small: a rebuild's findings index takes 320,000 rows in
+        random order at 1M events, and 256 MiB took the rebuild from 21.8 to 18-19 s."""
         private_file(path)
         self.path = path
         self.keep_events = keep_events
@@ -174,7 +174,7 @@ class SQLiteReadModel:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         if cache_mib:
-            self._db.execute(f"PRAGMA cache_size = {-1024 * int(cache_mib)}")
+            self._db.execute(f"PRAGMA cache_size = {-1024 * cache_mib}")
         with self._transaction():
             legacy = self._upgrade_legacy()
         self._db.executescript(_SCHEMA)
@@ -338,7 +338,7 @@ class SQLiteReadModel:
     def write(self, change: ModelChange) -> dict[str, int] | None:
         """Finding rows are made as SQLite takes them, never all at once: a flush of
         10,000 cached cases holds 320,000 findings, and their rows made up front
-        (about 1 KB each) raised the projection's resident memory by 1 GiB."""
+        (about 1 KB each) raised the projection's resident memory by 0.9 GiB."""
         findings = (_finding_row(f, announced=False) for s in change.snapshots for f in s.findings)
         announced = (_finding_row(finding, announced=True) for finding in change.announced)
         with self._lock:
@@ -467,8 +467,9 @@ class SQLiteReadModel:
     # -- queries ------------------------------------------------------------------------
 
     def open_counts(self) -> dict[str, int]:
-        """From ``findings_by_severity`` alone: counted from the rows, 3.2M open
-        findings took 14 s, holding the model (and a deadline due meanwhile)."""
+        """From ``findings_by_severity`` alone: counted from the rows, 320,000 open
+        findings took 6.5 s (cold) and 3.2M about 12 s, holding the model while a
+        deadline came due."""
         with self._lock:
             rows = self._db.execute(OPEN_COUNTS).fetchall()
         return {str(severity): int(count) for severity, count in rows}

@@ -33,6 +33,7 @@ def test_words_share_equal_short_strings_in_nested_data_and_change_no_value() ->
     words = Words(longest=12)
     first = {"child": "".join(["child", "-a"]), "adults": [{"person": "".join(["mo", "ther"])}]}
     second = {"child": "".join(["child", "-a"]), "adults": [{"person": "".join(["mo", "ther"])}]}
+    first["summary"] = "".join(["Said the partner ", "pushed him."])
     long_text = "".join(["Said the partner ", "pushed him."])
     second["summary"] = long_text
     words.share(first)
