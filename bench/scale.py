@@ -5,7 +5,8 @@ fresh processes, so one's memory does not colour the other's:
 
 * ``rebuild``: stream the whole store into a new read model (events/s, peak RSS);
 * ``restart``: start on that model (time to ready, timers armed), then, live,
-  touch more cases than the cache holds (RSS with a full cache), post an event
+  touch up to 12,000 of the store's cases, never more than it has, so that
+  each cache ends full of whole cases (RSS with a full cache), post an event
   whose deadline falls due while its case is evicted (how late it fires), and
   page ``/findings?status=open`` through the service as the endpoint does
   (p50/p99); a 5 ms ticker records the longest event-loop stall throughout.
@@ -118,8 +119,10 @@ def _touch(case_id: str) -> Submission:
 
 
 async def _touch_cases(store: SQLiteEventStore, case_ids: list[str]) -> int:
-    for start in range(0, len(case_ids), 1000):
-        await store.append([_touch(case_id) for case_id in case_ids[start : start + 1000]])
+    """A hundred at a time: these stand in for agency services' posts, made in
+    processes of their own, and a thousand drafted at once held this loop 80 ms."""
+    for start in range(0, len(case_ids), 100):
+        await store.append([_touch(case_id) for case_id in case_ids[start : start + 100]])
     return await store.head_position()
 
 
@@ -236,11 +239,12 @@ async def measure_restart(store_path: Path, model_path: Path, touch: int) -> dic
             timings.sort()
             result["findings_open_p50_ms"] = statistics.median(timings)
             result["findings_open_p99_ms"] = timings[int(len(timings) * 0.99) - 1]
-            result["query_stall_ms"] = stalls.take()
             started = time.perf_counter()
             counts = await asyncio.to_thread(projection._model.open_counts)  # what /metrics reports
             result["open_count_s"] = time.perf_counter() - started
             result["open_findings"] = sum(counts.values())
+            result["query_stall_ms"] = stalls.take()
+        result["stop_stall_ms"] = stalls.take()  # the last snapshots written, the model closed
     return result
 
 
@@ -262,6 +266,7 @@ ROWS = [
     ("rebuild, peak RSS (MiB)", "rebuild_peak_rss_mib", "{:,.0f}"),
     ("restart to ready, timers armed (s)", "restart_to_ready_s", "{:.2f}"),
     ("RSS when ready (MiB)", "ready_rss_mib", "{:,.0f}"),
+    ("cases touched live (the cache holds 10,000)", "touched", "{:,}"),
     ("RSS with a full cache (MiB)", "full_cache_rss_mib", "{:,.0f}"),
     ("live, cases loaded from snapshots per s", "live_touch_rate", "{:,.0f}"),
     ("deadline in an uncached case fired after due (s)", "uncached_deadline_late_s", "{:.2f}"),
@@ -274,6 +279,7 @@ ROWS = [
     ("longest loop stall: start (ms)", "start_stall_ms", "{:.0f}"),
     ("longest loop stall: live (ms)", "live_stall_ms", "{:.0f}"),
     ("longest loop stall: queries (ms)", "query_stall_ms", "{:.0f}"),
+    ("longest loop stall: stop (ms)", "stop_stall_ms", "{:.0f}"),
 ]
 
 
@@ -325,7 +331,10 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 model = Path(tmp) / "projection.db"
                 result = run_one("rebuild", store, model, args.touch)
-                result |= run_one("restart", store, model, args.touch)
+                # never more than the store has: a case it lacks is loaded as a new,
+                # near-empty one, and the caches compared would not hold alike cases
+                touch = min(args.touch, result["cases"])
+                result |= run_one("restart", store, model, touch) | {"touched": touch}
             results.append((store.name, result))
             print(json.dumps(result), file=sys.stderr)
         print(

@@ -91,7 +91,7 @@ async def running_projection(
             await service.stop()
     finally:
         await feed.close()
-        model.close()
+        await asyncio.to_thread(model.close)  # checkpoints the WAL: 0.2 s at 10M events
         sys.setswitchinterval(switch_interval)
 
 
