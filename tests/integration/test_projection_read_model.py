@@ -5,6 +5,8 @@ Driven through ``handle`` and ``tick`` with a hand-moved clock, on a real SQLite
 """
 
 import sqlite3
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -148,3 +150,24 @@ def test_the_gauge_counts_open_findings_from_an_index_alone(tmp_path: Path) -> N
     db.close()
 
     assert "COVERING INDEX" in plan, plan
+
+
+def test_the_wal_is_copied_into_the_file_by_a_thread_of_its_own_not_by_a_write(
+    tmp_path: Path,
+) -> None:
+    """A commit past 1,000 WAL pages would copy the WAL into the file itself, inside a
+    write the projection waits on; a thread does it instead, and stops with the model."""
+    path = tmp_path / "projection.db"
+    threads = set(threading.enumerate())
+    model = SQLiteReadModel(path, keep_events=False, fingerprint="f")
+    try:
+        assert model._db.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+        before = path.stat().st_size
+        model.write(ModelChange(checkpoint=("store", 7)))
+        deadline = time.monotonic() + 10
+        while path.stat().st_size == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert path.stat().st_size > before  # the schema and the row, copied from the WAL
+    finally:
+        model.close()
+    assert set(threading.enumerate()) <= threads
