@@ -29,6 +29,9 @@ T = TypeVar("T")
 POLL_SECONDS = 0.05
 """How often a live subscription looks for appends made by another process."""
 PAGE = 1_000
+DECODE_SLICE = 200
+"""Records of a page decoded in one turn of the event loop: a page of 1,000 at
+once held a store-fed projection's loop for 30-40 ms."""
 SUBJECTS_KEY = b'"subjects":'
 """How a stored body that carries identifiers holds them (canonical JSON, a BLOB)."""
 
@@ -128,7 +131,13 @@ class SQLiteEventStore:
         return [decode(row[0]) for row in rows]
 
     async def read_all(self, from_position: int = 1, limit: int = 1000) -> list[RecordedEvent]:
-        return [decode(body) for body in await self.read_raw(from_position, limit)]
+        bodies = await self.read_raw(from_position, limit)
+        events: list[RecordedEvent] = []
+        for start in range(0, len(bodies), DECODE_SLICE):
+            if start:
+                await asyncio.sleep(0)  # let the loop in between slices
+            events += [decode(body) for body in bodies[start : start + DECODE_SLICE]]
+        return events
 
     async def head_position(self) -> int:
         rows = await self._query("SELECT max(position) FROM events")
