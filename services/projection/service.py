@@ -65,11 +65,13 @@ FLUSH_SHARE = 0.1
 """At most this share of the time goes on snapshot writes: a write that took
 ``t`` seconds defers the next by ``t / FLUSH_SHARE`` (a catch-up dirties every
 case it touches, and a snapshot is the whole case)."""
-SLICE = 0.005
+SLICE = 0.01
 """Seconds of folding between yields to the event loop, so a big batch never
-keeps readers waiting long. A sleeper waits out two or three slices (the slice
-running when it falls due, and the next one, queued before it): with 10 ms
-slices the longest wait while cases loaded was 35-55 ms, with 5 ms 16-19 ms."""
+keeps readers waiting long. A sleeper waits out two or three slices (the one
+running when it falls due, and the next, queued before it): 35-55 ms at 10M
+events. Slices of 5 ms took that to 16-20 ms, but in the one 10M run with them
+cases loaded at half the rate and the full cache took 150 MiB more: not
+explained yet, so 10 ms stays (docs/benchmarks.md, third pass)."""
 LET_GO = 20
 """Cases freed between yields to the loop (``let_go``): about 2 ms of freeing."""
 DUE_PAGE = 500
