@@ -14,7 +14,7 @@ the snapshots must be folded again. ``synchronous=NORMAL``: losing the last
 write on power loss only refolds and re-announces (the outbox drops repeats).
 The WAL is copied into the file by a thread of its own (``infra.sqlite.checkpoint``),
 not inside whichever write passes 1,000 pages: the projection waits on its writes,
-and taking the copy out of them took live ingest from 11.4k to 11.9-12.1k events/s.
+and taking the copy out of them took live ingest from 11.4k to 11.7-12.1k events/s.
 """
 
 import sqlite3
