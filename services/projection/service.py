@@ -69,9 +69,9 @@ SLICE = 0.01
 """Seconds of folding between yields to the event loop, so a big batch never
 keeps readers waiting long. A sleeper waits out two or three slices (the one
 running when it falls due, and the next, queued before it): 35-55 ms at 10M
-events. Slices of 5 ms took that to 16-20 ms, but in the one 10M run with them
-cases loaded at half the rate and the full cache took 150 MiB more: not
-explained yet, so 10 ms stays (docs/benchmarks.md, third pass)."""
+events. Slices of 5 ms took that to 16-33 ms, but in both 10M runs with them
+cases loaded at half the rate and the full cache took 130-150 MiB more, so
+10 ms stays (docs/benchmarks.md, third pass)."""
 LET_GO = 20
 """Cases freed between yields to the loop (``let_go``): about 2 ms of freeing."""
 DUE_PAGE = 500
