@@ -146,9 +146,7 @@ class ProjectionService:
         self.position = await asyncio.to_thread(self._model.checkpoint, self._source)
         # pure Python, but off the loop: at 100,000 cases it held the loop 0.18 s,
         # and nothing else reads the links before start returns
-        await asyncio.to_thread(
-            self.links.restore, await asyncio.to_thread(self._model.link_inputs)
-        )
+        await asyncio.to_thread(lambda: self.links.restore(self._model.link_inputs()))
         settle_heap()
         behind = self._joint(await asyncio.to_thread(self._model.unflushed_cases, self.owned))
         for first in range(0, len(behind), DUE_PAGE):
