@@ -626,7 +626,7 @@ class SQLiteReadModel:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
-        self._checkpointer.nudge()
+        self._checkpointer.committed(self._db)
 
 
 def _on_partitions(column: str, partitions: Partitions) -> tuple[str, list[int]]:

@@ -23,6 +23,7 @@ from infra.sqlite.index import GET_BODY, READ_CASE
 from infra.sqlite.schema import connect_reader, decode
 from infra.sqlite.writer import GroupCommitWriter, WriteRequest
 from infra.store.port import AppendResult, StoreUnavailable
+from infra.turns import give_way
 
 T = TypeVar("T")
 
@@ -135,7 +136,7 @@ class SQLiteEventStore:
         events: list[RecordedEvent] = []
         for start in range(0, len(bodies), DECODE_SLICE):
             if start:
-                await asyncio.sleep(0)  # let the loop in between slices
+                await give_way()  # let the loop in between slices
             events += [decode(body) for body in bodies[start : start + DECODE_SLICE]]
         return events
 

@@ -54,6 +54,7 @@ class GroupCommitWriter:
         self._queue: queue.SimpleQueue[WriteRequest | _Stop] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._stopped = False
+        self._checkpointer = Checkpointer(path)
         self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
         self.ready: Future[None] = Future()
         """Resolves once the file is open and the schema exists (or failed to)."""
@@ -91,7 +92,7 @@ class GroupCommitWriter:
             self.ready.set_exception(StoreUnavailable(f"cannot open {self._path}: {e}"))
             self._die()
             return
-        checkpointer = Checkpointer(self._path)
+        checkpointer = self._checkpointer
         checkpointer.start()
         self.ready.set_result(None)
         try:
@@ -139,6 +140,7 @@ class GroupCommitWriter:
             tx = Transaction(conn, self._clock.now(), self._tail, chain=self._chain)
             outcomes = tx.apply_all([(r.drafts, r.expected_versions) for r in group])
             conn.execute("COMMIT")
+            self._checkpointer.committed(conn)
             self._tail.extend(tx.rows)
         except Exception as e:  # reported to every caller of the group, not swallowed
             rollback(conn)

@@ -22,6 +22,7 @@ from events.records import RecordedEvent
 from events.sharing import Words
 from infra.clock import Clock
 from infra.feed import EventFeed, FeedBatch
+from infra.turns import give_way
 from services.projection.casebook import CachedCase, CaseBook, DegradedCase
 from services.projection.domain.evaluate import evaluate, next_deadline
 from services.projection.domain.identity import Regrouping
@@ -319,7 +320,7 @@ class ProjectionService:
             gone = [case_id for case_id in cached if on.get(case_id) in partitions]
             for first in range(0, len(gone), LET_GO):  # each case freed as it goes
                 self.cases.evict(gone[first : first + LET_GO])
-                await asyncio.sleep(0)
+                await give_way()
         return len(gone)
 
     async def take(self, partitions: frozenset[int]) -> None:
@@ -588,7 +589,7 @@ class Slices:
     async def between(self) -> None:
         if time.perf_counter() > self._end:
             settle_heap()
-            await asyncio.sleep(0)
+            await give_way()
             self._end = time.perf_counter() + SLICE
 
 
@@ -598,7 +599,7 @@ async def let_go(items: list[Any]) -> None:
     uninterruptible call (over 100 ms; the GIL is not let go meanwhile either)."""
     while items:
         del items[-LET_GO:]
-        await asyncio.sleep(0)
+        await give_way()
 
 
 def settle_heap() -> None:

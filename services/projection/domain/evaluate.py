@@ -26,12 +26,14 @@ def evaluate(state: CaseState, at: datetime) -> list[Finding]:
 
 def changed_findings(state: CaseState, at: datetime, announced: Mapping[str, str]) -> list[Finding]:
     """The findings whose status at ``at`` differs from ``announced`` (finding id to
-    status). The live service asks this after every batch: building a finding's
-    explanation costs far more than deciding its status, so only changes pay it."""
+    status). The live service asks this of every case in every batch, of each of
+    its obligations: building a finding's explanation costs far more than
+    deciding its status, so only changes pay it."""
+    resolutions = state.resolutions
     return [
         finding
         for ob in state.obligations
-        if (status := status_of(state, ob, at)) is not None
+        if (status := _status(ob, resolutions, at)) is not None
         and announced.get(ob.finding_id) != status
         and (finding := finding_for(state, ob, at)) is not None
     ]
@@ -60,19 +62,29 @@ def obligation_state(ob: Obligation, at: datetime) -> str:
 
 def status_of(state: CaseState, ob: Obligation, at: datetime) -> FindingStatus | None:
     """The status of ``ob``'s finding at ``at``, or None if it has none (yet)."""
+    return _status(ob, state.resolutions, at)
+
+
+def _status(
+    ob: Obligation, resolutions: Mapping[str, RecordedEvent], at: datetime
+) -> FindingStatus | None:
     underlying = _underlying(ob, at)
     if underlying is None:
         return None
-    return "resolved" if _resolution(state, ob, at) is not None else underlying
+    resolution = resolutions.get(ob.finding_id)
+    return "resolved" if resolution is not None and resolution.occurred_at <= at else underlying
 
 
 def _underlying(ob: Obligation, at: datetime) -> FindingStatus | None:
-    if ob.opened_at > at:
+    """``obligation_state`` as a finding's status, written out: it is asked of
+    every obligation of every case in every live batch (a call costs more than
+    the comparisons it makes)."""
+    if ob.trigger.occurred_at > at:  # not opened yet
         return None
-    base = obligation_state(ob, at)
-    if base in ("pending", "met"):
-        return None
-    return "met_late" if base == "met_late" else "open"
+    met_at = ob.met_at
+    if met_at is not None and met_at <= at:
+        return None if met_at <= ob.due_at else "met_late"
+    return "open" if at >= ob.due_at else None
 
 
 def _resolution(state: CaseState, ob: Obligation, at: datetime) -> RecordedEvent | None:
