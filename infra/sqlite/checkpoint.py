@@ -54,6 +54,9 @@ class Checkpointer:
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
         self._frames = 0
         """The WAL's length in frames, as the last round found it."""
+        self._round = threading.Lock()
+        """Held by a round, and by the writer's restart, which skips rather than
+        wait behind a round copying a big WAL."""
 
     def start(self) -> None:
         self._thread.start()
@@ -61,9 +64,12 @@ class Checkpointer:
     def committed(self, conn: sqlite3.Connection) -> None:
         """After each commit of the one writer, on its connection."""
         self._due.set()
-        if self._frames > RESTART_FRAMES:
-            self._frames = 0
-            _restart(conn)
+        if self._frames > RESTART_FRAMES and self._round.acquire(blocking=False):
+            try:
+                self._frames = 0
+                _restart(conn)
+            finally:
+                self._round.release()
 
     def stop(self) -> None:
         """Blocks until a checkpoint under way has finished."""
@@ -90,11 +96,12 @@ class Checkpointer:
                 self._checkpoint(conn)
 
     def _checkpoint(self, conn: sqlite3.Connection) -> None:
-        try:
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            _, self._frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        except sqlite3.Error:  # retried next round; the WAL only grows meanwhile
-            log.exception("WAL checkpoint failed")
+        with self._round:
+            try:
+                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                _, self._frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            except sqlite3.Error:  # retried next round; the WAL only grows meanwhile
+                log.exception("WAL checkpoint failed")
 
 
 def _restart(conn: sqlite3.Connection) -> None:

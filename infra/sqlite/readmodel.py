@@ -414,7 +414,10 @@ class SQLiteReadModel:
             "SET position = excluded.position, "
             "events = excluded.events, children = excluded.children, "
             "last_occurred_at = excluded.last_occurred_at, "
-            "open_findings = excluded.open_findings, degraded = excluded.degraded",
+            "open_findings = excluded.open_findings, degraded = excluded.degraded "
+            "WHERE (position, events, children, last_occurred_at, open_findings, degraded) "
+            "IS NOT (excluded.position, excluded.events, excluded.children, "
+            "excluded.last_occurred_at, excluded.open_findings, excluded.degraded)",
             (
                 snap.case_id,
                 snap.position,
@@ -425,8 +428,12 @@ class SQLiteReadModel:
                 None if snap.degraded is None else orjson.dumps(snap.degraded).decode(),
             ),
         )
-        if snap.vanished is None:
-            self._db.execute("UPDATE findings SET status = NULL WHERE case_id = ?", (snap.case_id,))
+        if snap.vanished is None:  # every finding of the case is in the snapshot
+            self._db.execute(
+                "UPDATE findings SET status = NULL WHERE case_id = ? AND status IS NOT NULL "
+                "AND finding_id NOT IN (SELECT value FROM json_each(?))",
+                (snap.case_id, orjson.dumps([f.finding_id for f in snap.findings]).decode()),
+            )
         else:
             self._db.executemany(
                 "UPDATE findings SET status = NULL WHERE finding_id = ?",
@@ -437,14 +444,20 @@ class SQLiteReadModel:
 
     def _write_findings(self, rows: Iterable[tuple[object, ...]], *, announced: bool) -> None:
         """``rows`` of findings after their cases' rows: a case's findings no
-        longer found were cleared with its row (``_write_case``)."""
+        longer found were cleared with its row (``_write_case``). A row as it
+        was is left alone (the body holds every other column): the first
+        snapshot of a case loaded afresh carries every finding it has, and
+        rewriting them all moved four index entries each, 8.6 GB of WAL in
+        seven minutes of loading cases at 10M events."""
         self._db.executemany(
             "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (finding_id) DO UPDATE SET case_id = excluded.case_id, "
             "rule = excluded.rule, status = excluded.status, severity = excluded.severity, "
             "due_at = excluded.due_at, opened_at = excluded.opened_at, "
             "agencies = excluded.agencies, body = excluded.body"
-            + (", announced = excluded.announced" if announced else ""),
+            + (", announced = excluded.announced" if announced else "")
+            + " WHERE findings.status IS NOT excluded.status OR findings.body IS NOT excluded.body"
+            + (" OR findings.announced IS NOT excluded.announced" if announced else ""),
             rows,
         )
 
