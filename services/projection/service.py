@@ -68,11 +68,11 @@ FLUSH_SHARE = 0.1
 case it touches, and a snapshot is the whole case)."""
 SLICE = 0.01
 """Seconds of folding between yields to the event loop, so a big batch never
-keeps readers waiting long. A sleeper waits out two or three slices (the one
-running when it falls due, and the next, queued before it): 35-55 ms at 10M
-events. Slices of 5 ms took that to 16-33 ms, but in both 10M runs with them
-cases loaded at half the rate and the full cache took 130-150 MiB more, so
-10 ms stays (docs/benchmarks.md, third pass)."""
+keeps readers waiting long: a sleeper waits out at most the slice running when
+it falls due, since each yield gives way behind whatever is already due
+(``give_way``; with ``sleep(0)`` it waited out three: 26-28 ms at 10M events).
+Slices of 5 ms, tried before that fix, went with half the rate of loading cases
+in two 10M runs (docs/benchmarks.md, third and fourth passes)."""
 LET_GO = 20
 """Cases freed between yields to the loop (``let_go``): about 2 ms of freeing."""
 DUE_PAGE = 500
