@@ -20,8 +20,8 @@ from infra.sqlite.readmodel import DEGRADED_CASES, OPEN_COUNTS, SQLiteReadModel
 from services.projection.bootstrap import open_read_model
 from services.projection.casebook import CaseBook
 from services.projection.domain.rules import default_policy
-from services.projection.readmodel import CaseSnapshot, ModelChange, OpenFilter
-from services.projection.service import ProjectionService
+from services.projection.readmodel import CaseSnapshot, LoadedCase, ModelChange, OpenFilter
+from services.projection.service import LOAD_AHEAD, ProjectionService
 from tests.support.announced import T0, Announced, concern
 from tests.support.store_stand_in import StoreStandIn
 
@@ -257,3 +257,31 @@ def test_a_snapshot_of_every_finding_rewrites_only_what_changed(tmp_path: Path) 
         assert model.announced("case-a") == {"fnd_2": "resolved"}
     finally:
         model.close()
+
+
+async def test_a_batch_of_uncached_cases_loads_them_a_few_at_a_time(tmp_path: Path) -> None:
+    """Loaded all at once, a batch of a page's worth of uncached cases held every one
+    of their histories beside a full cache. The model is wrapped only to see the
+    size of each load."""
+    clock, sink, store = FixedClock(T0), Announced(), StoreStandIn()
+    service = service_on(tmp_path / "projection.db", clock, sink, store)
+    await service.start()
+    cases = [f"case-{i:03d}" for i in range(1, 3 * LOAD_AHEAD + 2)]
+    await service.handle(store.batch([concern(i, c) for i, c in enumerate(cases, 1)]))
+    await service.stop()
+
+    restarted = service_on(tmp_path / "projection.db", clock, Announced(), store)
+    loads: list[int] = []
+    load = restarted._model.load
+
+    def counted(case_ids: list[str]) -> list[LoadedCase]:
+        loads.append(len(case_ids))
+        return load(case_ids)
+
+    restarted._model.load = counted  # type: ignore[method-assign]
+    await restarted.start()
+    later = [concern(len(cases) + i, c) for i, c in enumerate(cases, 1)]
+    await restarted.handle(store.batch(later))
+    assert max(loads) == LOAD_AHEAD and sum(loads) == len(cases)
+    assert restarted.seen == len(cases)
+    await restarted.stop()
