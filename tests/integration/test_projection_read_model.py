@@ -13,10 +13,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import orjson
+import pytest
 
 from events.findings import Finding
 from infra.clock import FixedClock
 from infra.sqlite.readmodel import DEGRADED_CASES, OPEN_COUNTS, SQLiteReadModel
+from services.projection import service as service_module
 from services.projection.bootstrap import open_read_model
 from services.projection.casebook import CaseBook
 from services.projection.domain.rules import default_policy
@@ -284,4 +286,44 @@ async def test_a_batch_of_uncached_cases_loads_them_a_few_at_a_time(tmp_path: Pa
     await restarted.handle(store.batch(later))
     assert max(loads) == LOAD_AHEAD and sum(loads) == len(cases)
     assert restarted.seen == len(cases)
+    await restarted.stop()
+
+
+async def test_a_flush_of_many_cases_writes_their_snapshots_a_few_hundred_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All in one write, a flush at 10M events held every cached case's snapshot and
+    finding rows at once. The checkpoint goes with the last part, and a restart finds
+    every case. The model is wrapped only to see each write."""
+    monkeypatch.setattr(service_module, "WRITE_CASES", 4)
+    clock, sink, store = FixedClock(T0), Announced(), StoreStandIn()
+    model = open_read_model(tmp_path / "projection.db", POLICY, keep_events=False)
+    writes: list[tuple[int, bool]] = []
+    write = model.write
+
+    def seen(change: ModelChange) -> dict[str, int] | None:
+        writes.append((len(change.snapshots), change.checkpoint is not None))
+        return write(change)
+
+    model.write = seen  # type: ignore[method-assign]
+    service = ProjectionService(
+        feed=None,  # type: ignore[arg-type]  # driven through handle()
+        model=model,
+        casebook=CaseBook(POLICY, capacity=100),
+        clock=clock,
+        sinks=[sink],
+        refetch=store.read_case,
+    )
+    await service.start()
+    cases = [f"case-{i:02d}" for i in range(1, 11)]
+    await service.handle(store.batch([concern(i, c) for i, c in enumerate(cases, 1)]))
+    writes.clear()
+    await service.sync()
+    assert writes == [(4, False), (4, False), (2, True)]
+    await service.stop()
+
+    restarted = service_on(tmp_path / "projection.db", clock, Announced(), store)
+    await restarted.start()
+    listed = await restarted.cases_page(limit=100, after=None, agency=None, wanted=OpenFilter())
+    assert [row["case_id"] for row in listed.rows] == cases
     await restarted.stop()
