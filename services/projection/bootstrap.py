@@ -57,8 +57,8 @@ async def running_projection(
         feed = StoreFeed(store)
     store_fed = isinstance(feed, StoreFeed) and store is not None
     policy = policy_from_settings(settings.rules)
-    model = open_read_model(
-        read_model or read_model_path(settings), policy, keep_events=not store_fed
+    model = await asyncio.to_thread(  # an index added to a big file takes a while
+        open_read_model, read_model or read_model_path(settings), policy, keep_events=not store_fed
     )
 
     async def refetch(case_id: str) -> list[RecordedEvent]:
