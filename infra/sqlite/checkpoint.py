@@ -105,11 +105,13 @@ class Checkpointer:
 
 
 def _restart(conn: sqlite3.Connection) -> None:
-    (waited,) = conn.execute("PRAGMA busy_timeout").fetchone()
-    conn.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+    """Never raises: it runs after a commit, which must not be reported as failed."""
     try:
-        conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        (waited,) = conn.execute("PRAGMA busy_timeout").fetchone()
+        conn.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+        try:
+            conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={waited}")
     except sqlite3.Error:  # a later commit tries again
         log.exception("WAL restart failed")
-    finally:
-        conn.execute(f"PRAGMA busy_timeout={waited}")
