@@ -582,7 +582,8 @@ class ProjectionService:
                 if ahead is not change and len(ahead.snapshots) == WRITE_CASES:
                     await asyncio.to_thread(self._model.write, ahead)
                     await let_go(ahead.snapshots)
-            change.snapshots += ahead.snapshots if ahead is not change else []
+            if ahead is not change:
+                change.snapshots += ahead.snapshots
             change.snapshots += [degraded_snapshot(case) for case in set_aside]
             counts = await asyncio.to_thread(self._model.write, change)
         except BaseException:
